@@ -1,0 +1,114 @@
+# pbde — build, run and test.
+#   make run     install missing system packages, build, start the explorer
+#   make test    build and run every test (unit tests and end-to-end scripts)
+#   make deps    install the system packages the project needs
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+
+# pkg-config names the build links against, and the packages that provide
+# them (plus tools the end-to-end tests use).
+PKGS     := ncursesw cmocka
+APT_PKGS := build-essential pkg-config libncurses-dev libsdl2-dev libsdl2-ttf-dev \
+            libsdl2-image-dev libfontconfig-dev libinih-dev libcmocka-dev tmux \
+            xvfb xauth fonts-dejavu-core
+BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka tmux
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+NCURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN   := -Wall -Wextra -Wshadow -Wdouble-promotion -Wstrict-prototypes \
+          -Wmissing-prototypes -Wformat=2 -Wvla
+OPT    ?= -O2
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
+              -Iinclude $(PKG_CFLAGS) -pthread -MMD -MP
+LDLIBS := -lm -pthread
+
+ARCH := $(shell uname -m)
+ifeq ($(ARCH),x86_64)
+  AVX2_FLAGS := -mavx2 -mfma
+endif
+
+CORE_SRC := $(wildcard src/core/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c) $(wildcard src/tui/*.c) $(wildcard src/view/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+LIB      := $(BUILD)/libpbde.a
+BIN      := $(BUILD)/pbde
+
+.PHONY: all run test check unit e2e clean install uninstall deps deps-if-missing
+.DEFAULT_GOAL := all
+
+all: $(BIN) $(TEST_BIN)
+
+$(BUILD)/src/core/kernels_avx2.o: ALL_CFLAGS += $(AVX2_FLAGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(NCURSES_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LDLIBS)
+
+# The README's two commands: install what is missing, then build with the
+# flags pkg-config reports once the packages are there.
+run: deps-if-missing
+	@$(MAKE) --no-print-directory $(BIN)
+	./$(BIN) $(ARGS)
+
+test: deps-if-missing
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check
+
+check: $(BIN) $(TEST_BIN)
+	@BUILD=$(BUILD) sh tests/run_all.sh $(TEST_BIN)
+
+deps-if-missing:
+	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null 2>&1 \
+	  || $(MAKE) --no-print-directory deps
+
+deps:
+	@if [ "$$(uname -s)" = Darwin ]; then \
+	  echo "On macOS install the dependencies with:"; \
+	  echo "  brew install $(BREW_PKGS)"; exit 1; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "No apt-get here. Install the equivalents of: $(APT_PKGS)"; exit 1; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing system packages: $(APT_PKGS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS); \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  echo "Installing system packages with sudo: $(APT_PKGS)"; \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS); \
+	else \
+	  echo "Missing system packages. Install them with:"; \
+	  echo "  sudo apt-get install $(APT_PKGS)"; exit 1; \
+	fi
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pbde
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/pbde
+	cp -r assets/. $(DESTDIR)$(PREFIX)/share/pbde/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/pbde
+	rm -rf $(DESTDIR)$(PREFIX)/share/pbde
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,74 @@
+/* The trainer: a state machine with an explicit step API. It owns a world,
+   its data set and a model (K networks, plus K mixture logits for the
+   mixture objective), and trains the model with Adam. Same parameters,
+   kernels and thread count give bit-identical results, however the steps
+   are grouped into calls. */
+#ifndef PBDE_TRAINER_H
+#define PBDE_TRAINER_H
+
+#include "pbde/dataset.h"
+#include "pbde/kernels.h"
+#include "pbde/mlp.h"
+#include "pbde/world.h"
+
+typedef enum {
+    TRAINER_TRAINING = 0, /* steps remain */
+    TRAINER_DONE,         /* all steps taken */
+    TRAINER_DIVERGED      /* a step produced NaN/Inf; the last finite model is kept */
+} trainer_state;
+
+typedef struct trainer trainer_t;
+
+typedef struct {
+    long step;
+    double loss_train;     /* mean per-pair loss on the training pairs (NaN unless full) */
+    double loss_heldout;   /* mean per-pair loss on the held-out pairs */
+    double loss_bayes;     /* E[H(P)] on the held-out pairs: the floor of likelihood losses */
+    double accuracy;       /* share of held-out pairs where the model prefers the likelier choice */
+    double kl_true;        /* KL(p* || pi_theta) on the grid */
+    double tv_true;        /* TV(p*, pi_theta) */
+    double kl_theory;      /* KL(theory || pi_theta), NaN without a closed form */
+    int K;                 /* networks */
+    double weight[DENSITY_MAX_COMPONENTS];  /* mixture weights omega_k */
+    double comp_kl[DENSITY_MAX_COMPONENTS]; /* KL(annotator k || matched component), NaN if none */
+    int match[DENSITY_MAX_COMPONENTS];      /* component matched to annotator k */
+} trainer_metrics_t;
+
+/* Builds world, data and model for *p with kernels k. Returns NULL with a
+   message in err on a bad combination or allocation failure. */
+trainer_t *trainer_create(const params_t *p, const kernels_t *k, char *err, size_t errlen);
+void trainer_destroy(trainer_t *t);
+
+const world_t *trainer_world(const trainer_t *t);
+const dataset_t *trainer_data(const trainer_t *t);
+trainer_state trainer_get_state(const trainer_t *t);
+long trainer_step_count(const trainer_t *t);
+
+/* Step at which training diverged (valid in TRAINER_DIVERGED). */
+long trainer_diverged_at(const trainer_t *t);
+
+/* Mean training loss of the most recent step. */
+double trainer_last_loss(const trainer_t *t);
+
+/* Runs up to n steps (fewer when training ends). Returns 0, or
+   PBDE_EDIVERGED when a step produced NaN/Inf. */
+int trainer_step(trainer_t *t, long n);
+
+/* Re-initialises the model and the optimiser (same seed: same start). */
+void trainer_reset_model(trainer_t *t);
+
+/* Evaluates the model on the grid: its normalised log-density into
+   log_model(n), and, when comps is not NULL, each network's component
+   log-density into comps[k](n) (mixture objective). */
+void trainer_model_grid(trainer_t *t, double *log_model, double **comps);
+
+/* Evaluates every metric. With full, also the loss over all training
+   pairs (slower); otherwise loss_train is NaN. */
+void trainer_metrics(trainer_t *t, trainer_metrics_t *m, int full);
+
+/* The model's preference logit (positive: a preferred) for n pairs
+   pts(n, 4) with dref(n), into out(n). */
+void trainer_pair_logits(trainer_t *t, const float *pts, const float *dref, size_t n,
+                         double *out);
+
+#endif

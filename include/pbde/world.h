@@ -1,0 +1,38 @@
+/* The toy world of one parameter set: the density p*, the reference model,
+   the proposal, the annotator, the objective, and everything they define on
+   the evaluation grid (normalised log-densities and the theory optimum). */
+#ifndef PBDE_WORLD_H
+#define PBDE_WORLD_H
+
+#include "pbde/annotator.h"
+#include "pbde/density.h"
+#include "pbde/grid.h"
+#include "pbde/objective.h"
+#include "pbde/params.h"
+
+typedef struct {
+    params_t p;
+    density_t dens;
+    annotator_t ann;
+    objective_t obj;
+    grid_t grid;
+    double cell_area;
+    annotator_point_t *pts; /* (n) per-cell annotator inputs */
+    double *log_true;       /* (n) p* on the grid, normalised */
+    double *log_ref;        /* (n) pi_ref, normalised */
+    double *log_prop;       /* (n) the proposal mu, normalised */
+    double *log_theory;     /* (n) closed-form optimum, or NULL when none */
+    char theory_name[96];   /* its formula, "" when none */
+    int n_targets;          /* mixture annotator: its annotators' densities */
+    double *log_target[DENSITY_MAX_COMPONENTS]; /* (n) p_k^s normalised */
+} world_t;
+
+/* Builds the world of *p. Returns 0, or -1 with a message in err (bad
+   combination or allocation failure); on failure *w needs no destroy. */
+int world_create(world_t *w, const params_t *p, char *err, size_t errlen);
+void world_destroy(world_t *w);
+
+/* Samples n points from the proposal mu into xy(n, 2). */
+void world_sample_proposal(const world_t *w, rng_t *rng, float *xy, size_t n);
+
+#endif

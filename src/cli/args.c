@@ -1,0 +1,155 @@
+/* Command-line parsing driven by the parameter registry. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static int find_flag(const cli_flag_t *flags, int n, const char *name, size_t len)
+{
+    for (int i = 0; i < n; i++)
+        if (strlen(flags[i].name) == len && strncmp(flags[i].name, name, len) == 0) return i;
+    return -1;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, int first, const cli_flag_t *flags,
+              int n_flags, cli_args_t *a)
+{
+    memset(a, 0, sizeof *a);
+    params_defaults(&a->params);
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            a->help = 1;
+            continue;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            a->version = 1;
+            continue;
+        }
+        if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+            fprintf(stderr, "pbde %s: unexpected argument '%s' (options are --name value; see pbde %s --help)\n",
+                    cmd, arg, cmd);
+            return EXIT_USAGE;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        char key[64];
+        if (len >= sizeof key) len = sizeof key - 1;
+        memcpy(key, name, len);
+        key[len] = '\0';
+        int fi = find_flag(flags, n_flags, name, len);
+        int is_param = params_find(key) != NULL;
+        if (fi < 0 && !is_param) {
+            fprintf(stderr, "pbde %s: unknown option '--%s' (see pbde %s --help)\n", cmd, key, cmd);
+            return EXIT_USAGE;
+        }
+        const char *value = NULL;
+        if (fi >= 0 && !flags[fi].takes_value) {
+            if (eq) {
+                fprintf(stderr, "pbde %s: --%s takes no value\n", cmd, key);
+                return EXIT_USAGE;
+            }
+            a->present[fi] = 1;
+            continue;
+        }
+        if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            fprintf(stderr, "pbde %s: --%s needs a value\n", cmd, key);
+            return EXIT_USAGE;
+        }
+        if (fi >= 0) {
+            a->present[fi] = 1;
+            a->values[fi] = value;
+            continue;
+        }
+        char err[512];
+        if (params_set(&a->params, key, value, err, sizeof err) != 0) {
+            fprintf(stderr, "pbde %s: --%s: %s\n", cmd, key, err);
+            return EXIT_USAGE;
+        }
+    }
+    char err[512];
+    if (!a->help && !a->version && params_check(&a->params, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde %s: %s\n", cmd, err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+void cli_usage(FILE *f, const char *cmd, const char *summary, const cli_flag_t *flags,
+               int n_flags)
+{
+    fprintf(f, "usage: pbde %s [options]\n%s\n\n", cmd, summary);
+    if (n_flags > 0) {
+        fprintf(f, "options:\n");
+        for (int i = 0; i < n_flags; i++) {
+            char lhs[64];
+            snprintf(lhs, sizeof lhs, "--%s%s", flags[i].name, flags[i].takes_value ? " V" : "");
+            fprintf(f, "  %-22s %s\n", lhs, flags[i].help);
+        }
+        fprintf(f, "\n");
+    }
+    fprintf(f, "parameters (--name value or --name=value):\n");
+    size_t n;
+    const param_def_t *t = params_table(&n);
+    params_t def;
+    params_defaults(&def);
+    const char *section = "";
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(section, t[i].section) != 0) {
+            section = t[i].section;
+            fprintf(f, " [%s]\n", section);
+        }
+        char dv[64], allowed[256];
+        params_format(&def, &t[i], dv, sizeof dv);
+        params_allowed(&t[i], allowed, sizeof allowed);
+        fprintf(f, "  --%-16s %s\n  %-18s default %s; %s\n", t[i].name, t[i].help, "", dv, allowed);
+    }
+    fprintf(f, "\nenvironment: PBDE_KERNELS=scalar forces the reference kernels.\n");
+}
+
+const kernels_t *cli_kernels(void)
+{
+    const char *want = getenv("PBDE_KERNELS");
+    const kernels_t *k = kernels_select(want);
+    if (!k) fprintf(stderr, "pbde: PBDE_KERNELS: '%s' is not allowed: expected scalar, avx2 or empty\n", want);
+    return k;
+}
+
+FILE *cli_open_out(const char *path, char *tmp, size_t tmplen)
+{
+    if (strcmp(path, "-") == 0) {
+        tmp[0] = '\0';
+        return stdout;
+    }
+    snprintf(tmp, tmplen, "%s.tmp.%ld", path, (long)getpid());
+    return fopen(tmp, "w");
+}
+
+int cli_commit_out(FILE *f, const char *path, const char *tmp)
+{
+    if (f == stdout) return fflush(f) == 0 ? 0 : -1;
+    int bad = ferror(f);
+    if (fclose(f) != 0) bad = 1;
+    if (bad || rename(tmp, path) != 0) {
+        int saved = errno;
+        remove(tmp);
+        errno = saved ? saved : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

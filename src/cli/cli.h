@@ -1,0 +1,56 @@
+/* Shared pieces of the command-line front end. */
+#ifndef PBDE_CLI_H
+#define PBDE_CLI_H
+
+#include <stdio.h>
+
+#include "pbde/kernels.h"
+#include "pbde/params.h"
+
+/* Exit statuses of design §4. */
+enum { EXIT_USAGE = 2, EXIT_DIVERGED = 3 };
+
+/* A subcommand's own flags, beside the registry's. */
+typedef struct {
+    const char *name;   /* without the leading dashes */
+    int takes_value;    /* 1: --name VALUE, 0: a switch */
+    const char *help;
+} cli_flag_t;
+
+/* The result of parsing a command line. */
+typedef struct {
+    params_t params;
+    const char *values[16]; /* values of the subcommand's own flags, by index */
+    int present[16];        /* 1 when the flag was given */
+    int help, version;
+} cli_args_t;
+
+/* Parses argv[first..argc) into *a: registry parameters as --name V or
+   --name=V, and the subcommand's flags. Returns 0, or prints a message
+   naming the flag and the bad value to stderr and returns EXIT_USAGE. */
+int cli_parse(const char *cmd, int argc, char **argv, int first, const cli_flag_t *flags,
+              int n_flags, cli_args_t *a);
+
+/* Prints the usage of cmd: its own flags, then every registry parameter
+   with its default and what it allows. */
+void cli_usage(FILE *f, const char *cmd, const char *summary, const cli_flag_t *flags,
+               int n_flags);
+
+/* The kernels chosen by PBDE_KERNELS (or automatically); prints a message
+   and returns NULL for an unknown value. */
+const kernels_t *cli_kernels(void);
+
+/* Opens path for writing through a temporary file beside it; cli_commit
+   renames it into place (so an existing file survives a failed write).
+   "-" means standard output. */
+FILE *cli_open_out(const char *path, char *tmp, size_t tmplen);
+int cli_commit_out(FILE *f, const char *path, const char *tmp);
+
+/* Monotonic time in seconds. */
+double cli_now(void);
+
+int cmd_train(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+#endif

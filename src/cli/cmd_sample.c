@@ -1,0 +1,69 @@
+/* pbde sample: the preference data set as CSV. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pbde/dataset.h"
+
+enum { F_OUT, F_HELDOUT, F_COUNT };
+static const cli_flag_t FLAGS[F_COUNT] = {
+    { "out", 1, "write the pairs to file V (- for standard output)" },
+    { "with-heldout", 0, "also write the held-out pairs, after the training pairs" },
+};
+
+int cmd_sample(int argc, char **argv)
+{
+    cli_args_t a;
+    int rc = cli_parse("sample", argc, argv, 2, FLAGS, F_COUNT, &a);
+    if (rc) return rc;
+    if (a.help) {
+        cli_usage(stdout, "sample",
+                  "Writes the preference data set as CSV: ax,ay,bx,by,y,annotator\n"
+                  "(y = 1 when a was preferred; annotator = who answered, 0 unless mixture).",
+                  FLAGS, F_COUNT);
+        return 0;
+    }
+    if (!a.present[F_OUT]) {
+        fprintf(stderr, "pbde sample: --out is required (a file name, or - for standard output)\n");
+        return EXIT_USAGE;
+    }
+    char err[512];
+    world_t w;
+    /* the data set needs no grid: keep the world's grid small */
+    params_t p = a.params;
+    p.grid = 8;
+    if (world_create(&w, &p, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde sample: %s\n", err);
+        return EXIT_USAGE;
+    }
+    dataset_t d;
+    if (dataset_create(&d, &w) != 0) {
+        fprintf(stderr, "pbde sample: out of memory for %ld pairs\n", p.pairs);
+        world_destroy(&w);
+        return 1;
+    }
+    const char *path = a.values[F_OUT];
+    char tmp[4096];
+    FILE *f = cli_open_out(path, tmp, sizeof tmp);
+    rc = 0;
+    if (!f) {
+        fprintf(stderr, "pbde sample: --out: cannot write '%s': %s\n", path, strerror(errno));
+        rc = 1;
+    } else {
+        size_t n = a.present[F_HELDOUT] ? dataset_size(&d) : d.n_train;
+        fprintf(f, "ax,ay,bx,by,y,annotator\n");
+        for (size_t i = 0; i < n; i++) {
+            const float *q = d.pts + 4 * i;
+            fprintf(f, "%.9g,%.9g,%.9g,%.9g,%d,%d\n", (double)q[0], (double)q[1], (double)q[2],
+                    (double)q[3], d.y[i], d.who[i]);
+        }
+        if (cli_commit_out(f, path, tmp) != 0) {
+            fprintf(stderr, "pbde sample: --out: cannot write '%s': %s\n", path, strerror(errno));
+            rc = 1;
+        }
+    }
+    dataset_destroy(&d);
+    world_destroy(&w);
+    return rc;
+}

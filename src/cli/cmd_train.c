@@ -1,0 +1,197 @@
+/* pbde train: headless training, a readable summary or one JSON object,
+   and the final grid as CSV. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pbde/trainer.h"
+
+enum { F_JSON, F_GRID_OUT, F_COUNT };
+static const cli_flag_t FLAGS[F_COUNT] = {
+    { "json", 0, "print one JSON object with the results" },
+    { "grid-out", 1, "write the final grid as CSV to file V" },
+};
+
+/* A JSON number, or null for NaN/Inf. */
+static void json_num(FILE *f, double v)
+{
+    if (isfinite(v)) fprintf(f, "%.9g", v);
+    else fputs("null", f);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void print_json(FILE *f, const params_t *p, const trainer_t *t, const trainer_metrics_t *m,
+                       const kernels_t *k, double wall)
+{
+    const world_t *w = trainer_world(t);
+    long pairs_done = trainer_step_count(t) * p->batch;
+    fprintf(f, "{\"density\": ");
+    json_str(f, density_name(p->density));
+    fprintf(f, ", \"annotator\": ");
+    json_str(f, annotator_name(p->annotator));
+    fprintf(f, ", \"objective\": ");
+    json_str(f, objective_name(p->objective));
+    fprintf(f, ", \"pairs\": %ld, \"steps\": %ld, \"seed\": %ld", p->pairs, m->step, p->seed);
+    fprintf(f, ", \"loss_train\": ");
+    json_num(f, m->loss_train);
+    fprintf(f, ", \"loss_heldout\": ");
+    json_num(f, m->loss_heldout);
+    fprintf(f, ", \"loss_bayes\": ");
+    json_num(f, m->loss_bayes);
+    fprintf(f, ", \"accuracy_heldout\": ");
+    json_num(f, m->accuracy);
+    fprintf(f, ", \"kl_true_model\": ");
+    json_num(f, m->kl_true);
+    fprintf(f, ", \"tv_true_model\": ");
+    json_num(f, m->tv_true);
+    fprintf(f, ", \"theory\": ");
+    if (w->log_theory) json_str(f, w->theory_name);
+    else fputs("null", f);
+    fprintf(f, ", \"kl_theory_model\": ");
+    json_num(f, w->log_theory ? m->kl_theory : (double)NAN);
+    if (p->objective == OBJECTIVE_MIXTURE) {
+        fprintf(f, ", \"components\": [");
+        for (int a = 0; a < m->K; a++) {
+            fprintf(f, "%s{\"weight\": ", a ? ", " : "");
+            json_num(f, m->weight[m->match[a]]);
+            fprintf(f, ", \"kl_to_annotator\": ");
+            json_num(f, m->comp_kl[a]);
+            fprintf(f, "}");
+        }
+        fprintf(f, "]");
+    }
+    fprintf(f, ", \"kernels\": ");
+    json_str(f, k->name);
+    fprintf(f, ", \"threads\": %ld, \"params\": {", p->threads);
+    size_t n;
+    const param_def_t *tab = params_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        char v[64];
+        params_format(p, &tab[i], v, sizeof v);
+        fprintf(f, "%s\"%s\": ", i ? ", " : "", tab[i].name);
+        if (tab[i].type == PARAM_CHOICE) json_str(f, v);
+        else fputs(v, f);
+    }
+    fprintf(f, "}, \"wall_s\": %.4f, \"pairs_per_s\": %.1f}\n", wall,
+            wall > 0 ? (double)pairs_done / wall : 0.0);
+}
+
+static void print_summary(FILE *f, const params_t *p, const trainer_t *t,
+                          const trainer_metrics_t *m, const kernels_t *k, double wall)
+{
+    const world_t *w = trainer_world(t);
+    long pairs_done = trainer_step_count(t) * p->batch;
+    fprintf(f, "pbde train: %s density, %s annotator, %s objective\n", density_name(p->density),
+            annotator_name(p->annotator), objective_name(p->objective));
+    fprintf(f, "  %ld pairs, %ld steps of %ld, seed %ld, %s kernels, %ld thread%s\n", p->pairs,
+            m->step, p->batch, p->seed, k->name, p->threads, p->threads > 1 ? "s" : "");
+    fprintf(f, "  loss       train %.4f   held-out %.4f   Bayes floor %.4f\n", m->loss_train,
+            m->loss_heldout, m->loss_bayes);
+    fprintf(f, "  accuracy   %.2f%% of held-out pairs\n", 100.0 * m->accuracy);
+    fprintf(f, "  KL(p*||model)     %.4f   TV %.4f\n", m->kl_true, m->tv_true);
+    if (w->log_theory)
+        fprintf(f, "  KL(theory||model) %.4f   theory: %s\n", m->kl_theory, w->theory_name);
+    else
+        fprintf(f, "  theory: no closed form for this annotator and objective\n");
+    if (p->objective == OBJECTIVE_MIXTURE)
+        for (int a = 0; a < m->K; a++) {
+            fprintf(f, "  component %d: weight %.3f", a + 1, m->weight[m->match[a]]);
+            if (isfinite(m->comp_kl[a]))
+                fprintf(f, ", KL(annotator %d||component) %.4f", a + 1, m->comp_kl[a]);
+            fprintf(f, "\n");
+        }
+    fprintf(f, "  %.2f s, %.0f pairs/s\n", wall, wall > 0 ? (double)pairs_done / wall : 0.0);
+}
+
+static int write_grid(const char *path, trainer_t *t)
+{
+    const world_t *w = trainer_world(t);
+    size_t n = w->grid.n;
+    double *lm = malloc(n * sizeof(double));
+    if (!lm) {
+        fprintf(stderr, "pbde train: --grid-out: out of memory\n");
+        return 1;
+    }
+    trainer_model_grid(t, lm, NULL);
+    char tmp[4096];
+    FILE *f = cli_open_out(path, tmp, sizeof tmp);
+    if (!f) {
+        fprintf(stderr, "pbde train: --grid-out: cannot write '%s': %s\n", path, strerror(errno));
+        free(lm);
+        return 1;
+    }
+    fprintf(f, "x,y,log_p_true,log_p_ref,log_p_model,log_p_theory\n");
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%.9g,%.9g,%.9g,%.9g,%.9g,", (double)w->grid.xy[2 * i], (double)w->grid.xy[2 * i + 1],
+                w->log_true[i], w->log_ref[i], lm[i]);
+        if (w->log_theory) fprintf(f, "%.9g", w->log_theory[i]);
+        fputc('\n', f);
+    }
+    free(lm);
+    if (cli_commit_out(f, path, tmp) != 0) {
+        fprintf(stderr, "pbde train: --grid-out: cannot write '%s': %s\n", path, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    cli_args_t a;
+    int rc = cli_parse("train", argc, argv, 2, FLAGS, F_COUNT, &a);
+    if (rc) return rc;
+    if (a.help) {
+        cli_usage(stdout, "train", "Trains the model headless and reports the metrics.", FLAGS, F_COUNT);
+        return 0;
+    }
+    const kernels_t *k = cli_kernels();
+    if (!k) return EXIT_USAGE;
+    const params_t *p = &a.params;
+    char err[512];
+    trainer_t *t = trainer_create(p, k, err, sizeof err);
+    if (!t) {
+        fprintf(stderr, "pbde train: %s\n", err);
+        return EXIT_USAGE;
+    }
+    int progress = isatty(2);
+    double t0 = cli_now(), last_print = 0;
+    while (trainer_get_state(t) == TRAINER_TRAINING) {
+        if (trainer_step(t, 25) != 0) break;
+        double now = cli_now() - t0;
+        if (progress && now - last_print > 0.2) {
+            last_print = now;
+            fprintf(stderr, "\rstep %ld/%ld  loss %.4f  %.1f s ", trainer_step_count(t), p->steps,
+                    trainer_last_loss(t), now);
+        }
+    }
+    double wall = cli_now() - t0;
+    if (progress) fprintf(stderr, "\r%60s\r", "");
+    if (trainer_get_state(t) == TRAINER_DIVERGED) {
+        fprintf(stderr,
+                "pbde train: training diverged at step %ld (NaN/Inf in the loss or gradient); "
+                "try a smaller --lr (now %g)\n",
+                trainer_diverged_at(t), p->lr);
+        trainer_destroy(t);
+        return EXIT_DIVERGED;
+    }
+    trainer_metrics_t m;
+    trainer_metrics(t, &m, 1);
+    if (a.present[F_JSON]) print_json(stdout, p, t, &m, k, wall);
+    else print_summary(stdout, p, t, &m, k, wall);
+    rc = a.present[F_GRID_OUT] ? write_grid(a.values[F_GRID_OUT], t) : 0;
+    trainer_destroy(t);
+    return rc;
+}

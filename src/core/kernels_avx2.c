@@ -1,0 +1,506 @@
+/* AVX2+FMA kernels. The Makefile compiles this file alone with -mavx2
+   -mfma; kernels_avx2() checks the CPU before handing the table out.
+
+   One register holds one neuron for 8 points. The dense products keep a
+   block of output rows x point vectors in registers and broadcast one
+   weight per row and input, so the forward pass needs no horizontal sums;
+   the weight gradient sums vectors over points and reduces once per weight.
+   The last, partial vector of a row is read and written through a lane
+   mask, so columns P..ld-1 are never touched. */
+#include "pbde/kernels.h"
+
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+
+#include <immintrin.h>
+#include <math.h>
+
+/* ---------------------------------------------------------------- tanh */
+
+/* |x| below this uses the odd Taylor series, above it exp(-2|x|). */
+#define TANH_SMALL 0.3f
+/* tanh(9) rounds to 1 - 2^-24 in float; beyond it tanh is 1 to 3e-8. */
+#define TANH_CLAMP 9.0f
+
+/* Mask with the first n lanes set, 0 <= n <= 8. */
+static inline __m256i lane_mask(int n)
+{
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx);
+}
+
+/* tanh of 8 floats, max abs error about 2e-7 (NaN in, NaN out).
+   For |x| < 0.3: x + x^3 q(x^2), the Taylor series through x^11, whose
+   truncation error is below 6e-10 there. Otherwise (1 - e) / (1 + e) with
+   e = exp(-2|x|) in (1.5e-8, 0.55]: no cancellation, and an error of
+   r ulps in e moves the result by at most 2 r ulp(1). exp uses
+   e^y = 2^k e^r, k = round(y / ln 2), |r| <= ln2 / 2, and the degree-7
+   Taylor polynomial of e^r (truncation below 6e-9 relative). */
+static inline __m256 tanh8(__m256 x)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 s = _mm256_and_ps(x, sign);
+    const __m256 a = _mm256_andnot_ps(sign, x);
+
+    /* small |x| */
+    const __m256 z = _mm256_mul_ps(a, a);
+    __m256 q = _mm256_set1_ps(-1382.0f / 155925.0f);
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(62.0f / 2835.0f));
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(-17.0f / 315.0f));
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(2.0f / 15.0f));
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(-1.0f / 3.0f));
+    const __m256 t_small = _mm256_fmadd_ps(_mm256_mul_ps(q, z), a, a);
+
+    /* large |x|: min(clamp, a) keeps a NaN in a */
+    const __m256 y = _mm256_mul_ps(_mm256_min_ps(_mm256_set1_ps(TANH_CLAMP), a),
+                                   _mm256_set1_ps(-2.0f));
+    const __m256 k = _mm256_round_ps(_mm256_mul_ps(y, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), y);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.428606765330187e-6f), r);
+    __m256 e = _mm256_set1_ps(1.0f / 5040.0f);
+    e = _mm256_fmadd_ps(e, r, _mm256_set1_ps(1.0f / 720.0f));
+    e = _mm256_fmadd_ps(e, r, _mm256_set1_ps(1.0f / 120.0f));
+    e = _mm256_fmadd_ps(e, r, _mm256_set1_ps(1.0f / 24.0f));
+    e = _mm256_fmadd_ps(e, r, _mm256_set1_ps(1.0f / 6.0f));
+    e = _mm256_fmadd_ps(e, r, _mm256_set1_ps(0.5f));
+    e = _mm256_fmadd_ps(e, r, one);
+    e = _mm256_fmadd_ps(e, r, one);
+    /* k is in [-26, 0], so 2^k is a normal float built from its exponent */
+    const __m256i ki = _mm256_cvtps_epi32(k);
+    const __m256 scale = _mm256_castsi256_ps(
+        _mm256_slli_epi32(_mm256_add_epi32(ki, _mm256_set1_epi32(127)), 23));
+    e = _mm256_mul_ps(e, scale);
+    const __m256 t_large = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
+
+    const __m256 use_small = _mm256_cmp_ps(a, _mm256_set1_ps(TANH_SMALL), _CMP_LT_OQ);
+    return _mm256_or_ps(_mm256_blendv_ps(t_large, t_small, use_small), s);
+}
+
+static void tanh_vec(float *y, const float *x, size_t n)
+{
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(y + j, tanh8(_mm256_loadu_ps(x + j)));
+    if (j < n) {
+        const __m256i m = lane_mask((int)(n - j));
+        _mm256_maskstore_ps(y + j, m, tanh8(_mm256_maskload_ps(x + j, m)));
+    }
+}
+
+/* ------------------------------------------------------ dense products */
+
+/* The forward pass and the data gradient share one product,
+     Y[j][p] = sum_k A[j][k] X[k][p],  A[j][k] = a[j*sj + k*sk],
+   computed in blocks of rows j and point vectors. Each block starts from
+   the bias (or 0) and ends with finish(): tanh, or the factor (1 - h^2). */
+
+typedef struct {
+    const float *b; /* (rows) bias added first, or NULL */
+    const float *h; /* (rows, P) tanh outputs for the factor 1 - h^2, or NULL */
+    int act;        /* apply tanh at the end */
+} epi_t;
+
+static inline __m256 start(const epi_t *e, int j)
+{
+    return e->b ? _mm256_broadcast_ss(e->b + j) : _mm256_setzero_ps();
+}
+
+/* The finished value of row j at offset off (= j*ld + p) of the block. */
+static inline __m256 finish(__m256 v, const epi_t *e, size_t off, __m256i m, int masked)
+{
+    if (e->act) v = tanh8(v);
+    if (e->h) {
+        const __m256 h = masked ? _mm256_maskload_ps(e->h + off, m) : _mm256_loadu_ps(e->h + off);
+        v = _mm256_mul_ps(v, _mm256_fnmadd_ps(h, h, _mm256_set1_ps(1.0f)));
+    }
+    return v;
+}
+
+/* Block of 4 rows x 24 points. y, x and e->h point at column p of row 0 of
+   the block; a at A[0][0] of the block. */
+static void block_4x3(float *y, const float *x, const float *a, size_t sj, size_t sk,
+                      int K, size_t ld, const epi_t *e)
+{
+    __m256 c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+    c00 = c01 = c02 = start(e, 0);
+    c10 = c11 = c12 = start(e, 1);
+    c20 = c21 = c22 = start(e, 2);
+    c30 = c31 = c32 = start(e, 3);
+    for (int k = 0; k < K; k++) {
+        const float *xk = x + (size_t)k * ld;
+        const float *ak = a + (size_t)k * sk;
+        const __m256 x0 = _mm256_loadu_ps(xk);
+        const __m256 x1 = _mm256_loadu_ps(xk + 8);
+        const __m256 x2 = _mm256_loadu_ps(xk + 16);
+        __m256 w = _mm256_broadcast_ss(ak);
+        c00 = _mm256_fmadd_ps(w, x0, c00);
+        c01 = _mm256_fmadd_ps(w, x1, c01);
+        c02 = _mm256_fmadd_ps(w, x2, c02);
+        w = _mm256_broadcast_ss(ak + sj);
+        c10 = _mm256_fmadd_ps(w, x0, c10);
+        c11 = _mm256_fmadd_ps(w, x1, c11);
+        c12 = _mm256_fmadd_ps(w, x2, c12);
+        w = _mm256_broadcast_ss(ak + 2 * sj);
+        c20 = _mm256_fmadd_ps(w, x0, c20);
+        c21 = _mm256_fmadd_ps(w, x1, c21);
+        c22 = _mm256_fmadd_ps(w, x2, c22);
+        w = _mm256_broadcast_ss(ak + 3 * sj);
+        c30 = _mm256_fmadd_ps(w, x0, c30);
+        c31 = _mm256_fmadd_ps(w, x1, c31);
+        c32 = _mm256_fmadd_ps(w, x2, c32);
+    }
+    const __m256i m = lane_mask(8);
+    _mm256_storeu_ps(y, finish(c00, e, 0, m, 0));
+    _mm256_storeu_ps(y + 8, finish(c01, e, 8, m, 0));
+    _mm256_storeu_ps(y + 16, finish(c02, e, 16, m, 0));
+    _mm256_storeu_ps(y + ld, finish(c10, e, ld, m, 0));
+    _mm256_storeu_ps(y + ld + 8, finish(c11, e, ld + 8, m, 0));
+    _mm256_storeu_ps(y + ld + 16, finish(c12, e, ld + 16, m, 0));
+    _mm256_storeu_ps(y + 2 * ld, finish(c20, e, 2 * ld, m, 0));
+    _mm256_storeu_ps(y + 2 * ld + 8, finish(c21, e, 2 * ld + 8, m, 0));
+    _mm256_storeu_ps(y + 2 * ld + 16, finish(c22, e, 2 * ld + 16, m, 0));
+    _mm256_storeu_ps(y + 3 * ld, finish(c30, e, 3 * ld, m, 0));
+    _mm256_storeu_ps(y + 3 * ld + 8, finish(c31, e, 3 * ld + 8, m, 0));
+    _mm256_storeu_ps(y + 3 * ld + 16, finish(c32, e, 3 * ld + 16, m, 0));
+}
+
+static inline __m256 load_m(const float *p, __m256i m, int masked)
+{
+    return masked ? _mm256_maskload_ps(p, m) : _mm256_loadu_ps(p);
+}
+
+static inline void store_m(float *p, __m256 v, __m256i m, int masked)
+{
+    if (masked) _mm256_maskstore_ps(p, m, v);
+    else _mm256_storeu_ps(p, v);
+}
+
+/* Block of 4 rows x n <= 8 points (the lanes >= n are neither read nor
+   written). */
+static void block_4x1(float *y, const float *x, const float *a, size_t sj, size_t sk,
+                      int K, size_t ld, const epi_t *e, int n)
+{
+    const __m256i m = lane_mask(n);
+    const int masked = n < 8;
+    __m256 c0 = start(e, 0), c1 = start(e, 1), c2 = start(e, 2), c3 = start(e, 3);
+    for (int k = 0; k < K; k++) {
+        const float *ak = a + (size_t)k * sk;
+        const __m256 x0 = load_m(x + (size_t)k * ld, m, masked);
+        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(ak), x0, c0);
+        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(ak + sj), x0, c1);
+        c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(ak + 2 * sj), x0, c2);
+        c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(ak + 3 * sj), x0, c3);
+    }
+    store_m(y, finish(c0, e, 0, m, masked), m, masked);
+    store_m(y + ld, finish(c1, e, ld, m, masked), m, masked);
+    store_m(y + 2 * ld, finish(c2, e, 2 * ld, m, masked), m, masked);
+    store_m(y + 3 * ld, finish(c3, e, 3 * ld, m, masked), m, masked);
+}
+
+/* Block of 1 row x 32 points. */
+static void block_1x4(float *y, const float *x, const float *a, size_t sk,
+                      int K, size_t ld, const epi_t *e)
+{
+    __m256 c0, c1, c2, c3;
+    c0 = c1 = c2 = c3 = start(e, 0);
+    for (int k = 0; k < K; k++) {
+        const float *xk = x + (size_t)k * ld;
+        const __m256 w = _mm256_broadcast_ss(a + (size_t)k * sk);
+        c0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xk), c0);
+        c1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xk + 8), c1);
+        c2 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xk + 16), c2);
+        c3 = _mm256_fmadd_ps(w, _mm256_loadu_ps(xk + 24), c3);
+    }
+    const __m256i m = lane_mask(8);
+    _mm256_storeu_ps(y, finish(c0, e, 0, m, 0));
+    _mm256_storeu_ps(y + 8, finish(c1, e, 8, m, 0));
+    _mm256_storeu_ps(y + 16, finish(c2, e, 16, m, 0));
+    _mm256_storeu_ps(y + 24, finish(c3, e, 24, m, 0));
+}
+
+/* Block of 1 row x n <= 8 points. */
+static void block_1x1(float *y, const float *x, const float *a, size_t sk,
+                      int K, size_t ld, const epi_t *e, int n)
+{
+    const __m256i m = lane_mask(n);
+    const int masked = n < 8;
+    __m256 c = start(e, 0);
+    for (int k = 0; k < K; k++)
+        c = _mm256_fmadd_ps(_mm256_broadcast_ss(a + (size_t)k * sk),
+                            load_m(x + (size_t)k * ld, m, masked), c);
+    store_m(y, finish(c, e, 0, m, masked), m, masked);
+}
+
+/* y(J, P) = finish(start + A(J, K) @ x(K, P)) over all blocks. */
+static void product(float *y, const float *x, const float *a, size_t sj, size_t sk,
+                    int J, int K, int P, size_t ld, const float *b, const float *h, int act)
+{
+    int j = 0;
+    for (; j + 4 <= J; j += 4) {
+        const float *aj = a + (size_t)j * sj;
+        int p = 0;
+        for (; p + 24 <= P; p += 24) {
+            const size_t off = (size_t)j * ld + (size_t)p;
+            const epi_t e = { b ? b + j : NULL, h ? h + off : NULL, act };
+            block_4x3(y + off, x + p, aj, sj, sk, K, ld, &e);
+        }
+        for (; p < P; p += 8) {
+            const size_t off = (size_t)j * ld + (size_t)p;
+            const epi_t e = { b ? b + j : NULL, h ? h + off : NULL, act };
+            block_4x1(y + off, x + p, aj, sj, sk, K, ld, &e, P - p < 8 ? P - p : 8);
+        }
+    }
+    for (; j < J; j++) {
+        const float *aj = a + (size_t)j * sj;
+        int p = 0;
+        for (; p + 32 <= P; p += 32) {
+            const size_t off = (size_t)j * ld + (size_t)p;
+            const epi_t e = { b ? b + j : NULL, h ? h + off : NULL, act };
+            block_1x4(y + off, x + p, aj, sk, K, ld, &e);
+        }
+        for (; p < P; p += 8) {
+            const size_t off = (size_t)j * ld + (size_t)p;
+            const epi_t e = { b ? b + j : NULL, h ? h + off : NULL, act };
+            block_1x1(y + off, x + p, aj, sk, K, ld, &e, P - p < 8 ? P - p : 8);
+        }
+    }
+}
+
+static void dense_fwd(float *out, const float *in, const float *W, const float *b,
+                      int ni, int no, int P, int ld, int act_tanh)
+{
+    /* A = W: row j = output o, k = input i */
+    product(out, in, W, (size_t)ni, 1, no, ni, P, (size_t)ld, b, NULL, act_tanh);
+}
+
+static void dense_bwd_data(float *din, const float *dout, const float *W, const float *h,
+                           int ni, int no, int P, int ld)
+{
+    /* A = W^T: row j = input i, k = output o */
+    product(din, dout, W, 1, (size_t)ni, ni, no, P, (size_t)ld, NULL, h, 0);
+}
+
+/* ------------------------------------------------------ weight gradient */
+
+/* The 8 sums of v0..v7 as one vector [sum v0, ..., sum v7]. */
+static inline __m256 hsum8(__m256 v0, __m256 v1, __m256 v2, __m256 v3,
+                           __m256 v4, __m256 v5, __m256 v6, __m256 v7)
+{
+    const __m256 t0 = _mm256_hadd_ps(v0, v1), t1 = _mm256_hadd_ps(v2, v3);
+    const __m256 t2 = _mm256_hadd_ps(v4, v5), t3 = _mm256_hadd_ps(v6, v7);
+    /* u0 = [v0..v3 low-half sums | v0..v3 high-half sums], u1 likewise */
+    const __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
+    return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20),
+                         _mm256_permute2f128_ps(u0, u1, 0x31));
+}
+
+/* The 4 sums of v0..v3 as [sum v0, ..., sum v3]. */
+static inline __m128 hsum4(__m256 v0, __m256 v1, __m256 v2, __m256 v3)
+{
+    const __m256 u = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+    return _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
+}
+
+static inline float hsum1(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* The gradient loops below run over the P8 = P & ~7 full vectors of a row
+   and then, when P8 < P, over one vector loaded through the lane mask m,
+   whose zero lanes keep columns >= P (possibly garbage) out of the sums.
+   Each step_* adds the products of the 8 points at column p into c; with
+   masked constant at each call the compiler drops the unused branch. */
+
+/* c[r*4 + s] += g[r][p..] * x[s][p..] for rows r < 2, s < 4. */
+static inline void step_2x4(__m256 c[8], const float *g, const float *x, size_t ld,
+                            int p, __m256i m, int masked)
+{
+    const __m256 d0 = load_m(g + p, m, masked), d1 = load_m(g + ld + p, m, masked);
+    const __m256 x0 = load_m(x + p, m, masked), x1 = load_m(x + ld + p, m, masked);
+    const __m256 x2 = load_m(x + 2 * ld + p, m, masked);
+    const __m256 x3 = load_m(x + 3 * ld + p, m, masked);
+    c[0] = _mm256_fmadd_ps(d0, x0, c[0]);
+    c[1] = _mm256_fmadd_ps(d0, x1, c[1]);
+    c[2] = _mm256_fmadd_ps(d0, x2, c[2]);
+    c[3] = _mm256_fmadd_ps(d0, x3, c[3]);
+    c[4] = _mm256_fmadd_ps(d1, x0, c[4]);
+    c[5] = _mm256_fmadd_ps(d1, x1, c[5]);
+    c[6] = _mm256_fmadd_ps(d1, x2, c[6]);
+    c[7] = _mm256_fmadd_ps(d1, x3, c[7]);
+}
+
+/* dW[o..o+1][i..i+3] += dout(2, P) @ in(4, P)^T; g at row o, x at row i. */
+static void wgrad_2x4(float *dW, size_t ni, const float *g, const float *x,
+                      size_t ld, int P8, int P, __m256i m)
+{
+    __m256 c[8];
+    for (int r = 0; r < 8; r++) c[r] = _mm256_setzero_ps();
+    for (int p = 0; p < P8; p += 8) step_2x4(c, g, x, ld, p, m, 0);
+    if (P8 < P) step_2x4(c, g, x, ld, P8, m, 1);
+    const __m256 s = hsum8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+    _mm_storeu_ps(dW, _mm_add_ps(_mm_loadu_ps(dW), _mm256_castps256_ps128(s)));
+    _mm_storeu_ps(dW + ni, _mm_add_ps(_mm_loadu_ps(dW + ni), _mm256_extractf128_ps(s, 1)));
+}
+
+/* c[s] += g[p..] * x[s][p..] for s < 4. */
+static inline void step_1x4(__m256 c[4], const float *g, const float *x, size_t ld,
+                            int p, __m256i m, int masked)
+{
+    const __m256 d = load_m(g + p, m, masked);
+    c[0] = _mm256_fmadd_ps(d, load_m(x + p, m, masked), c[0]);
+    c[1] = _mm256_fmadd_ps(d, load_m(x + ld + p, m, masked), c[1]);
+    c[2] = _mm256_fmadd_ps(d, load_m(x + 2 * ld + p, m, masked), c[2]);
+    c[3] = _mm256_fmadd_ps(d, load_m(x + 3 * ld + p, m, masked), c[3]);
+}
+
+/* dW[o][i..i+3] += dout(1, P) @ in(4, P)^T. */
+static void wgrad_1x4(float *dW, const float *g, const float *x,
+                      size_t ld, int P8, int P, __m256i m)
+{
+    __m256 c[4];
+    for (int r = 0; r < 4; r++) c[r] = _mm256_setzero_ps();
+    for (int p = 0; p < P8; p += 8) step_1x4(c, g, x, ld, p, m, 0);
+    if (P8 < P) step_1x4(c, g, x, ld, P8, m, 1);
+    _mm_storeu_ps(dW, _mm_add_ps(_mm_loadu_ps(dW), hsum4(c[0], c[1], c[2], c[3])));
+}
+
+/* c[r] += g[r][p..] * x[p..] for r < 8; without x (NULL) c[r] += g[r][p..]. */
+static inline void step_8x1(__m256 c[8], const float *g, const float *x, size_t ld,
+                            int p, __m256i m, int masked)
+{
+    if (x) {
+        const __m256 x0 = load_m(x + p, m, masked);
+        for (int r = 0; r < 8; r++)
+            c[r] = _mm256_fmadd_ps(load_m(g + (size_t)r * ld + p, m, masked), x0, c[r]);
+    } else {
+        for (int r = 0; r < 8; r++)
+            c[r] = _mm256_add_ps(load_m(g + (size_t)r * ld + p, m, masked), c[r]);
+    }
+}
+
+/* s[r] += sum_p g[r][p] * x[p] (or sum_p g[r][p] when x is NULL), r < 8. */
+static inline __m256 rows_8x1(const float *g, const float *x, size_t ld, int P8, int P,
+                              __m256i m)
+{
+    __m256 c[8];
+    for (int r = 0; r < 8; r++) c[r] = _mm256_setzero_ps();
+    for (int p = 0; p < P8; p += 8) step_8x1(c, g, x, ld, p, m, 0);
+    if (P8 < P) step_8x1(c, g, x, ld, P8, m, 1);
+    return hsum8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+}
+
+/* dW[o..o+7][i] += dout(8, P) @ in(1, P)^T (a column, stride ni). */
+static void wgrad_8x1(float *dW, size_t ni, const float *g, const float *x,
+                      size_t ld, int P8, int P, __m256i m)
+{
+    float s[8];
+    _mm256_storeu_ps(s, rows_8x1(g, x, ld, P8, P, m));
+    for (int r = 0; r < 8; r++) dW[(size_t)r * ni] += s[r];
+}
+
+/* db[o..o+7] += sum_p dout[o..o+7][p]. */
+static void bgrad_8(float *db, const float *g, size_t ld, int P8, int P, __m256i m)
+{
+    _mm256_storeu_ps(db, _mm256_add_ps(_mm256_loadu_ps(db), rows_8x1(g, NULL, ld, P8, P, m)));
+}
+
+/* Returns sum_p g[p] * x[p], or sum_p g[p] when x is NULL. */
+static float dot_1x1(const float *g, const float *x, int P8, int P, __m256i m)
+{
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0;
+    const __m256 ones = _mm256_set1_ps(1.0f);
+    int p = 0;
+    for (; p + 16 <= P8; p += 16) {
+        c0 = _mm256_fmadd_ps(_mm256_loadu_ps(g + p), x ? _mm256_loadu_ps(x + p) : ones, c0);
+        c1 = _mm256_fmadd_ps(_mm256_loadu_ps(g + p + 8), x ? _mm256_loadu_ps(x + p + 8) : ones, c1);
+    }
+    for (; p < P; p += 8) {
+        const int masked = p >= P8;
+        c0 = _mm256_fmadd_ps(load_m(g + p, m, masked), x ? load_m(x + p, m, masked) : ones, c0);
+    }
+    return hsum1(_mm256_add_ps(c0, c1));
+}
+
+static void dense_bwd_weight(float *dW, float *db, const float *dout, const float *in,
+                             int ni, int no, int P, int ld)
+{
+    const size_t sld = (size_t)ld, sni = (size_t)ni;
+    const int P8 = P & ~7;
+    const __m256i m = lane_mask(P - P8);
+    const int ni4 = ni & ~3;
+    int o = 0;
+    for (; o + 2 <= no; o += 2)
+        for (int i = 0; i < ni4; i += 4)
+            wgrad_2x4(dW + (size_t)o * sni + (size_t)i, sni, dout + (size_t)o * sld,
+                      in + (size_t)i * sld, sld, P8, P, m);
+    if (o < no)
+        for (int i = 0; i < ni4; i += 4)
+            wgrad_1x4(dW + (size_t)o * sni + (size_t)i, dout + (size_t)o * sld,
+                      in + (size_t)i * sld, sld, P8, P, m);
+    for (int i = ni4; i < ni; i++) {
+        const float *x = in + (size_t)i * sld;
+        for (o = 0; o + 8 <= no; o += 8)
+            wgrad_8x1(dW + (size_t)o * sni + (size_t)i, sni, dout + (size_t)o * sld, x,
+                      sld, P8, P, m);
+        for (; o < no; o++)
+            dW[(size_t)o * sni + (size_t)i] += dot_1x1(dout + (size_t)o * sld, x, P8, P, m);
+    }
+    for (o = 0; o + 8 <= no; o += 8) bgrad_8(db + o, dout + (size_t)o * sld, sld, P8, P, m);
+    for (; o < no; o++) db[o] += dot_1x1(dout + (size_t)o * sld, NULL, P8, P, m);
+}
+
+/* ------------------------------------------------------------- Adam */
+
+static void adam(float *p, float *m, float *v, const float *g, size_t n,
+                 float lr, float b1, float b2, float eps, float bc1, float bc2)
+{
+    const __m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2);
+    const __m256 c1 = _mm256_set1_ps(1.0f - b1), c2 = _mm256_set1_ps(1.0f - b2);
+    const __m256 vlr = _mm256_set1_ps(lr), veps = _mm256_set1_ps(eps);
+    const __m256 vbc1 = _mm256_set1_ps(bc1), vbc2 = _mm256_set1_ps(bc2);
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m256 gj = _mm256_loadu_ps(g + j);
+        const __m256 mj = _mm256_fmadd_ps(vb1, _mm256_loadu_ps(m + j), _mm256_mul_ps(c1, gj));
+        const __m256 vj = _mm256_fmadd_ps(vb2, _mm256_loadu_ps(v + j),
+                                          _mm256_mul_ps(_mm256_mul_ps(c2, gj), gj));
+        const __m256 mhat = _mm256_div_ps(mj, vbc1);
+        const __m256 den = _mm256_add_ps(_mm256_sqrt_ps(_mm256_div_ps(vj, vbc2)), veps);
+        const __m256 step = _mm256_div_ps(_mm256_mul_ps(vlr, mhat), den);
+        _mm256_storeu_ps(m + j, mj);
+        _mm256_storeu_ps(v + j, vj);
+        _mm256_storeu_ps(p + j, _mm256_sub_ps(_mm256_loadu_ps(p + j), step));
+    }
+    for (; j < n; j++) {
+        m[j] = b1 * m[j] + (1.0f - b1) * g[j];
+        v[j] = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
+        p[j] -= lr * (m[j] / bc1) / (sqrtf(v[j] / bc2) + eps);
+    }
+}
+
+/* ------------------------------------------------------------- table */
+
+static const kernels_t avx2_kernels = {
+    "avx2", dense_fwd, dense_bwd_data, dense_bwd_weight, tanh_vec, adam,
+};
+
+const kernels_t *kernels_avx2(void)
+{
+    /* plain integer code: safe to run on any x86-64 before the check */
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return NULL;
+    return &avx2_kernels;
+}
+
+#else
+
+const kernels_t *kernels_avx2(void)
+{
+    return NULL;
+}
+
+#endif

@@ -1,0 +1,199 @@
+/* The parameter registry (design §3): every user-settable parameter in one
+   table. */
+#include "pbde/params.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pbde/annotator.h"
+#include "pbde/density.h"
+#include "pbde/objective.h"
+
+static const char *const PROPOSALS[PROPOSAL_COUNT] = { "reference", "uniform" };
+static const char *const SCHEDULES[SCHEDULE_COUNT] = { "cosine", "constant" };
+
+int params_proposal_count(void) { return PROPOSAL_COUNT; }
+const char *params_proposal_name(int i) { return i >= 0 && i < PROPOSAL_COUNT ? PROPOSALS[i] : NULL; }
+int params_schedule_count(void) { return SCHEDULE_COUNT; }
+const char *params_schedule_name(int i) { return i >= 0 && i < SCHEDULE_COUNT ? SCHEDULES[i] : NULL; }
+
+#define OFF(field) offsetof(params_t, field)
+#define W PARAM_AFFECTS_WORLD
+#define D PARAM_AFFECTS_DATA
+#define M PARAM_AFFECTS_MODEL
+#define T PARAM_AFFECTS_TRAIN
+
+/* Largest data set: 2^22 pairs, about 130 MB with the held-out split, so
+   a laptop never swaps. */
+#define PAIRS_MAX 4194304.0
+
+static const param_def_t TABLE[] = {
+    { "density", "world", PARAM_CHOICE, OFF(density), 0, 0, 0, 0, density_count, density_name,
+      W | D | M, "the annotator's implicit preference density p*" },
+    { "box", "world", PARAM_REAL, OFF(box), 6, 3, 50, 0, NULL, NULL,
+      W | D | M, "half-width L of the box [-L, L]^2" },
+    { "grid", "world", PARAM_INT, OFF(grid), 128, 8, 512, 0, NULL, NULL,
+      W, "evaluation grid: G x G cell centres" },
+    { "ref-scale", "world", PARAM_REAL, OFF(ref_scale), 3, 0, 100, 1, NULL, NULL,
+      W | D | M, "scale s_ref of the reference model pi_ref = N(0, s_ref^2 I)" },
+    { "proposal", "world", PARAM_CHOICE, OFF(proposal), 0, 0, 0, 0, params_proposal_count,
+      params_proposal_name, W | D | M, "where pairs are drawn from: reference (pi_ref) or uniform" },
+    { "annotator", "annotator", PARAM_CHOICE, OFF(annotator), 0, 0, 0, 0, annotator_count,
+      annotator_name, W | D | M, "the annotator model that labels pairs" },
+    { "rationality", "annotator", PARAM_REAL, OFF(rationality), 1, 0, 100, 0, NULL, NULL,
+      W | D | M, "rationality s of luce, thurstone, noisy and mixture (1 = Luce)" },
+    { "annotator-beta", "annotator", PARAM_REAL, OFF(annotator_beta), 4, 0, 100, 1, NULL, NULL,
+      W | D | M, "beta_a of the dpo annotator" },
+    { "flip", "annotator", PARAM_REAL, OFF(flip), 0.1, 0, 0.5, 0, NULL, NULL,
+      W | D | M, "label-flip probability of the noisy annotator" },
+    { "pairs", "annotator", PARAM_INT, OFF(pairs), 32768, 16, PAIRS_MAX, 0, NULL, NULL,
+      D | M, "training pairs (at most 4194304: about 130 MB of memory)" },
+    { "heldout", "annotator", PARAM_REAL, OFF(heldout), 0.1, 0.01, 1, 0, NULL, NULL,
+      D | M, "held-out pairs for the metrics, as a fraction of pairs" },
+    { "seed", "annotator", PARAM_INT, OFF(seed), 1, 0, 4294967295.0, 0, NULL, NULL,
+      D | M, "seed of the data and the model's initialisation" },
+    { "objective", "objective", PARAM_CHOICE, OFF(objective), 0, 0, 0, 0, objective_count,
+      objective_name, W | M, "the preference-learning objective" },
+    { "beta", "objective", PARAM_REAL, OFF(beta), 4, 0, 1000, 1, NULL, NULL,
+      W | M, "beta of dpo" },
+    { "alpha", "objective", PARAM_REAL, OFF(alpha), 0.25, 0, 100, 1, NULL, NULL,
+      W | M, "alpha of geometric averaging" },
+    { "tau", "objective", PARAM_REAL, OFF(tau), 0.5, 0, 100, 1, NULL, NULL,
+      W | M, "tau of ipo" },
+    { "delta", "objective", PARAM_REAL, OFF(delta), 1, 0, 100, 0, NULL, NULL,
+      W | M, "margin delta of slic" },
+    { "lambda", "objective", PARAM_REAL, OFF(lambda), 1, 0, 100, 0, NULL, NULL,
+      W | M, "weight lambda of slic's regulariser -E_ref log pi" },
+    { "components", "objective", PARAM_INT, OFF(components), 2, 1, DENSITY_MAX_COMPONENTS, 0,
+      NULL, NULL, W | M, "K, the number of networks of the mixture objective" },
+    { "width", "training", PARAM_INT, OFF(width), 64, 1, 512, 0, NULL, NULL,
+      M, "hidden units per layer" },
+    { "depth", "training", PARAM_INT, OFF(depth), 3, 1, 16, 0, NULL, NULL,
+      M, "hidden layers" },
+    { "lr", "training", PARAM_REAL, OFF(lr), 3e-3, 0, 1e6, 1, NULL, NULL,
+      M, "Adam's learning rate" },
+    { "batch", "training", PARAM_INT, OFF(batch), 512, 1, 65536, 0, NULL, NULL,
+      M, "pairs per step" },
+    { "steps", "training", PARAM_INT, OFF(steps), 3000, 0, 100000000, 0, NULL, NULL,
+      T, "training steps (the cosine schedule decays over them)" },
+    { "schedule", "training", PARAM_CHOICE, OFF(schedule), 0, 0, 0, 0, params_schedule_count,
+      params_schedule_name, T, "learning-rate schedule: cosine or constant" },
+    { "threads", "training", PARAM_INT, OFF(threads), 1, 1, 16, 0, NULL, NULL,
+      T, "worker threads of a training step (results depend on it, deterministically)" },
+};
+
+const param_def_t *params_table(size_t *n)
+{
+    *n = sizeof TABLE / sizeof TABLE[0];
+    return TABLE;
+}
+
+const param_def_t *params_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++)
+        if (strcmp(TABLE[i].name, name) == 0) return &TABLE[i];
+    return NULL;
+}
+
+void params_defaults(params_t *p)
+{
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++) {
+        char *field = (char *)p + TABLE[i].offset;
+        switch (TABLE[i].type) {
+        case PARAM_INT: *(long *)field = (long)TABLE[i].def; break;
+        case PARAM_REAL: *(double *)field = TABLE[i].def; break;
+        case PARAM_CHOICE: *(int *)field = (int)TABLE[i].def; break;
+        }
+    }
+}
+
+static void fmt_num(char *buf, size_t n, double v)
+{
+    snprintf(buf, n, "%.10g", v);
+}
+
+void params_allowed(const param_def_t *def, char *buf, size_t n)
+{
+    if (def->type == PARAM_CHOICE) {
+        size_t used = (size_t)snprintf(buf, n, "one of:");
+        for (int i = 0; i < def->count() && used < n; i++)
+            used += (size_t)snprintf(buf + used, n - used, " %s", def->label(i));
+        return;
+    }
+    char lo[32], hi[32];
+    fmt_num(lo, sizeof lo, def->min);
+    fmt_num(hi, sizeof hi, def->max);
+    snprintf(buf, n, "%s %s %s and <= %s", def->type == PARAM_INT ? "a whole number" : "a number",
+             def->min_open ? ">" : ">=", lo, hi);
+}
+
+static int fail(char *err, size_t errlen, const param_def_t *def, const char *value)
+{
+    char allowed[256];
+    params_allowed(def, allowed, sizeof allowed);
+    snprintf(err, errlen, "'%s' is not allowed: expected %s", value, allowed);
+    return -1;
+}
+
+int params_set(params_t *p, const char *name, const char *value, char *err, size_t errlen)
+{
+    const param_def_t *def = params_find(name);
+    if (!def) {
+        snprintf(err, errlen, "unknown parameter '%s'", name);
+        return -1;
+    }
+    char *field = (char *)p + def->offset;
+    if (def->type == PARAM_CHOICE) {
+        for (int i = 0; i < def->count(); i++)
+            if (strcmp(def->label(i), value) == 0) {
+                *(int *)field = i;
+                return 0;
+            }
+        return fail(err, errlen, def, value);
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (end == value || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return fail(err, errlen, def, value);
+    if (v < def->min || v > def->max || (def->min_open && v == def->min))
+        return fail(err, errlen, def, value);
+    if (def->type == PARAM_INT) {
+        if (v != floor(v)) return fail(err, errlen, def, value);
+        *(long *)field = (long)v;
+    } else {
+        *(double *)field = v;
+    }
+    return 0;
+}
+
+void params_format(const params_t *p, const param_def_t *def, char *buf, size_t n)
+{
+    const char *field = (const char *)p + def->offset;
+    switch (def->type) {
+    case PARAM_INT: snprintf(buf, n, "%ld", *(const long *)field); break;
+    case PARAM_REAL: fmt_num(buf, n, *(const double *)field); break;
+    case PARAM_CHOICE: snprintf(buf, n, "%s", def->label(*(const int *)field)); break;
+    }
+}
+
+int params_check(const params_t *p, char *err, size_t errlen)
+{
+    density_t d;
+    if (density_init(&d, p->density) != 0) {
+        snprintf(err, errlen, "unknown density id %d", p->density);
+        return -1;
+    }
+    if (p->annotator == ANNOTATOR_MIXTURE && d.n_comp < 2) {
+        snprintf(err, errlen,
+                 "annotator mixture needs a density with at least 2 components, and %s has %d; "
+                 "pick one of the mixtures (e.g. two-gauss, eight-gauss)",
+                 density_name(p->density), d.n_comp);
+        return -1;
+    }
+    return 0;
+}
