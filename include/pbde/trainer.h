@@ -6,6 +6,7 @@
 #ifndef PBDE_TRAINER_H
 #define PBDE_TRAINER_H
 
+#include "pbde/common.h"
 #include "pbde/dataset.h"
 #include "pbde/kernels.h"
 #include "pbde/mlp.h"
@@ -14,7 +15,8 @@
 typedef enum {
     TRAINER_TRAINING = 0, /* steps remain */
     TRAINER_DONE,         /* all steps taken */
-    TRAINER_DIVERGED      /* a step produced NaN/Inf; the last finite model is kept */
+    TRAINER_DIVERGED      /* a step produced NaN/Inf or runaway outputs (|r| > 1e7);
+                             the last finite model is kept */
 } trainer_state;
 
 typedef struct trainer trainer_t;
@@ -51,7 +53,8 @@ long trainer_diverged_at(const trainer_t *t);
 double trainer_last_loss(const trainer_t *t);
 
 /* Runs up to n steps (fewer when training ends). Returns 0, or
-   PBDE_EDIVERGED when a step produced NaN/Inf. */
+   PBDE_EDIVERGED when a step produced NaN/Inf or runaway outputs; that
+   step's update is not applied. */
 int trainer_step(trainer_t *t, long n);
 
 /* Re-initialises the model and the optimiser (same seed: same start). */

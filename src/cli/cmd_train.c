@@ -181,7 +181,7 @@ int cmd_train(int argc, char **argv)
     if (progress) fprintf(stderr, "\r%60s\r", "");
     if (trainer_get_state(t) == TRAINER_DIVERGED) {
         fprintf(stderr,
-                "pbde train: training diverged at step %ld (NaN/Inf in the loss or gradient); "
+                "pbde train: training diverged at step %ld (NaN/Inf or runaway outputs); "
                 "try a smaller --lr (now %g)\n",
                 trainer_diverged_at(t), p->lr);
         trainer_destroy(t);

@@ -19,6 +19,9 @@
    SLIC_GRID^2 cells, where E_pi[grad r] is exact for the grid's density. */
 #define SLIC_GRID 32
 #define MAX_THREADS 16
+/* Network outputs beyond this are runaway: float log-densities of that
+   size have no precision left below 1, so the model means nothing. */
+#define RUNAWAY_OUTPUT 1e7f
 
 #define ADAM_B1 0.9f
 #define ADAM_B2 0.999f
@@ -34,6 +37,7 @@ typedef struct {
     float r[DENSITY_MAX_COMPONENTS][BLOCK_POINTS]; /* (K, BLOCK_POINTS) outputs */
     float dout[BLOCK_POINTS];
     double loss;                              /* sum over this thread's pairs */
+    float max_abs_r;                          /* largest |network output| seen */
 } scratch_t;
 
 struct trainer {
@@ -148,8 +152,10 @@ static void next_batch(trainer_t *t)
 /* Forward of every network on the block's 2m points (a's then b's). */
 static void block_forward(trainer_t *t, scratch_t *s, const float *params, int m)
 {
-    for (int k = 0; k < t->K; k++)
+    for (int k = 0; k < t->K; k++) {
         mlp_forward(t->k, s->work[k], s->r[k], s->xy, params + (size_t)k * t->n_mlp, 2 * m);
+        for (int i = 0; i < 2 * m; i++) s->max_abs_r = fmaxf(s->max_abs_r, fabsf(s->r[k][i]));
+    }
 }
 
 static void gather_block(const trainer_t *t, scratch_t *s, const size_t *idx, int m,
@@ -221,6 +227,7 @@ static void thread_part(trainer_t *t, int tid)
     scratch_t *s = &t->scratch[tid];
     memset(s->grad, 0, t->n_params * sizeof(float));
     s->loss = 0;
+    s->max_abs_r = 0;
     long nblocks = (t->batch + BLOCK_PAIRS - 1) / BLOCK_PAIRS;
     long b0 = nblocks * tid / t->n_threads, b1 = nblocks * (tid + 1) / t->n_threads;
     for (long b = b0; b < b1; b++) {
@@ -359,6 +366,7 @@ static int one_step(trainer_t *t)
     if (t->world.obj.kind == OBJECTIVE_SLIC) loss += slic_regulariser(t);
 
     int finite = isfinite(loss);
+    for (int i = 0; i < t->n_threads; i++) finite = finite && t->scratch[i].max_abs_r < RUNAWAY_OUTPUT;
     for (size_t j = 0; j < n && finite; j++) finite = isfinite(t->grad[j]);
     if (!finite) {
         t->state = TRAINER_DIVERGED;
