@@ -69,6 +69,13 @@ void trainer_model_grid(trainer_t *t, double *log_model, double **comps);
    pairs (slower); otherwise loss_train is NaN. */
 void trainer_metrics(trainer_t *t, trainer_metrics_t *m, int full);
 
+/* trainer_metrics that also hands out the grids it evaluates: the model's
+   log-density into log_model(n) and each network's component into
+   comps[k](n) (either may be NULL), so a caller that draws them does not
+   evaluate the network twice. */
+void trainer_evaluate(trainer_t *t, trainer_metrics_t *m, int full, double *log_model,
+                      double **comps);
+
 /* The model's preference logit (positive: a preferred) for n pairs
    pts(n, 4) with dref(n), into out(n). */
 void trainer_pair_logits(trainer_t *t, const float *pts, const float *dref, size_t n,

@@ -637,15 +637,22 @@ static void best_match(int K, double cost[][DENSITY_MAX_COMPONENTS], int *match)
 
 void trainer_metrics(trainer_t *t, trainer_metrics_t *m, int full)
 {
+    trainer_evaluate(t, m, full, NULL, NULL);
+}
+
+void trainer_evaluate(trainer_t *t, trainer_metrics_t *m, int full, double *log_model,
+                      double **comps_out)
+{
     const world_t *w = &t->world;
     size_t n = w->grid.n;
     memset(m, 0, sizeof *m);
     m->step = t->step;
     m->K = t->K;
-    double *lm = malloc(n * sizeof(double));
+    double *lm = log_model ? log_model : malloc(n * sizeof(double));
     double *comps[DENSITY_MAX_COMPONENTS] = { NULL };
     int ok = lm != NULL;
-    for (int k = 0; k < t->K && ok; k++) ok = (comps[k] = malloc(n * sizeof(double))) != NULL;
+    for (int k = 0; k < t->K && ok; k++)
+        ok = (comps[k] = comps_out && comps_out[k] ? comps_out[k] : malloc(n * sizeof(double))) != NULL;
     m->kl_true = m->tv_true = m->kl_theory = (double)NAN;
     if (ok) {
         trainer_model_grid(t, lm, comps);
@@ -666,8 +673,9 @@ void trainer_metrics(trainer_t *t, trainer_metrics_t *m, int full)
         best_match(t->K, cost, m->match);
         for (int a = 0; a < t->K; a++) m->comp_kl[a] = cost[a][m->match[a]];
     }
-    free(lm);
-    for (int k = 0; k < t->K; k++) free(comps[k]);
+    if (lm != log_model) free(lm);
+    for (int k = 0; k < t->K; k++)
+        if (!(comps_out && comps_out[k] == comps[k])) free(comps[k]);
     pair_metrics(t, t->data.n_train, t->data.n_held, &m->loss_heldout, &m->accuracy, &m->loss_bayes);
     m->loss_train = (double)NAN;
     if (full) pair_metrics(t, 0, t->data.n_train, &m->loss_train, NULL, NULL);

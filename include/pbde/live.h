@@ -1,0 +1,122 @@
+/* A live session: a trainer running on a worker thread, steered by
+   commands and observed through snapshots. Both explorers (terminal and
+   window) and the video exporter drive training through this module.
+
+   The worker owns the trainer; every command only records a request under
+   a mutex, so commands return at once. A paused session sleeps on a
+   condition variable and uses no CPU. Training is deterministic whatever
+   the frame rate: the worker runs the trainer's step API, whose results do
+   not depend on how steps are grouped. */
+#ifndef PBDE_LIVE_H
+#define PBDE_LIVE_H
+
+#include <stddef.h>
+
+#include "pbde/kernels.h"
+#include "pbde/params.h"
+#include "pbde/trainer.h"
+
+#define LIVE_HISTORY 4096   /* metric points kept for the curves */
+#define LIVE_OVERLAY_PAIRS 300 /* training pairs shown by the pair overlay */
+
+/* Everything a front end draws, copied out of the worker. Arrays are owned
+   by the snapshot (live_snapshot_free). */
+typedef struct {
+    unsigned long version;   /* grows with every publication */
+    params_t params;         /* the parameters this state belongs to */
+    int rebuilding;          /* 1 while a new world/data/model is being built */
+    int paused;
+    trainer_state state;
+    long step;
+    long diverged_at;        /* valid when state == TRAINER_DIVERGED */
+    double pairs_per_s;      /* training throughput, recent average */
+    double evals_per_s;      /* grid re-evaluations per second */
+    char status[256];        /* last event, e.g. "annotator changed: training restarted" */
+
+    /* the grid (G x G, row-major from (-L, -L)), normalised log-densities */
+    int G;
+    double L, cell_area;
+    size_t n;                /* G * G */
+    double *log_true;        /* (n) p* */
+    double *log_ref;         /* (n) pi_ref */
+    double *log_prop;        /* (n) proposal mu */
+    double *log_theory;      /* (n) closed-form optimum, NULL when none */
+    char theory_name[96];
+    double *log_model;       /* (n) pi_theta */
+    int K;                   /* networks (mixture components) */
+    double *log_comp[DENSITY_MAX_COMPONENTS]; /* (n) each component (K > 1) */
+
+    /* the preference slice P(x > cursor), when requested */
+    int have_slice;
+    double slice_x, slice_y; /* the cursor it was computed for */
+    double *slice_annot;     /* (n) annotator's P(x > cursor) */
+    double *slice_model;     /* (n) model's P(x > cursor) */
+
+    trainer_metrics_t metrics;
+
+    /* metric curves: one point per publication, oldest first */
+    size_t n_hist;
+    long hist_step[LIVE_HISTORY];
+    double hist_loss[LIVE_HISTORY];    /* held-out loss */
+    double hist_bayes[LIVE_HISTORY];   /* its floor */
+    double hist_kl_true[LIVE_HISTORY];
+    double hist_kl_theory[LIVE_HISTORY]; /* NaN without theory */
+
+    /* a sample of training pairs, winner first: (n_pairs, 4) wx wy lx ly */
+    size_t n_pairs;
+    float pairs[LIVE_OVERLAY_PAIRS * 4];
+} live_snapshot_t;
+
+typedef struct live live_t;
+
+/* Starts a session on *p (paused when start_paused) with kernels k.
+   Returns NULL with a message in err when the parameters are not a valid
+   combination or memory runs out. */
+live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, char *err,
+                    size_t errlen);
+
+/* Stops the worker and frees everything. */
+void live_destroy(live_t *l);
+
+/* Commands: each returns at once; the worker applies it before its next
+   step. */
+void live_set_paused(live_t *l, int paused);
+void live_toggle_pause(live_t *l);
+void live_step_once(live_t *l);        /* one step, then paused */
+void live_reset_model(live_t *l);      /* same seed: same start */
+void live_resample(live_t *l);         /* new data: the seed moves to seed + 1 */
+
+/* Applies new parameters: rebuilds what the change invalidates (world,
+   data, model) per the registry's affects flags and restarts training when
+   the data or model changed. Returns 0, or -1 with a message in err when
+   the combination is invalid (nothing changes then). The message in
+   *status of the next snapshot says what was restarted. */
+int live_set_params(live_t *l, const params_t *p, char *err, size_t errlen);
+
+/* The parameters in force (including changes not yet applied). */
+void live_get_params(live_t *l, params_t *out);
+
+/* Training speed: at most this many steps per second (0: as fast as the
+   machine goes). */
+void live_set_speed(live_t *l, double steps_per_s);
+double live_get_speed(live_t *l);
+
+/* Asks for the preference slice P(x > (x, y)) in coming snapshots;
+   on = 0 stops computing it. */
+void live_want_slice(live_t *l, int on, double x, double y);
+
+/* Copies the newest state into *out when it is newer than out->version
+   (out must be zeroed before its first use). Returns 1 when *out changed,
+   0 otherwise, -1 on allocation failure (out unchanged). */
+int live_snapshot(live_t *l, live_snapshot_t *out);
+
+/* Frees the arrays of a snapshot and zeroes it. */
+void live_snapshot_free(live_snapshot_t *s);
+
+/* Runs the session synchronously for n steps on the caller's thread, then
+   publishes a snapshot: for headless recording, where every frame must
+   correspond to an exact step count. The session must have been created
+   paused and must not be running freely. Returns the trainer status. */
+int live_run_steps(live_t *l, long n);
+
+#endif

@@ -1,0 +1,636 @@
+/* A live session: the trainer on a worker thread, commands recorded under
+   a mutex, snapshots published for the front ends. */
+#include "pbde/live.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pbde/common.h"
+
+/* Re-evaluate the grid at most this often, and never spend more than a
+   third of the worker's time on it. */
+#define PUBLISH_MIN_S (1.0 / 20.0)
+#define PUBLISH_SHARE 3.0
+/* Longest run of steps between two looks at the command queue. */
+#define SLICE_S 0.02
+
+struct live {
+    const kernels_t *k;
+    pthread_t thread;
+    int thread_up;
+    pthread_mutex_t mu;     /* guards everything below down to 'pub' */
+    pthread_cond_t cv;      /* wakes a paused worker */
+    pthread_mutex_t tmu;    /* guards the trainer (worker or live_run_steps) */
+
+    /* requests */
+    params_t want;          /* parameters asked for */
+    unsigned want_gen;      /* bumped by every live_set_params / resample */
+    char want_reason[128];  /* what changed, for the status line */
+    int paused, step_once, reset, quit;
+    double speed;           /* steps per second, 0: unlimited */
+    int slice_on;
+    double slice_x, slice_y;
+
+    live_snapshot_t pub;    /* the newest published state */
+
+    /* worker-only */
+    trainer_t *t;
+    unsigned have_gen;
+    double *slice_buf;      /* (n) */
+    float *slice_pts;       /* (n, 4) */
+    float *slice_dref;      /* (n) */
+    double *slice_logit;    /* (n) */
+    double last_publish, eval_cost;
+    double rate_t0;         /* window start for pairs/s */
+    long rate_steps;
+    double evals_t0;
+    int evals_n;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Snapshot storage                                                         */
+
+static int ensure(double **p, size_t n)
+{
+    double *q = realloc(*p, n * sizeof(double));
+    if (!q) return -1;
+    *p = q;
+    return 0;
+}
+
+void live_snapshot_free(live_snapshot_t *s)
+{
+    free(s->log_true);
+    free(s->log_ref);
+    free(s->log_prop);
+    free(s->log_theory);
+    free(s->log_model);
+    for (int k = 0; k < DENSITY_MAX_COMPONENTS; k++) free(s->log_comp[k]);
+    free(s->slice_annot);
+    free(s->slice_model);
+    memset(s, 0, sizeof *s);
+}
+
+/* Makes dst's arrays fit src's shape, then copies src into dst. */
+static int snapshot_copy(live_snapshot_t *dst, const live_snapshot_t *src)
+{
+    size_t n = src->n;
+    double **d[] = { &dst->log_true, &dst->log_ref, &dst->log_prop, &dst->log_theory,
+                     &dst->log_model, &dst->slice_annot, &dst->slice_model };
+    double *const s[] = { src->log_true, src->log_ref, src->log_prop, src->log_theory,
+                          src->log_model, src->slice_annot, src->slice_model };
+    if (n == 0) return 0;
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+        if (ensure(d[i], n) != 0) return -1;
+    for (int k = 0; k < src->K && k < DENSITY_MAX_COMPONENTS; k++)
+        if (src->log_comp[k] && ensure(&dst->log_comp[k], n) != 0) return -1;
+
+    /* keep dst's pointers, copy every scalar field and the inline arrays */
+    double *keep[7] = { dst->log_true, dst->log_ref, dst->log_prop, dst->log_theory,
+                        dst->log_model, dst->slice_annot, dst->slice_model };
+    double *keep_comp[DENSITY_MAX_COMPONENTS];
+    memcpy(keep_comp, dst->log_comp, sizeof keep_comp);
+    memcpy(dst, src, sizeof *dst);
+    dst->log_true = keep[0];
+    dst->log_ref = keep[1];
+    dst->log_prop = keep[2];
+    dst->log_theory = src->log_theory ? keep[3] : NULL;
+    dst->log_model = keep[4];
+    dst->slice_annot = keep[5];
+    dst->slice_model = keep[6];
+    memcpy(dst->log_comp, keep_comp, sizeof keep_comp);
+    if (!src->log_theory) free(keep[3]);
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+        if (s[i] && *d[i]) memcpy(*d[i], s[i], n * sizeof(double));
+    for (int k = 0; k < src->K && k < DENSITY_MAX_COMPONENTS; k++)
+        if (src->log_comp[k]) memcpy(dst->log_comp[k], src->log_comp[k], n * sizeof(double));
+    return 0;
+}
+
+int live_snapshot(live_t *l, live_snapshot_t *out)
+{
+    pthread_mutex_lock(&l->mu);
+    int changed = l->pub.version != out->version;
+    int rc = changed ? (snapshot_copy(out, &l->pub) == 0 ? 1 : -1) : 0;
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Worker side: building and publishing                                    */
+
+static void history_reset(live_snapshot_t *s)
+{
+    s->n_hist = 0;
+}
+
+static void history_push(live_snapshot_t *s, const trainer_metrics_t *m)
+{
+    if (s->n_hist == LIVE_HISTORY) {
+        /* keep every other point: the curve keeps its whole span */
+        for (size_t i = 0; i < LIVE_HISTORY / 2; i++) {
+            s->hist_step[i] = s->hist_step[2 * i];
+            s->hist_loss[i] = s->hist_loss[2 * i];
+            s->hist_bayes[i] = s->hist_bayes[2 * i];
+            s->hist_kl_true[i] = s->hist_kl_true[2 * i];
+            s->hist_kl_theory[i] = s->hist_kl_theory[2 * i];
+        }
+        s->n_hist = LIVE_HISTORY / 2;
+    }
+    size_t i = s->n_hist;
+    if (i > 0 && s->hist_step[i - 1] == m->step) i--; /* same step: replace */
+    s->hist_step[i] = m->step;
+    s->hist_loss[i] = m->loss_heldout;
+    s->hist_bayes[i] = m->loss_bayes;
+    s->hist_kl_true[i] = m->kl_true;
+    s->hist_kl_theory[i] = m->kl_theory;
+    s->n_hist = i + 1;
+}
+
+/* Fills the world part of the published snapshot (under mu). */
+static int publish_world(live_t *l)
+{
+    live_snapshot_t *s = &l->pub;
+    const world_t *w = trainer_world(l->t);
+    const dataset_t *d = trainer_data(l->t);
+    size_t n = w->grid.n;
+    s->G = w->grid.G;
+    s->L = w->grid.L;
+    s->cell_area = w->cell_area;
+    s->n = n;
+    s->K = w->obj.K;
+    if (ensure(&s->log_true, n) || ensure(&s->log_ref, n) || ensure(&s->log_prop, n) ||
+        ensure(&s->log_model, n) || ensure(&s->slice_annot, n) || ensure(&s->slice_model, n))
+        return -1;
+    memcpy(s->log_true, w->log_true, n * sizeof(double));
+    memcpy(s->log_ref, w->log_ref, n * sizeof(double));
+    memcpy(s->log_prop, w->log_prop, n * sizeof(double));
+    if (w->log_theory) {
+        if (ensure(&s->log_theory, n)) return -1;
+        memcpy(s->log_theory, w->log_theory, n * sizeof(double));
+    } else {
+        free(s->log_theory);
+        s->log_theory = NULL;
+    }
+    snprintf(s->theory_name, sizeof s->theory_name, "%s", w->theory_name);
+    for (int k = 0; k < DENSITY_MAX_COMPONENTS; k++) {
+        if (s->K > 1 && k < s->K) {
+            if (ensure(&s->log_comp[k], n)) return -1;
+        } else {
+            free(s->log_comp[k]);
+            s->log_comp[k] = NULL;
+        }
+    }
+    s->n_pairs = d->n_train < LIVE_OVERLAY_PAIRS ? d->n_train : LIVE_OVERLAY_PAIRS;
+    for (size_t i = 0; i < s->n_pairs; i++) {
+        const float *p = d->pts + 4 * i;
+        int a_wins = d->y[i];
+        s->pairs[4 * i + 0] = a_wins ? p[0] : p[2];
+        s->pairs[4 * i + 1] = a_wins ? p[1] : p[3];
+        s->pairs[4 * i + 2] = a_wins ? p[2] : p[0];
+        s->pairs[4 * i + 3] = a_wins ? p[3] : p[1];
+    }
+    s->have_slice = 0;
+    history_reset(s);
+    return 0;
+}
+
+/* P(x > (cx, cy)) on the grid for the annotator and the model, into the
+   worker's buffers (then copied under mu). */
+static int compute_slice(live_t *l, double cx, double cy)
+{
+    const world_t *w = trainer_world(l->t);
+    size_t n = w->grid.n;
+    float *pts = realloc(l->slice_pts, pbde_mul_size(n, 4 * sizeof(float)));
+    if (!pts) return -1;
+    l->slice_pts = pts;
+    float *dref = realloc(l->slice_dref, n * sizeof(float));
+    if (!dref) return -1;
+    l->slice_dref = dref;
+    if (ensure(&l->slice_logit, n) || ensure(&l->slice_buf, n)) return -1;
+    float c[2] = { (float)cx, (float)cy };
+    annotator_point_t pc;
+    annotator_points(&w->dens, w->p.ref_scale, c, 1, &pc);
+    for (size_t i = 0; i < n; i++) {
+        l->slice_buf[i] = annotator_prob(&w->ann, &w->pts[i], &pc);
+        pts[4 * i] = w->grid.xy[2 * i];
+        pts[4 * i + 1] = w->grid.xy[2 * i + 1];
+        pts[4 * i + 2] = c[0];
+        pts[4 * i + 3] = c[1];
+        dref[i] = (float)(w->pts[i].lr - pc.lr);
+    }
+    trainer_pair_logits(l->t, pts, dref, n, l->slice_logit);
+    for (size_t i = 0; i < n; i++) l->slice_logit[i] = 1.0 / (1.0 + exp(-l->slice_logit[i]));
+    return 0;
+}
+
+/* Evaluates the model and publishes a new snapshot. Called with tmu held
+   and mu not held. */
+static void publish(live_t *l)
+{
+    double t0 = now_s();
+    live_snapshot_t *s = &l->pub;
+    trainer_metrics_t m;
+    /* evaluate into the published arrays' shapes through temporaries owned
+       by the worker, so the front ends never see a half-written grid */
+    const world_t *w = trainer_world(l->t);
+    size_t n = w->grid.n;
+    double *lm = malloc(n * sizeof(double));
+    double *comps[DENSITY_MAX_COMPONENTS] = { NULL };
+    int ok = lm != NULL, K = w->obj.K;
+    for (int k = 0; k < K && K > 1 && ok; k++) ok = (comps[k] = malloc(n * sizeof(double))) != NULL;
+    if (ok) trainer_evaluate(l->t, &m, 0, lm, K > 1 ? comps : NULL);
+
+    pthread_mutex_lock(&l->mu);
+    int slice_on = l->slice_on;
+    double sx = l->slice_x, sy = l->slice_y;
+    pthread_mutex_unlock(&l->mu);
+    int have_slice = ok && slice_on && compute_slice(l, sx, sy) == 0;
+
+    double t1 = now_s();
+    pthread_mutex_lock(&l->mu);
+    if (ok) {
+        memcpy(s->log_model, lm, n * sizeof(double));
+        for (int k = 0; k < K && K > 1; k++) memcpy(s->log_comp[k], comps[k], n * sizeof(double));
+        s->metrics = m;
+        history_push(s, &m);
+    }
+    s->have_slice = have_slice;
+    if (have_slice) {
+        s->slice_x = sx;
+        s->slice_y = sy;
+        memcpy(s->slice_annot, l->slice_buf, n * sizeof(double));
+        memcpy(s->slice_model, l->slice_logit, n * sizeof(double));
+    }
+    s->state = trainer_get_state(l->t);
+    s->step = trainer_step_count(l->t);
+    s->diverged_at = trainer_diverged_at(l->t);
+    s->paused = l->paused;
+    s->rebuilding = 0;
+    l->evals_n++;
+    if (t1 - l->evals_t0 >= 1.0) {
+        s->evals_per_s = l->evals_n / (t1 - l->evals_t0);
+        l->evals_t0 = t1;
+        l->evals_n = 0;
+    }
+    s->version++;
+    pthread_mutex_unlock(&l->mu);
+    free(lm);
+    for (int k = 0; k < K; k++) free(comps[k]);
+    l->eval_cost = t1 - t0;
+    l->last_publish = t1;
+}
+
+/* Applies a parameter request: a new trainer for the new parameters. Called
+   with neither mutex held; returns 0 or -1 (the old trainer stays). */
+static int rebuild(live_t *l, const params_t *p, const char *reason)
+{
+    pthread_mutex_lock(&l->mu);
+    l->pub.rebuilding = 1;
+    l->pub.version++;
+    pthread_mutex_unlock(&l->mu);
+
+    char err[200];
+    trainer_t *t = trainer_create(p, l->k, err, sizeof err);
+    pthread_mutex_lock(&l->tmu);
+    pthread_mutex_lock(&l->mu);
+    if (!t) {
+        snprintf(l->pub.status, sizeof l->pub.status, "could not apply: %s", err);
+        l->pub.rebuilding = 0;
+        l->pub.version++;
+        pthread_mutex_unlock(&l->mu);
+        pthread_mutex_unlock(&l->tmu);
+        return -1;
+    }
+    trainer_destroy(l->t);
+    l->t = t;
+    l->pub.params = *p;
+    int rc = publish_world(l);
+    snprintf(l->pub.status, sizeof l->pub.status, "%s", reason);
+    l->rate_t0 = now_s();
+    l->rate_steps = 0;
+    pthread_mutex_unlock(&l->mu);
+    publish(l);
+    pthread_mutex_unlock(&l->tmu);
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    live_t *l = arg;
+    pthread_mutex_lock(&l->mu);
+    while (!l->quit) {
+        if (l->want_gen != l->have_gen) {
+            params_t p = l->want;
+            char reason[128];
+            snprintf(reason, sizeof reason, "%s", l->want_reason);
+            l->have_gen = l->want_gen;
+            pthread_mutex_unlock(&l->mu);
+            rebuild(l, &p, reason);
+            pthread_mutex_lock(&l->mu);
+            continue;
+        }
+        if (l->reset) {
+            l->reset = 0;
+            pthread_mutex_unlock(&l->mu);
+            pthread_mutex_lock(&l->tmu);
+            trainer_reset_model(l->t);
+            pthread_mutex_lock(&l->mu);
+            history_reset(&l->pub);
+            snprintf(l->pub.status, sizeof l->pub.status, "model reset: training restarted");
+            pthread_mutex_unlock(&l->mu);
+            publish(l);
+            pthread_mutex_unlock(&l->tmu);
+            pthread_mutex_lock(&l->mu);
+            continue;
+        }
+        int once = l->step_once;
+        int running = !l->paused && trainer_get_state(l->t) == TRAINER_TRAINING;
+        if (!running && !once) {
+            if (trainer_step_count(l->t) != l->pub.step) {
+                /* steps taken since the last publication: show them first */
+                pthread_mutex_unlock(&l->mu);
+                pthread_mutex_lock(&l->tmu);
+                publish(l);
+                pthread_mutex_unlock(&l->tmu);
+                pthread_mutex_lock(&l->mu);
+                continue;
+            }
+            if (l->pub.paused != l->paused) {
+                l->pub.paused = l->paused;
+                l->pub.version++;
+            }
+            pthread_cond_wait(&l->cv, &l->mu);
+            continue;
+        }
+        l->step_once = 0;
+        double speed = l->speed;
+        pthread_mutex_unlock(&l->mu);
+
+        /* a slice of steps: one, a speed-limited share, or ~SLICE_S worth */
+        pthread_mutex_lock(&l->tmu);
+        double t0 = now_s();
+        long done = 0;
+        if (once) {
+            trainer_step(l->t, 1);
+            done = 1;
+        } else if (speed > 0) {
+            trainer_step(l->t, 1);
+            done = 1;
+        } else {
+            while (trainer_get_state(l->t) == TRAINER_TRAINING && now_s() - t0 < SLICE_S) {
+                trainer_step(l->t, 1);
+                done++;
+            }
+        }
+        double t1 = now_s();
+        l->rate_steps += done;
+        if (t1 - l->rate_t0 >= 0.5) {
+            double pps = (double)l->rate_steps * (double)l->pub.params.batch / (t1 - l->rate_t0);
+            pthread_mutex_lock(&l->mu);
+            l->pub.pairs_per_s = pps;
+            pthread_mutex_unlock(&l->mu);
+            l->rate_t0 = t1;
+            l->rate_steps = 0;
+        }
+        double gap = fmax(PUBLISH_MIN_S, PUBLISH_SHARE * l->eval_cost);
+        if (once || t1 - l->last_publish >= gap || trainer_get_state(l->t) != TRAINER_TRAINING)
+            publish(l);
+        pthread_mutex_unlock(&l->tmu);
+
+        if (speed > 0) {
+            /* sleep off the rest of this step's time budget */
+            double rest = 1.0 / speed - (now_s() - t0);
+            if (rest > 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                double until = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + rest;
+                ts.tv_sec = (time_t)until;
+                ts.tv_nsec = (long)((until - floor(until)) * 1e9);
+                pthread_mutex_lock(&l->mu);
+                if (!l->quit) pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+                pthread_mutex_unlock(&l->mu);
+            }
+        }
+        pthread_mutex_lock(&l->mu);
+        if (once) l->paused = 1;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Front-end side                                                           */
+
+live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, char *err,
+                    size_t errlen)
+{
+    live_t *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    l->k = k;
+    l->t = trainer_create(p, k, err, errlen);
+    if (!l->t) {
+        free(l);
+        return NULL;
+    }
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_mutex_init(&l->tmu, NULL);
+    pthread_cond_init(&l->cv, NULL);
+    l->want = *p;
+    l->paused = start_paused;
+    l->pub.params = *p;
+    l->pub.paused = start_paused;
+    l->rate_t0 = l->evals_t0 = now_s();
+    if (publish_world(l) != 0) {
+        snprintf(err, errlen, "out of memory");
+        live_destroy(l);
+        return NULL;
+    }
+    snprintf(l->pub.status, sizeof l->pub.status, "%s", start_paused ? "paused" : "training");
+    publish(l);
+    if (pthread_create(&l->thread, NULL, worker, l) != 0) {
+        snprintf(err, errlen, "could not start the training thread");
+        live_destroy(l);
+        return NULL;
+    }
+    l->thread_up = 1;
+    return l;
+}
+
+void live_destroy(live_t *l)
+{
+    if (!l) return;
+    if (l->thread_up) {
+        pthread_mutex_lock(&l->mu);
+        l->quit = 1;
+        pthread_cond_broadcast(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+        pthread_join(l->thread, NULL);
+    }
+    trainer_destroy(l->t);
+    live_snapshot_free(&l->pub);
+    free(l->slice_buf);
+    free(l->slice_pts);
+    free(l->slice_dref);
+    free(l->slice_logit);
+    pthread_mutex_destroy(&l->mu);
+    pthread_mutex_destroy(&l->tmu);
+    pthread_cond_destroy(&l->cv);
+    free(l);
+}
+
+static void command(live_t *l, int *field, int value)
+{
+    pthread_mutex_lock(&l->mu);
+    *field = value;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
+
+void live_set_paused(live_t *l, int paused)
+{
+    command(l, &l->paused, paused);
+}
+
+void live_toggle_pause(live_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    l->paused = !l->paused;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
+
+void live_step_once(live_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    l->paused = 1;
+    l->step_once = 1;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
+
+void live_reset_model(live_t *l)
+{
+    command(l, &l->reset, 1);
+}
+
+/* Names the parameters that differ between a and b, and whether data or
+   the model are invalidated. */
+static void describe_change(const params_t *a, const params_t *b, char *out, size_t len)
+{
+    size_t n, used = 0;
+    const param_def_t *tab = params_table(&n);
+    unsigned affects = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char va[64], vb[64];
+        params_format(a, &tab[i], va, sizeof va);
+        params_format(b, &tab[i], vb, sizeof vb);
+        if (strcmp(va, vb) == 0) continue;
+        affects |= tab[i].affects;
+        if (used < len)
+            used += (size_t)snprintf(out + used, len - used, "%s%s %s", used ? ", " : "", tab[i].name, vb);
+    }
+    if (used == 0) {
+        snprintf(out, len, "no change");
+        return;
+    }
+    const char *what = affects & PARAM_AFFECTS_DATA ? "new data, training restarted"
+                       : affects & (PARAM_AFFECTS_MODEL | PARAM_AFFECTS_WORLD) ? "model reset, training restarted"
+                                                                               : "training restarted";
+    if (used < len) snprintf(out + used, len - used, ": %s", what);
+}
+
+int live_set_params(live_t *l, const params_t *p, char *err, size_t errlen)
+{
+    if (params_check(p, err, errlen) != 0) return -1;
+    pthread_mutex_lock(&l->mu);
+    describe_change(&l->want, p, l->want_reason, sizeof l->want_reason);
+    l->want = *p;
+    l->want_gen++;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    return 0;
+}
+
+void live_resample(live_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    l->want.seed = l->want.seed + 1 > 4294967295L ? 0 : l->want.seed + 1;
+    snprintf(l->want_reason, sizeof l->want_reason, "data resampled (seed %ld): training restarted",
+             l->want.seed);
+    l->want_gen++;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
+
+void live_get_params(live_t *l, params_t *out)
+{
+    pthread_mutex_lock(&l->mu);
+    *out = l->want;
+    pthread_mutex_unlock(&l->mu);
+}
+
+void live_set_speed(live_t *l, double steps_per_s)
+{
+    pthread_mutex_lock(&l->mu);
+    l->speed = steps_per_s > 0 ? steps_per_s : 0;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
+
+double live_get_speed(live_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    double s = l->speed;
+    pthread_mutex_unlock(&l->mu);
+    return s;
+}
+
+void live_want_slice(live_t *l, int on, double x, double y)
+{
+    pthread_mutex_lock(&l->mu);
+    int moved = on && (x != l->slice_x || y != l->slice_y || !l->slice_on);
+    l->slice_on = on;
+    l->slice_x = x;
+    l->slice_y = y;
+    pthread_mutex_unlock(&l->mu);
+    /* a paused session still recomputes the slice for a moved cursor */
+    if (moved) {
+        pthread_mutex_lock(&l->tmu);
+        publish(l);
+        pthread_mutex_unlock(&l->tmu);
+    }
+}
+
+int live_run_steps(live_t *l, long n)
+{
+    pthread_mutex_lock(&l->mu);
+    /* apply a pending parameter change first, synchronously */
+    int pending = l->want_gen != l->have_gen;
+    params_t p = l->want;
+    char reason[128];
+    snprintf(reason, sizeof reason, "%s", l->want_reason);
+    l->have_gen = l->want_gen;
+    pthread_mutex_unlock(&l->mu);
+    if (pending) rebuild(l, &p, reason);
+    pthread_mutex_lock(&l->tmu);
+    int rc = trainer_step(l->t, n);
+    publish(l);
+    pthread_mutex_unlock(&l->tmu);
+    return rc;
+}
