@@ -92,7 +92,7 @@ const char *view_annotator_param(const params_t *p);
 
 /* ------------------------------------------------------------ colour maps */
 
-typedef enum { CMAP_VIRIDIS = 0, CMAP_MAGMA, CMAP_CIVIDIS, CMAP_GREY, CMAP_COUNT } view_cmap;
+typedef enum { CMAP_VIRIDIS = 0, CMAP_MAGMA, CMAP_CIVIDIS, CMAP_GREY, CMAP_COUNT } view_cmap_kind;
 
 typedef struct {
     unsigned char r, g, b;

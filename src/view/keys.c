@@ -1,0 +1,261 @@
+/* The one key/action table of both explorers, and the parameter actions
+   behind it (catalogue cycling, pairs, the objective's and annotator's
+   parameter). Pure: no terminal, no window. */
+#include "pbde/view.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pbde/annotator.h"
+#include "pbde/density.h"
+#include "pbde/objective.h"
+
+/* ------------------------------------------------------------ key table */
+
+#define BOTH VIEW_FE_BOTH
+#define GUI VIEW_FE_GUI
+
+static const view_key_t KEYS[] = {
+    { ' ', ACT_PAUSE, "space", "pause / resume training", BOTH },
+    { 'n', ACT_STEP, "n", "one training step", BOTH },
+    { 'r', ACT_RESET, "r", "reset the model", BOTH },
+    { 's', ACT_RESAMPLE, "s", "resample the data (seed + 1)", BOTH },
+    { 'a', ACT_ANNOTATOR_NEXT, "a", "next annotator", BOTH },
+    { 'A', ACT_ANNOTATOR_PREV, "A", "previous annotator", BOTH },
+    { 'o', ACT_OBJECTIVE_NEXT, "o", "next objective", BOTH },
+    { 'O', ACT_OBJECTIVE_PREV, "O", "previous objective", BOTH },
+    { 'd', ACT_DENSITY_NEXT, "d", "next density", BOTH },
+    { 'D', ACT_DENSITY_PREV, "D", "previous density", BOTH },
+    { '+', ACT_PAIRS_MORE, "+", "double the pairs", BOTH },
+    { '=', ACT_PAIRS_MORE, "=", "double the pairs (same as +)", BOTH },
+    { '-', ACT_PAIRS_FEWER, "-", "halve the pairs", BOTH },
+    { '[', ACT_OBJ_PARAM_DOWN, "[", "objective's parameter down", BOTH },
+    { ']', ACT_OBJ_PARAM_UP, "]", "objective's parameter up", BOTH },
+    { '{', ACT_ANN_PARAM_DOWN, "{", "annotator's parameter down", BOTH },
+    { '}', ACT_ANN_PARAM_UP, "}", "annotator's parameter up", BOTH },
+    { '<', ACT_SLOWER, "<", "train slower", BOTH },
+    { '>', ACT_FASTER, ">", "train faster", BOTH },
+    { 'p', ACT_OVERLAY, "p", "show / hide training pairs", BOTH },
+    { 'v', ACT_THIRD_PANEL, "v", "third panel: optimum, log ratio, proposal, slice", BOTH },
+    { 'l', ACT_LOG_SCALE, "l", "linear / log colour scale", BOTH },
+    { 'c', ACT_COLORMAP, "c", "next colour map", BOTH },
+    { ':', ACT_PROMPT, ":", "command prompt (:set name value)", BOTH },
+    { '?', ACT_HELP, "?", "help", BOTH },
+    { 'q', ACT_QUIT, "q", "quit", BOTH },
+    { VIEW_KEY_LEFT, ACT_CURSOR_LEFT, "<-", "move the cursor left", BOTH },
+    { VIEW_KEY_RIGHT, ACT_CURSOR_RIGHT, "->", "move the cursor right", BOTH },
+    { VIEW_KEY_UP, ACT_CURSOR_UP, "up", "move the cursor up", BOTH },
+    { VIEW_KEY_DOWN, ACT_CURSOR_DOWN, "down", "move the cursor down", BOTH },
+    { 'f', ACT_FULLSCREEN, "f", "fullscreen", GUI },
+    { 'S', ACT_SCREENSHOT, "S", "screenshot (PNG)", GUI },
+    { 'R', ACT_RECORD, "R", "start / stop recording a video", GUI },
+    { 'i', ACT_INTERPOLATE, "i", "nearest / bilinear interpolation", GUI },
+};
+
+#define N_KEYS (sizeof KEYS / sizeof KEYS[0])
+
+const view_key_t *view_keys(size_t *n)
+{
+    *n = N_KEYS;
+    return KEYS;
+}
+
+view_action view_key_action(int key, int frontend)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (KEYS[i].key == key && (KEYS[i].frontends & frontend)) return KEYS[i].action;
+    return ACT_NONE;
+}
+
+/* ------------------------------------------------- parameter names */
+
+const char *view_objective_param(const params_t *p)
+{
+    switch (p->objective) {
+    case OBJECTIVE_DPO: return "beta";
+    case OBJECTIVE_GEOMETRIC: return "alpha";
+    case OBJECTIVE_IPO: return "tau";
+    case OBJECTIVE_SLIC: return "delta";
+    case OBJECTIVE_MIXTURE: return "components";
+    default: return NULL; /* reward */
+    }
+}
+
+const char *view_annotator_param(const params_t *p)
+{
+    switch (p->annotator) {
+    case ANNOTATOR_LUCE:
+    case ANNOTATOR_THURSTONE:
+    case ANNOTATOR_MIXTURE: return "rationality";
+    case ANNOTATOR_DPO: return "annotator-beta";
+    case ANNOTATOR_NOISY: return "flip";
+    default: return NULL; /* hardmax */
+    }
+}
+
+/* ------------------------------------------------- catalogue cycling */
+
+/* Moves the choice *field by dir (+1/-1) through count values, wrapping,
+   to the first value params_check accepts. */
+static int cycle(params_t *p, int *field, int count, int dir, const char *what,
+                 const char *(*label)(int), char *msg, size_t msglen)
+{
+    int start = *field;
+    char err[256];
+    for (int i = 1; i < count; i++) {
+        *field = ((start + dir * i) % count + count) % count;
+        if (params_check(p, err, sizeof err) == 0) {
+            snprintf(msg, msglen, "%s: %s", what, label(*field));
+            return 1;
+        }
+    }
+    *field = start;
+    snprintf(msg, msglen, "no other %s fits the current settings", what);
+    return 0;
+}
+
+/* ------------------------------------------------- numeric steps */
+
+/* How a parameter steps. Multiplicative steps (x2, /2) stop at a floor
+   above the registry's minimum, since halving never reaches 0; below it,
+   use the :set prompt. Additive steps stop at the registry's bounds. */
+typedef struct {
+    const char *name;
+    int multiplicative; /* 1: x2 and /2; 0: +step and -step */
+    double step;
+    double floor;       /* smallest value a step goes down to */
+} step_rule_t;
+
+static const step_rule_t RULES[] = {
+    { "pairs", 1, 0, 0 },
+    { "beta", 1, 0, 1.0 / 1024 },
+    { "alpha", 1, 0, 1.0 / 1024 },
+    { "tau", 1, 0, 1.0 / 1024 },
+    { "rationality", 1, 0, 1.0 / 1024 },
+    { "annotator-beta", 1, 0, 1.0 / 1024 },
+    { "delta", 0, 0.25, 0 },
+    { "flip", 0, 0.05, 0 },
+    { "components", 0, 1, 0 },
+};
+
+static const step_rule_t *find_rule(const char *name)
+{
+    for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++)
+        if (strcmp(RULES[i].name, name) == 0) return &RULES[i];
+    return NULL;
+}
+
+static double get_value(const params_t *p, const param_def_t *def)
+{
+    const char *field = (const char *)p + def->offset;
+    return def->type == PARAM_INT ? (double)*(const long *)field : *(const double *)field;
+}
+
+static int allowed_low(const param_def_t *def, double v)
+{
+    return def->min_open ? v > def->min : v >= def->min;
+}
+
+/* Steps the named parameter up (dir > 0) or down, clamped to the
+   registry's range (and the rule's floor). The new value goes through
+   params_set, so *p only ever holds what the registry accepts. */
+static int step_param(params_t *p, const char *name, int dir, char *msg, size_t msglen)
+{
+    const param_def_t *def = params_find(name);
+    const step_rule_t *rule = find_rule(name);
+    if (!def || !rule || def->type == PARAM_CHOICE) {
+        snprintf(msg, msglen, "%s cannot be stepped", name);
+        return 0;
+    }
+    double v = get_value(p, def);
+    double lo = def->min > rule->floor ? def->min : rule->floor;
+    int lo_is_min = !(rule->floor > def->min); /* the floor is the registry's own minimum */
+    double c;
+    if (rule->multiplicative) c = dir > 0 ? v * 2.0 : v / 2.0;
+    else {
+        /* additive: snap to a millionth of the step, so 0.1 - 0.05 - 0.05 is 0 */
+        double q = rule->step * 1e-6;
+        c = round((dir > 0 ? v + rule->step : v - rule->step) / q) * q;
+    }
+    if (def->type == PARAM_INT) c = dir > 0 ? ceil(c) : floor(c);
+
+    char cur[64];
+    params_format(p, def, cur, sizeof cur);
+    if (dir > 0) {
+        if (c > def->max) c = def->max;
+        if (!(c > v)) {
+            snprintf(msg, msglen, "%s is at its maximum (%s)", name, cur);
+            return 0;
+        }
+    } else {
+        if (c < lo || !allowed_low(def, c)) {
+            /* clamp to the lowest value the stepper may reach */
+            c = lo;
+            if (!allowed_low(def, c)) c = v; /* open minimum: stay */
+        }
+        if (!(c < v)) {
+            if (lo_is_min)
+                snprintf(msg, msglen, "%s is at its minimum (%s)", name, cur);
+            else
+                snprintf(msg, msglen, "%s is at its smallest step (%s); :set %s goes lower", name,
+                         cur, name);
+            return 0;
+        }
+    }
+
+    char text[64], err[256];
+    if (def->type == PARAM_INT) snprintf(text, sizeof text, "%ld", (long)c);
+    else snprintf(text, sizeof text, "%.10g", c);
+    if (params_set(p, name, text, err, sizeof err) != 0) {
+        snprintf(msg, msglen, "%s: %s", name, err);
+        return 0;
+    }
+    params_format(p, def, cur, sizeof cur);
+    snprintf(msg, msglen, "%s: %s", name, cur);
+    return 1;
+}
+
+/* ------------------------------------------------- dispatch */
+
+int view_param_action(params_t *p, view_action a, char *msg, size_t msglen)
+{
+    const char *name;
+    if (msglen > 0) msg[0] = '\0';
+    switch (a) {
+    case ACT_ANNOTATOR_NEXT:
+    case ACT_ANNOTATOR_PREV:
+        return cycle(p, &p->annotator, annotator_count(), a == ACT_ANNOTATOR_NEXT ? 1 : -1,
+                     "annotator", annotator_name, msg, msglen);
+    case ACT_OBJECTIVE_NEXT:
+    case ACT_OBJECTIVE_PREV:
+        return cycle(p, &p->objective, objective_count(), a == ACT_OBJECTIVE_NEXT ? 1 : -1,
+                     "objective", objective_name, msg, msglen);
+    case ACT_DENSITY_NEXT:
+    case ACT_DENSITY_PREV:
+        return cycle(p, &p->density, density_count(), a == ACT_DENSITY_NEXT ? 1 : -1, "density",
+                     density_name, msg, msglen);
+    case ACT_PAIRS_MORE:
+    case ACT_PAIRS_FEWER:
+        return step_param(p, "pairs", a == ACT_PAIRS_MORE ? 1 : -1, msg, msglen);
+    case ACT_OBJ_PARAM_DOWN:
+    case ACT_OBJ_PARAM_UP:
+        name = view_objective_param(p);
+        if (!name) {
+            snprintf(msg, msglen, "objective %s has no parameter", objective_name(p->objective));
+            return 0;
+        }
+        return step_param(p, name, a == ACT_OBJ_PARAM_UP ? 1 : -1, msg, msglen);
+    case ACT_ANN_PARAM_DOWN:
+    case ACT_ANN_PARAM_UP:
+        name = view_annotator_param(p);
+        if (!name) {
+            snprintf(msg, msglen, "annotator %s has no parameter", annotator_name(p->annotator));
+            return 0;
+        }
+        return step_param(p, name, a == ACT_ANN_PARAM_UP ? 1 : -1, msg, msglen);
+    default:
+        return 0;
+    }
+}
