@@ -60,7 +60,7 @@ static float *make_params(mlp_shape_t s, uint64_t seed)
 {
     float *th = floats(mlp_n_params(s));
     rng_t r = rng_stream(seed, RNG_STREAM_INIT);
-    mlp_init(th, s, &r, 0);
+    mlp_init(th, s, &r, 0, 1.0);
     for (int l = 0; l <= s.depth; l++) {
         float *b = th + mlp_offset_b(s, l);
         for (int o = 0; o < layer_out(s, l); o++) b[o] = uniform(&r, -0.3, 0.3);
@@ -141,7 +141,7 @@ static void test_layout(void **state)
 
 /* ------------------------------------------------------ initialisation */
 
-static void test_init_glorot(void **state)
+static void test_init_fan_in(void **state)
 {
     (void)state;
     const mlp_shape_t s = { 64, 3 };
@@ -149,16 +149,18 @@ static void test_init_glorot(void **state)
     float *a = floats(np), *b = floats(np), *c = floats(np);
     rng_t r1 = rng_stream(7, RNG_STREAM_INIT), r2 = rng_stream(7, RNG_STREAM_INIT);
     rng_t r3 = rng_stream(8, RNG_STREAM_INIT);
-    mlp_init(a, s, &r1, 0);
-    mlp_init(b, s, &r2, 0);
-    mlp_init(c, s, &r3, 0);
+    const double range = 6.0;
+    mlp_init(a, s, &r1, 0, range);
+    mlp_init(b, s, &r2, 0, range);
+    mlp_init(c, s, &r3, 0, range);
     assert_memory_equal(a, b, np * sizeof(float)); /* same seed, same parameters */
     assert_memory_not_equal(a, c, np * sizeof(float));
 
     for (int l = 0; l <= s.depth; l++) {
         const int ni = layer_in(s, l), no = layer_out(s, l);
         const size_t nw = (size_t)ni * (size_t)no;
-        const double lim = sqrt(6.0 / (double)(ni + no));
+        const double lim = 1.0 / sqrt((double)ni);
+        const double blim = l == 0 ? range * lim : lim;
         const float *W = a + mlp_offset_w(s, l), *bias = a + mlp_offset_b(s, l);
         double sum = 0.0, sum2 = 0.0, maxabs = 0.0;
         for (size_t j = 0; j < nw; j++) {
@@ -168,7 +170,16 @@ static void test_init_glorot(void **state)
             sum2 += w * w;
             maxabs = fmax(maxabs, fabs(w));
         }
-        for (int o = 0; o < no; o++) assert_true(bias[o] == 0.0f);
+        double bsum = 0.0, bmax = 0.0;
+        for (int o = 0; o < no; o++) {
+            assert_true(fabs((double)bias[o]) <= blim);
+            bsum += (double)bias[o];
+            bmax = fmax(bmax, fabs((double)bias[o]));
+        }
+        assert_true(fabs(bsum / no) <= 5.0 * blim / sqrt(3.0 * no));
+        /* P(max |b| < 0.8 blim) = 0.8^64 < 1e-6: the first layer's biases
+           really spread over the input range */
+        if (no >= 64) assert_true(bmax >= 0.8 * blim);
         /* U(-lim, lim): mean 0 with sd lim/sqrt(3); E w^2 = lim^2/3 with
            sd of w^2 = lim^2 sqrt(4/45). Five standard errors each. */
         const double n = (double)nw;
@@ -190,7 +201,7 @@ static void test_zero_last(void **state)
     float *th = floats(mlp_n_params(s)), *out = floats((size_t)n);
     float *xy = make_points((size_t)n, 3);
     rng_t r = rng_stream(9, RNG_STREAM_INIT);
-    mlp_init(th, s, &r, 1);
+    mlp_init(th, s, &r, 1, 1.0);
     /* the hidden layers are still random */
     int nonzero = 0;
     for (size_t j = 0; j < mlp_offset_w(s, s.depth); j++) nonzero += th[j] != 0.0f;
@@ -413,7 +424,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout),
-        cmocka_unit_test(test_init_glorot),
+        cmocka_unit_test(test_init_fan_in),
         cmocka_unit_test(test_zero_last),
         cmocka_unit_test(test_work_area),
         cmocka_unit_test(test_forward_vs_double),

@@ -25,10 +25,14 @@ size_t mlp_n_params(mlp_shape_t s);
 size_t mlp_offset_w(mlp_shape_t s, int layer);
 size_t mlp_offset_b(mlp_shape_t s, int layer);
 
-/* Fills params with a Glorot-uniform initialisation drawn from rng and
-   zero biases; with zero_last the output layer's weights and bias are
-   zero, so the network outputs exactly 0 everywhere. */
-void mlp_init(float *params, mlp_shape_t s, rng_t *rng, int zero_last);
+/* Fills params with a fan-in uniform initialisation drawn from rng:
+   weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), except the first
+   layer's biases, U(-in_range/sqrt(2), in_range/sqrt(2)) for inputs in
+   [-in_range, in_range], so the first features' tanh transitions are
+   spread over the whole input box rather than all passing through the
+   origin. With zero_last the output layer's weights and bias are zero, so
+   the network outputs exactly 0 everywhere. */
+void mlp_init(float *params, mlp_shape_t s, rng_t *rng, int zero_last, double in_range);
 
 /* Scratch space for up to max_points points: the cached activations of
    the last forward pass and the buffers of the backward pass. */

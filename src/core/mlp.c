@@ -54,7 +54,7 @@ size_t mlp_offset_b(mlp_shape_t s, int layer)
     return mlp_offset_w(s, layer) + (size_t)layer_out(s, layer) * (size_t)layer_in(s, layer);
 }
 
-void mlp_init(float *params, mlp_shape_t s, rng_t *rng, int zero_last)
+void mlp_init(float *params, mlp_shape_t s, rng_t *rng, int zero_last, double in_range)
 {
     for (int l = 0; l <= s.depth; l++) {
         const int ni = layer_in(s, l), no = layer_out(s, l);
@@ -63,11 +63,13 @@ void mlp_init(float *params, mlp_shape_t s, rng_t *rng, int zero_last)
         float *b = params + mlp_offset_b(s, l);
         if (l == s.depth && zero_last) {
             memset(W, 0, nw * sizeof *W);
-        } else {
-            const double limit = sqrt(6.0 / (double)(ni + no));
-            for (size_t j = 0; j < nw; j++) W[j] = (float)((2.0 * rng_uniform(rng) - 1.0) * limit);
+            memset(b, 0, (size_t)no * sizeof *b);
+            continue;
         }
-        memset(b, 0, (size_t)no * sizeof *b);
+        const double limit = 1.0 / sqrt((double)ni);
+        const double blimit = l == 0 ? in_range * limit : limit;
+        for (size_t j = 0; j < nw; j++) W[j] = (float)((2.0 * rng_uniform(rng) - 1.0) * limit);
+        for (int j = 0; j < no; j++) b[j] = (float)((2.0 * rng_uniform(rng) - 1.0) * blimit);
     }
 }
 

@@ -99,7 +99,7 @@ void trainer_reset_model(trainer_t *t)
     for (int k = 0; k < t->K; k++) {
         rng_t rng = rng_substream((uint64_t)w->p.seed, RNG_STREAM_INIT, (uint64_t)k);
         float *pk = t->params + (size_t)k * t->n_mlp;
-        mlp_init(pk, t->shape, &rng, from_ref);
+        mlp_init(pk, t->shape, &rng, from_ref, w->p.box);
         if (w->obj.kind == OBJECTIVE_MIXTURE) {
             /* components start at pi_ref plus tiny noise on the output
                layer, which breaks the symmetry between them */
