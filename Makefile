@@ -47,7 +47,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libpbde.a
 BIN      := $(BUILD)/pbde
 
-.PHONY: all run test check unit e2e clean install uninstall deps deps-if-missing
+.PHONY: all run test check sanitize clean install uninstall deps deps-if-missing
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(TEST_BIN)
@@ -82,6 +82,13 @@ test: deps-if-missing
 check: $(BIN) $(TEST_BIN)
 	@BUILD=$(BUILD) sh tests/run_all.sh $(TEST_BIN)
 
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in
+# its own build folder.
+sanitize: deps-if-missing
+	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  check
+
 deps-if-missing:
 	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null 2>&1 \
 	  || $(MAKE) --no-print-directory deps
@@ -113,6 +120,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/pbde
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-san
 
 -include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

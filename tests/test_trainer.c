@@ -133,6 +133,7 @@ static void test_divergence(void **state)
     (void)state;
     params_t p = small_params();
     p.lr = 1e6; /* the largest allowed */
+    p.width = 64;
     p.objective = OBJECTIVE_IPO;
     p.schedule = SCHEDULE_CONSTANT;
     p.steps = 2000;
