@@ -10,15 +10,15 @@ CC      ?= cc
 
 # pkg-config names the build links against, and the packages that provide
 # them (plus tools the end-to-end tests use).
-PKGS     := ncursesw sdl2 SDL2_ttf SDL2_image fontconfig cmocka
+PKGS     := ncursesw sdl2 SDL2_ttf SDL2_image fontconfig inih cmocka
 APT_PKGS := build-essential pkg-config libncurses-dev libsdl2-dev libsdl2-ttf-dev \
             libsdl2-image-dev libfontconfig-dev libinih-dev libcmocka-dev tmux \
             xvfb xauth fonts-dejavu-core
 BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka tmux
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-UI_LIBS  := $(shell pkg-config --libs ncursesw sdl2 SDL2_ttf SDL2_image fontconfig 2>/dev/null)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+UI_LIBS  := $(shell pkg-config --libs ncursesw sdl2 SDL2_ttf SDL2_image fontconfig inih 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka inih 2>/dev/null)
 
 WARN   := -Wall -Wextra -Wshadow -Wdouble-promotion -Wstrict-prototypes \
           -Wmissing-prototypes -Wformat=2 -Wvla
@@ -47,7 +47,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libpbde.a
 BIN      := $(BUILD)/pbde
 
-.PHONY: all run test check sanitize clean install uninstall deps deps-if-missing
+.PHONY: all run test check sanitize readme-params clean install uninstall deps deps-if-missing
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(TEST_BIN)
@@ -109,6 +109,12 @@ deps:
 	  echo "Missing system packages. Install them with:"; \
 	  echo "  sudo apt-get install $(APT_PKGS)"; exit 1; \
 	fi
+
+# Regenerates the README's parameter table from the registry.
+readme-params: $(BIN)
+	@./$(BIN) list params > $(BUILD)/params.md
+	@awk -v table=$(BUILD)/params.md '/<!-- params:end -->/ { while ((getline l < table) > 0) print l; on = 0 } \
+	  !on { print } /<!-- params:begin -->/ { on = 1 }' README.md > $(BUILD)/README.md && mv $(BUILD)/README.md README.md
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pbde

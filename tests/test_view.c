@@ -722,9 +722,40 @@ static void test_cursor(void **state)
     assert_true(vs.cursor_x == -6.0);
 }
 
+/* The registry's [view] choices line up with the view's enums. */
+static void test_view_params_match_enums(void **state)
+{
+    (void)state;
+    assert_int_equal(params_colormap_count(), CMAP_COUNT);
+    assert_int_equal(params_panel_count(), THIRD_COUNT);
+    assert_string_equal(params_panel_name(THIRD_THEORY), "theory");
+    assert_string_equal(params_panel_name(THIRD_LOG_RATIO), "log-ratio");
+    assert_string_equal(params_panel_name(THIRD_PROPOSAL), "proposal");
+    assert_string_equal(params_panel_name(THIRD_SLICE), "slice");
+    assert_string_equal(view_cmap_name(CMAP_MAGMA), "magma");
+    params_t p;
+    params_defaults(&p);
+    char err[256];
+    assert_int_equal(params_set(&p, "panel", "slice", err, sizeof err), 0);
+    assert_int_equal(params_set(&p, "colormap", "grey", err, sizeof err), 0);
+    assert_int_equal(params_set(&p, "log-scale", "1", err, sizeof err), 0);
+    view_state_t vs;
+    view_state_from_params(&vs, &p);
+    assert_int_equal(vs.third, THIRD_SLICE);
+    assert_int_equal(vs.colormap, CMAP_GREY);
+    assert_int_equal(vs.log_scale, 1);
+    params_t q;
+    params_defaults(&q);
+    view_state_to_params(&vs, &q);
+    assert_int_equal(q.panel, p.panel);
+    assert_int_equal(q.colormap, p.colormap);
+    assert_int_equal(q.log_scale, p.log_scale);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_view_params_match_enums),
         cmocka_unit_test(test_keys_unique_per_frontend),
         cmocka_unit_test(test_every_action_has_a_key),
         cmocka_unit_test(test_key_bindings),

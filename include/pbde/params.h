@@ -35,6 +35,12 @@ typedef struct {
     long steps;
     int schedule;          /* SCHEDULE_* */
     long threads;
+    /* [view]: how the explorers and renders start */
+    int colormap;      /* PARAMS_COLORMAP_* order: viridis magma cividis grey */
+    int panel;         /* third panel: theory log-ratio proposal slice */
+    long log_scale;    /* 1: density panels in log scale */
+    long overlay;      /* 1: pair overlay on */
+    double speed;      /* training speed cap in steps per second, 0: unlimited */
 } params_t;
 
 enum { PROPOSAL_REFERENCE = 0, PROPOSAL_UNIFORM, PROPOSAL_COUNT };
@@ -48,7 +54,8 @@ enum {
     PARAM_AFFECTS_WORLD = 1, /* densities, grid, theory */
     PARAM_AFFECTS_DATA = 2,  /* the preference data set */
     PARAM_AFFECTS_MODEL = 4, /* the network and optimiser */
-    PARAM_AFFECTS_TRAIN = 8  /* only the remaining training run */
+    PARAM_AFFECTS_TRAIN = 8, /* only the remaining training run */
+    PARAM_AFFECTS_VIEW = 16  /* only how things are drawn: nothing restarts */
 };
 
 typedef struct {
@@ -90,7 +97,12 @@ void params_allowed(const param_def_t *def, char *buf, size_t n);
    on a one-component density). Returns 0, or -1 with a message in err. */
 int params_check(const params_t *p, char *err, size_t errlen);
 
-/* Names of proposal and schedule values, and their counts. */
+/* Names of the choice values of proposal, schedule, colormap and panel,
+   and their counts. */
+int params_colormap_count(void);
+const char *params_colormap_name(int i);
+int params_panel_count(void);
+const char *params_panel_name(int i);
 int params_proposal_count(void);
 const char *params_proposal_name(int i);
 int params_schedule_count(void);

@@ -128,6 +128,12 @@ typedef struct {
 /* Defaults: theory panel, linear scale, viridis, cursor at the origin. */
 void view_state_init(view_state_t *vs);
 
+/* The view state a parameter set asks for ([view] section: panel,
+   colormap, log-scale, overlay), and back, so :save and scenario files
+   keep the view. */
+void view_state_from_params(view_state_t *vs, const params_t *p);
+void view_state_to_params(const view_state_t *vs, params_t *p);
+
 /* Moves the cursor one step (1/32 of the box) for a cursor action,
    clamped to the box. Returns 1 when the action was a cursor action. */
 int view_move_cursor(view_state_t *vs, view_action a, double L);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pbde/scenario.h"
 
 static int find_flag(const cli_flag_t *flags, int n, const char *name, size_t len)
 {
@@ -20,7 +21,32 @@ int cli_parse(const char *cmd, int argc, char **argv, int first, const cli_flag_
 {
     memset(a, 0, sizeof *a);
     params_defaults(&a->params);
+    /* a scenario file applies first, wherever it stands: flags override it */
     for (int i = first; i < argc; i++) {
+        const char *path = NULL;
+        if (strcmp(argv[i], "--scenario") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "pbde %s: --scenario needs a value (a .ini file)\n", cmd);
+                return EXIT_USAGE;
+            }
+            path = argv[i + 1];
+        } else if (strncmp(argv[i], "--scenario=", 11) == 0) {
+            path = argv[i] + 11;
+        }
+        if (!path) continue;
+        char err[1024];
+        if (scenario_load(path, &a->params, err, sizeof err) != 0) {
+            fprintf(stderr, "pbde %s: --scenario: %s\n", cmd, err);
+            return EXIT_USAGE;
+        }
+        a->scenario = path;
+    }
+    for (int i = first; i < argc; i++) {
+        if (strcmp(argv[i], "--scenario") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--scenario=", 11) == 0) continue;
         const char *arg = argv[i];
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             a->help = 1;
@@ -96,6 +122,7 @@ void cli_usage(FILE *f, const char *cmd, const char *summary, const cli_flag_t *
         }
         fprintf(f, "\n");
     }
+    fprintf(f, "  %-22s %s\n\n", "--scenario F", "load a scenario file (.ini) first; flags override it");
     fprintf(f, "parameters (--name value or --name=value):\n");
     size_t n;
     const param_def_t *t = params_table(&n);

@@ -23,6 +23,7 @@ typedef struct {
     const char *values[16]; /* values of the subcommand's own flags, by index */
     int present[16];        /* 1 when the flag was given */
     int help, version;
+    const char *scenario;   /* the --scenario file, or NULL */
 } cli_args_t;
 
 /* Parses argv[first..argc) into *a: registry parameters as --name V or
@@ -52,5 +53,8 @@ double cli_now(void);
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
+int cmd_gui(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 #endif

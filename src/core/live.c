@@ -451,6 +451,7 @@ live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, cha
     pthread_mutex_init(&l->tmu, NULL);
     pthread_cond_init(&l->cv, NULL);
     l->want = *p;
+    l->speed = p->speed;
     l->paused = start_paused;
     l->pub.params = *p;
     l->pub.paused = start_paused;
@@ -528,37 +529,69 @@ void live_reset_model(live_t *l)
     command(l, &l->reset, 1);
 }
 
-/* Names the parameters that differ between a and b, and whether data or
-   the model are invalidated. */
-static void describe_change(const params_t *a, const params_t *b, char *out, size_t len)
+/* Calls fn for each registry parameter whose value differs between a and
+   b, with b's value as text; returns the union of their affects flags. */
+static unsigned each_change(const params_t *a, const params_t *b,
+                            void (*fn)(void *ctx, const char *name, const char *value), void *ctx)
 {
-    size_t n, used = 0;
+    size_t n;
     const param_def_t *tab = params_table(&n);
     unsigned affects = 0;
-    out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         char va[64], vb[64];
         params_format(a, &tab[i], va, sizeof va);
         params_format(b, &tab[i], vb, sizeof vb);
         if (strcmp(va, vb) == 0) continue;
         affects |= tab[i].affects;
-        if (used < len)
-            used += (size_t)snprintf(out + used, len - used, "%s%s %s", used ? ", " : "", tab[i].name, vb);
+        if (fn) fn(ctx, tab[i].name, vb);
     }
-    if (used == 0) {
+    return affects;
+}
+
+typedef struct {
+    char *out;
+    size_t len, used;
+} text_t;
+
+static void append_change(void *ctx, const char *name, const char *value)
+{
+    text_t *t = ctx;
+    if (t->used < t->len)
+        t->used += (size_t)snprintf(t->out + t->used, t->len - t->used, "%s%s %s",
+                                    t->used ? ", " : "", name, value);
+}
+
+/* Names the parameters that differ between a and b and says what restarts. */
+static void describe_change(const params_t *a, const params_t *b, char *out, size_t len)
+{
+    text_t t = { out, len, 0 };
+    out[0] = '\0';
+    unsigned affects = each_change(a, b, append_change, &t);
+    if (t.used == 0) {
         snprintf(out, len, "no change");
         return;
     }
     const char *what = affects & PARAM_AFFECTS_DATA ? "new data, training restarted"
                        : affects & (PARAM_AFFECTS_MODEL | PARAM_AFFECTS_WORLD) ? "model reset, training restarted"
                                                                                : "training restarted";
-    if (used < len) snprintf(out + used, len - used, ": %s", what);
+    if (t.used < len) snprintf(out + t.used, len - t.used, ": %s", what);
 }
 
 int live_set_params(live_t *l, const params_t *p, char *err, size_t errlen)
 {
     if (params_check(p, err, errlen) != 0) return -1;
     pthread_mutex_lock(&l->mu);
+    unsigned affects = each_change(&l->want, p, NULL, NULL);
+    if ((affects & ~(unsigned)PARAM_AFFECTS_VIEW) == 0) {
+        /* only how things are drawn (and the speed cap): nothing restarts */
+        l->want = *p;
+        l->pub.params = *p;
+        l->speed = p->speed;
+        l->pub.version++;
+        pthread_cond_broadcast(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+        return 0;
+    }
     describe_change(&l->want, p, l->want_reason, sizeof l->want_reason);
     l->want = *p;
     l->want_gen++;
@@ -589,6 +622,7 @@ void live_set_speed(live_t *l, double steps_per_s)
 {
     pthread_mutex_lock(&l->mu);
     l->speed = steps_per_s > 0 ? steps_per_s : 0;
+    l->want.speed = l->speed;
     pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
 }

@@ -15,6 +15,15 @@
 static const char *const PROPOSALS[PROPOSAL_COUNT] = { "reference", "uniform" };
 static const char *const SCHEDULES[SCHEDULE_COUNT] = { "cosine", "constant" };
 
+static const char *const COLORMAPS[] = { "viridis", "magma", "cividis", "grey" };
+static const char *const PANELS[] = { "theory", "log-ratio", "proposal", "slice" };
+#define COUNT(a) ((int)(sizeof a / sizeof a[0]))
+
+int params_colormap_count(void) { return COUNT(COLORMAPS); }
+const char *params_colormap_name(int i) { return i >= 0 && i < COUNT(COLORMAPS) ? COLORMAPS[i] : NULL; }
+int params_panel_count(void) { return COUNT(PANELS); }
+const char *params_panel_name(int i) { return i >= 0 && i < COUNT(PANELS) ? PANELS[i] : NULL; }
+
 int params_proposal_count(void) { return PROPOSAL_COUNT; }
 const char *params_proposal_name(int i) { return i >= 0 && i < PROPOSAL_COUNT ? PROPOSALS[i] : NULL; }
 int params_schedule_count(void) { return SCHEDULE_COUNT; }
@@ -25,6 +34,7 @@ const char *params_schedule_name(int i) { return i >= 0 && i < SCHEDULE_COUNT ? 
 #define D PARAM_AFFECTS_DATA
 #define M PARAM_AFFECTS_MODEL
 #define T PARAM_AFFECTS_TRAIN
+#define V PARAM_AFFECTS_VIEW
 
 /* Largest data set: 2^22 pairs, about 130 MB with the held-out split, so
    a laptop never swaps. */
@@ -83,6 +93,16 @@ static const param_def_t TABLE[] = {
       params_schedule_name, T, "learning-rate schedule: cosine or constant" },
     { "threads", "training", PARAM_INT, OFF(threads), 1, 1, 16, 0, NULL, NULL,
       T, "worker threads of a training step (results depend on it, deterministically)" },
+    { "colormap", "view", PARAM_CHOICE, OFF(colormap), 0, 0, 0, 0, params_colormap_count,
+      params_colormap_name, V, "colour map of the density panels" },
+    { "panel", "view", PARAM_CHOICE, OFF(panel), 0, 0, 0, 0, params_panel_count,
+      params_panel_name, V, "third panel: theory, log-ratio log(pi/p*), proposal or slice P(x > cursor)" },
+    { "log-scale", "view", PARAM_INT, OFF(log_scale), 0, 0, 1, 0, NULL, NULL,
+      V, "1: density panels in log scale" },
+    { "overlay", "view", PARAM_INT, OFF(overlay), 0, 0, 1, 0, NULL, NULL,
+      V, "1: draw a sample of pairs, loser to winner" },
+    { "speed", "view", PARAM_REAL, OFF(speed), 0, 0, 100000, 0, NULL, NULL,
+      V, "explorers: training steps per second at most (0: as fast as possible)" },
 };
 
 const param_def_t *params_table(size_t *n)

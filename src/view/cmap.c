@@ -4,6 +4,7 @@
    spaced entries, cividis at entries 0, 23, 32, 64, ..., 224 and 255), the
    diverging map from ColorBrewer's 9-class RdBu. Colours are bytes,
    rounded to nearest. */
+#include "pbde/params.h"
 #include "pbde/view.h"
 
 #include <math.h>
@@ -81,8 +82,9 @@ static view_rgb_t interpolate(const stop_t *s, size_t n, double t)
 
 const char *view_cmap_name(int map)
 {
-    static const char *const names[CMAP_COUNT] = { "viridis", "magma", "cividis", "grey" };
-    return map >= 0 && map < CMAP_COUNT ? names[map] : "viridis";
+    /* the registry owns the names, so --colormap and the key agree */
+    const char *name = params_colormap_name(map);
+    return name ? name : params_colormap_name(CMAP_VIRIDIS);
 }
 
 view_rgb_t view_cmap(int map, double t)

@@ -28,6 +28,23 @@ void view_state_init(view_state_t *vs)
     vs->cursor_y = 0.0;
 }
 
+void view_state_from_params(view_state_t *vs, const params_t *p)
+{
+    view_state_init(vs);
+    vs->third = p->panel;
+    vs->colormap = p->colormap;
+    vs->log_scale = (int)p->log_scale;
+    vs->overlay = (int)p->overlay;
+}
+
+void view_state_to_params(const view_state_t *vs, params_t *p)
+{
+    p->panel = vs->third;
+    p->colormap = vs->colormap;
+    p->log_scale = vs->log_scale;
+    p->overlay = vs->overlay;
+}
+
 int view_move_cursor(view_state_t *vs, view_action a, double L)
 {
     double step = 2.0 * L / 32.0;

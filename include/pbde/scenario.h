@@ -1,0 +1,32 @@
+/* Scenario files: INI files with sections [world] [annotator] [objective]
+   [training] [view] whose keys are the registry's names. The first line,
+   when it is a comment, is the scenario's one-line description. */
+#ifndef PBDE_SCENARIO_H
+#define PBDE_SCENARIO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "pbde/params.h"
+
+/* Largest scenario file read, in bytes. */
+#define SCENARIO_MAX_BYTES (1 << 20)
+
+/* Applies the scenario file at path over *p (its keys override, the rest
+   stays). Returns 0, or -1 with "PATH:LINE: what is wrong" (or "PATH: ...")
+   in err and *p unchanged. */
+int scenario_load(const char *path, params_t *p, char *err, size_t errlen);
+
+/* The same for scenario text already in memory; name is used in messages. */
+int scenario_load_text(const char *text, size_t len, const char *name, params_t *p, char *err,
+                       size_t errlen);
+
+/* Writes *p as a scenario: the description as the first comment line, then
+   every parameter by section. Returns 0, or -1 on a write error. */
+int scenario_write(FILE *f, const params_t *p, const char *description);
+
+/* Reads the one-line description of a scenario file into out ("" when it
+   has none). Returns 0, or -1 when the file cannot be read. */
+int scenario_describe(const char *path, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,240 @@
+/* Scenario files, parsed with inih through a line-counting reader so every
+   message names file:line. */
+#include "pbde/scenario.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const SECTIONS[] = { "world", "annotator", "objective", "training", "view" };
+
+/* inih reads through this: it counts lines and refuses overlong ones, which
+   inih would otherwise silently split. */
+typedef struct {
+    const char *text;
+    size_t len, pos;
+    int line;
+    int overlong;      /* line number of the first overlong line, 0: none */
+    int bad_section;   /* line number of the first unknown [section], 0: none */
+    char section[64];  /* its name */
+} reader_t;
+
+static int known_section(const char *s);
+
+/* Checks a "[name]" line here: inih does not report a section that has no
+   keys, and an unknown one is an error even when empty. */
+static void check_section(reader_t *r, const char *line, size_t n)
+{
+    size_t a = 0;
+    while (a < n && (line[a] == ' ' || line[a] == '\t')) a++;
+    if (a >= n || line[a] != '[') return;
+    size_t b = a + 1;
+    while (b < n && line[b] != ']') b++;
+    if (b >= n) return; /* no closing bracket: inih reports the line */
+    char name[64];
+    size_t len = b - a - 1 < sizeof name - 1 ? b - a - 1 : sizeof name - 1;
+    memcpy(name, line + a + 1, len);
+    name[len] = '\0';
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 32 || (unsigned char)name[i] > 126) name[i] = '?';
+    if (!known_section(name) && !r->bad_section) {
+        r->bad_section = r->line;
+        snprintf(r->section, sizeof r->section, "%s", name);
+    }
+}
+
+/* inih's stack buffer per line (Debian builds it with INI_MAX_LINE 200) */
+#define LINE_MAX_CHARS 198
+
+typedef struct {
+    reader_t *rd;
+    const char *name;
+    params_t p;
+    char err[512];
+    int failed;        /* line of the handler's first error, 0: none */
+} load_t;
+
+static char *read_line(char *str, int num, void *stream)
+{
+    reader_t *r = stream;
+    if (r->pos >= r->len) return NULL;
+    size_t end = r->pos;
+    while (end < r->len && r->text[end] != '\n') end++;
+    size_t n = end - r->pos;
+    r->line++;
+    if (n > LINE_MAX_CHARS || n + 2 > (size_t)num) {
+        if (!r->overlong) r->overlong = r->line;
+        n = 0; /* hand inih an empty line; the error is reported afterwards */
+    }
+    memcpy(str, r->text + r->pos, n);
+    check_section(r, str, n);
+    for (size_t i = 0; i < n; i++)
+        if (str[i] == '\0') str[i] = ' '; /* a NUL would cut the line short */
+    str[n] = '\n';
+    str[n + 1] = '\0';
+    r->pos = end < r->len ? end + 1 : end;
+    return str;
+}
+
+static int known_section(const char *s)
+{
+    for (size_t i = 0; i < sizeof SECTIONS / sizeof SECTIONS[0]; i++)
+        if (strcmp(SECTIONS[i], s) == 0) return 1;
+    return 0;
+}
+
+/* Records the first error (msg) at the reader's current line; returns 0 so
+   inih counts the line as an error. */
+static int fail(load_t *ld, const char *msg)
+{
+    if (!ld->failed) {
+        snprintf(ld->err, sizeof ld->err, "%s:%d: %s", ld->name, ld->rd->line, msg);
+        ld->failed = ld->rd->line;
+    }
+    return 0;
+}
+
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+    load_t *ld = user;
+    char msg[400];
+    if (ld->failed) return 0;
+    if (!known_section(section)) {
+        snprintf(msg, sizeof msg, "unknown section [%s]: expected one of [world] [annotator] "
+                                  "[objective] [training] [view]", section);
+        return fail(ld, msg);
+    }
+    const param_def_t *def = params_find(name);
+    if (!def) {
+        snprintf(msg, sizeof msg, "unknown key '%s' in [%s] (see pbde train --help)", name, section);
+        return fail(ld, msg);
+    }
+    if (strcmp(def->section, section) != 0) {
+        snprintf(msg, sizeof msg, "key '%s' belongs in [%s], not [%s]", name, def->section, section);
+        return fail(ld, msg);
+    }
+    char e[300];
+    if (params_set(&ld->p, name, value, e, sizeof e) != 0) {
+        snprintf(msg, sizeof msg, "%s: %s", name, e);
+        return fail(ld, msg);
+    }
+    return 1;
+}
+
+int scenario_load_text(const char *text, size_t len, const char *name, params_t *p, char *err,
+                       size_t errlen)
+{
+    reader_t rd;
+    memset(&rd, 0, sizeof rd);
+    rd.text = text;
+    rd.len = len;
+    load_t ld;
+    memset(&ld, 0, sizeof ld);
+    ld.rd = &rd;
+    ld.name = name;
+    ld.p = *p;
+    int rc = ini_parse_stream(read_line, &rd, on_pair, &ld);
+    /* report the earliest problem: an overlong line, an unknown section, a
+       bad key or value, or a line inih could not parse */
+    int lines[4] = { rd.overlong, rd.bad_section, ld.failed, rc > 0 ? rc : 0 };
+    int first = -1;
+    for (int i = 0; i < 4; i++)
+        if (lines[i] > 0 && (first < 0 || lines[i] < lines[first])) first = i;
+    switch (first) {
+    case 0:
+        snprintf(err, errlen, "%s:%d: line too long (at most %d characters)", name, rd.overlong,
+                 LINE_MAX_CHARS);
+        return -1;
+    case 1:
+        snprintf(err, errlen, "%s:%d: unknown section [%s]: expected one of [world] [annotator] "
+                 "[objective] [training] [view]", name, rd.bad_section, rd.section);
+        return -1;
+    case 2:
+        snprintf(err, errlen, "%s", ld.err);
+        return -1;
+    case 3:
+        snprintf(err, errlen, "%s:%d: not a scenario line: expected [section] or name = value", name,
+                 rc);
+        return -1;
+    default:
+        break;
+    }
+    char e[400];
+    if (params_check(&ld.p, e, sizeof e) != 0) {
+        snprintf(err, errlen, "%s: %s", name, e);
+        return -1;
+    }
+    *p = ld.p;
+    return 0;
+}
+
+/* Reads a whole file of at most SCENARIO_MAX_BYTES into a new buffer. */
+static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(SCENARIO_MAX_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, SCENARIO_MAX_BYTES + 1, f) : 0;
+    int bad = !buf || ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, errlen, "%s: cannot read%s", path, buf ? " (is it a directory?)" : ": out of memory");
+        free(buf);
+        return NULL;
+    }
+    if (n > SCENARIO_MAX_BYTES) {
+        snprintf(err, errlen, "%s: too large for a scenario (more than %d bytes)", path, SCENARIO_MAX_BYTES);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+int scenario_load(const char *path, params_t *p, char *err, size_t errlen)
+{
+    size_t len;
+    char *text = slurp(path, &len, err, errlen);
+    if (!text) return -1;
+    int rc = scenario_load_text(text, len, path, p, err, errlen);
+    free(text);
+    return rc;
+}
+
+int scenario_write(FILE *f, const params_t *p, const char *description)
+{
+    size_t n;
+    const param_def_t *tab = params_table(&n);
+    fprintf(f, "; %s\n", description && *description ? description : "pbde scenario");
+    for (size_t s = 0; s < sizeof SECTIONS / sizeof SECTIONS[0]; s++) {
+        fprintf(f, "\n[%s]\n", SECTIONS[s]);
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(tab[i].section, SECTIONS[s]) != 0) continue;
+            char v[64];
+            params_format(p, &tab[i], v, sizeof v);
+            fprintf(f, "%s = %s\n", tab[i].name, v);
+        }
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+int scenario_describe(const char *path, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[512];
+    if (fgets(line, sizeof line, f) && (line[0] == ';' || line[0] == '#')) {
+        char *s = line + 1;
+        while (*s == ' ' || *s == ';' || *s == '#') s++;
+        s[strcspn(s, "\r\n")] = '\0';
+        snprintf(out, outlen, "%s", s);
+    }
+    fclose(f);
+    return 0;
+}
