@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -35,6 +36,8 @@ int cli_parse(const char *cmd, int argc, char **argv, int first, const cli_flag_
         }
         if (!path) continue;
         char err[1024];
+        cli_resolve_scenario(path, a->scenario_path, sizeof a->scenario_path);
+        path = a->scenario_path;
         if (scenario_load(path, &a->params, err, sizeof err) != 0) {
             fprintf(stderr, "pbde %s: --scenario: %s\n", cmd, err);
             return EXIT_USAGE;
@@ -172,6 +175,46 @@ int cli_commit_out(FILE *f, const char *path, const char *tmp)
         return -1;
     }
     return 0;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int cli_demos_dir(char *out, size_t len)
+{
+    const char *env = getenv("PBDE_DEMOS");
+    if (env && *env) {
+        snprintf(out, len, "%s", env);
+        return is_dir(out) ? 0 : -1;
+    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return -1;
+    *slash = '\0';
+    const char *rel[] = { "../demos", "../share/pbde/demos" };
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        snprintf(out, len, "%s/%s", exe, rel[i]);
+        if (is_dir(out)) return 0;
+    }
+    return -1;
+}
+
+void cli_resolve_scenario(const char *arg, char *out, size_t len)
+{
+    struct stat st;
+    char dir[4096];
+    snprintf(out, len, "%s", arg);
+    if (stat(arg, &st) == 0 || strchr(arg, '/') || cli_demos_dir(dir, sizeof dir) != 0) return;
+    size_t n = strlen(arg);
+    int has_ext = n > 4 && strcmp(arg + n - 4, ".ini") == 0;
+    snprintf(out, len, "%s/%s%s", dir, arg, has_ext ? "" : ".ini");
+    if (stat(out, &st) != 0) snprintf(out, len, "%s", arg); /* report the name as given */
 }
 
 double cli_now(void)

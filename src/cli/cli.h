@@ -24,6 +24,7 @@ typedef struct {
     int present[16];        /* 1 when the flag was given */
     int help, version;
     const char *scenario;   /* the --scenario file, or NULL */
+    char scenario_path[4096]; /* where it was found */
 } cli_args_t;
 
 /* Parses argv[first..argc) into *a: registry parameters as --name V or
@@ -46,6 +47,15 @@ const kernels_t *cli_kernels(void);
    "-" means standard output. */
 FILE *cli_open_out(const char *path, char *tmp, size_t tmplen);
 int cli_commit_out(FILE *f, const char *path, const char *tmp);
+
+/* The folder of the built-in scenarios (the demos folder): $PBDE_DEMOS, else
+   demos/ beside the build folder, else share/pbde/demos of the install
+   prefix. Returns 0 with the path in out, or -1 when none exists. */
+int cli_demos_dir(char *out, size_t len);
+
+/* Resolves a --scenario argument: a path as given when it names a file,
+   else a built-in scenario's name ("dpo-beta" -> .../demos/dpo-beta.ini). */
+void cli_resolve_scenario(const char *arg, char *out, size_t len);
 
 /* Monotonic time in seconds. */
 double cli_now(void);

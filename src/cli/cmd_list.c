@@ -1,12 +1,50 @@
 /* pbde list: the catalogues (densities, annotators, objectives) and the
    parameter table. */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "pbde/annotator.h"
 #include "pbde/density.h"
 #include "pbde/objective.h"
+#include "pbde/scenario.h"
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The built-in scenarios with their descriptions, sorted by name. */
+static void scenarios(void)
+{
+    char dir[4096];
+    printf("scenarios (pbde --scenario NAME):\n");
+    if (cli_demos_dir(dir, sizeof dir) != 0) {
+        printf("  (the demos folder was not found; set PBDE_DEMOS)\n");
+        return;
+    }
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char *names[256];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".ini") == 0) names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof names[0], by_name);
+    for (size_t i = 0; i < n; i++) {
+        char path[8192], desc[256];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        scenario_describe(path, desc, sizeof desc);
+        names[i][strlen(names[i]) - 4] = '\0';
+        printf("  %-30s %s\n", names[i], desc);
+        free(names[i]);
+    }
+}
 
 static void catalogue(const char *title, int n, const char *(*name)(int), const char *(*desc)(int))
 {
@@ -34,7 +72,7 @@ int cmd_list(int argc, char **argv)
 {
     const char *what = argc > 2 ? argv[2] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: pbde list [densities|annotators|objectives|params]\n"
+        printf("usage: pbde list [densities|annotators|objectives|scenarios|params]\n"
                "Lists what pbde knows; params prints the parameter table as Markdown.\n");
         return 0;
     }
@@ -51,12 +89,16 @@ int cmd_list(int argc, char **argv)
         catalogue("objectives", objective_count(), objective_name, objective_describe);
         any = 1;
     }
+    if (all || strcmp(what, "scenarios") == 0) {
+        scenarios();
+        any = 1;
+    }
     if (strcmp(what, "params") == 0) {
         params_markdown();
         any = 1;
     }
     if (!any) {
-        fprintf(stderr, "pbde list: '%s' is not allowed: expected densities, annotators, objectives or params\n", what);
+        fprintf(stderr, "pbde list: '%s' is not allowed: expected densities, annotators, objectives, scenarios or params\n", what);
         return EXIT_USAGE;
     }
     return 0;
