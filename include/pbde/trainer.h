@@ -30,6 +30,7 @@ typedef struct {
     double kl_true;        /* KL(p* || pi_theta) on the grid */
     double tv_true;        /* TV(p*, pi_theta) */
     double kl_theory;      /* KL(theory || pi_theta), NaN without a closed form */
+    double kl_ref;         /* KL(pi_ref || pi_theta): how far training moved from the reference */
     int K;                 /* networks */
     double weight[DENSITY_MAX_COMPONENTS];  /* mixture weights omega_k */
     double comp_kl[DENSITY_MAX_COMPONENTS]; /* KL(annotator k || matched component), NaN if none */

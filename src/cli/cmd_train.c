@@ -62,6 +62,8 @@ static void print_json(FILE *f, const params_t *p, const trainer_t *t, const tra
     else fputs("null", f);
     fprintf(f, ", \"kl_theory_model\": ");
     json_num(f, w->log_theory ? m->kl_theory : (double)NAN);
+    fprintf(f, ", \"kl_ref_model\": ");
+    json_num(f, m->kl_ref);
     if (p->objective == OBJECTIVE_MIXTURE) {
         fprintf(f, ", \"components\": [");
         for (int a = 0; a < m->K; a++) {
@@ -101,7 +103,8 @@ static void print_summary(FILE *f, const params_t *p, const trainer_t *t,
     fprintf(f, "  loss       train %.4f   held-out %.4f   Bayes floor %.4f\n", m->loss_train,
             m->loss_heldout, m->loss_bayes);
     fprintf(f, "  accuracy   %.2f%% of held-out pairs\n", 100.0 * m->accuracy);
-    fprintf(f, "  KL(p*||model)     %.4f   TV %.4f\n", m->kl_true, m->tv_true);
+    fprintf(f, "  KL(p*||model)     %.4f   TV %.4f   KL(pi_ref||model) %.4f\n", m->kl_true,
+            m->tv_true, m->kl_ref);
     if (w->log_theory)
         fprintf(f, "  KL(theory||model) %.4f   theory: %s\n", m->kl_theory, w->theory_name);
     else

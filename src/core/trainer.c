@@ -653,11 +653,12 @@ void trainer_evaluate(trainer_t *t, trainer_metrics_t *m, int full, double *log_
     int ok = lm != NULL;
     for (int k = 0; k < t->K && ok; k++)
         ok = (comps[k] = comps_out && comps_out[k] ? comps_out[k] : malloc(n * sizeof(double))) != NULL;
-    m->kl_true = m->tv_true = m->kl_theory = (double)NAN;
+    m->kl_true = m->tv_true = m->kl_theory = m->kl_ref = (double)NAN;
     if (ok) {
         trainer_model_grid(t, lm, comps);
         m->kl_true = grid_kl(w->log_true, lm, n, w->cell_area);
         m->tv_true = grid_tv(w->log_true, lm, n, w->cell_area);
+        m->kl_ref = grid_kl(w->log_ref, lm, n, w->cell_area);
         if (w->log_theory) m->kl_theory = grid_kl(w->log_theory, lm, n, w->cell_area);
     }
     for (int k = 0; k < t->K; k++) {
