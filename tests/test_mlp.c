@@ -1,4 +1,4 @@
-/* Tests of the MLP: parameter layout, Glorot initialisation, the forward
+/* Tests of the MLP: parameter layout, fan-in initialisation, the forward
    pass against an independent double-precision network, the backward pass
    against central finite differences of that double network, for every
    kernel set, and the blocking of mlp_eval. */
@@ -54,8 +54,8 @@ static int kernel_sets(const kernels_t *k[2])
     return k[1] ? 2 : 1;
 }
 
-/* Glorot-initialised parameters with random biases everywhere (zero
-   biases would leave part of the backward pass untested). */
+/* Initialised parameters with every bias, the output's included, drawn
+   from U(-0.3, 0.3), so no part of the backward pass sees zero biases. */
 static float *make_params(mlp_shape_t s, uint64_t seed)
 {
     float *th = floats(mlp_n_params(s));
@@ -244,7 +244,7 @@ static void test_work_area(void **state)
 
 /* |float - double| <= 1e-5 + 1e-5 |ref|: the float network rounds each
    of a few thousand operations at 2^-24 relative and each tanh within
-   1e-6; through Glorot-scale weights these errors stay ~1e-6 at the O(1)
+   1e-6; through fan-in-scale weights these errors stay ~1e-6 at the O(1)
    output. A wrong weight or index moves the output by ~0.01 or more. */
 static void check_forward(mlp_shape_t s, int n, int cap, uint64_t seed)
 {

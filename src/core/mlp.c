@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,7 @@ void mlp_init(float *params, mlp_shape_t s, rng_t *rng, int zero_last, double in
 
 mlp_work_t *mlp_work_create(mlp_shape_t s, int max_points)
 {
+    /* the row stride must stay an int for the kernels */
     if (s.width < 1 || s.depth < 1 || max_points < 1 || max_points > (1 << 30)) return NULL;
     mlp_work_t *w = calloc(1, sizeof *w);
     if (!w) return NULL;
@@ -87,7 +89,7 @@ mlp_work_t *mlp_work_create(mlp_shape_t s, int max_points)
     /* rows: input 2, hidden depth*width, output 1, two gradient blocks */
     const size_t hidden = pbde_mul_size((size_t)s.depth, (size_t)s.width);
     const size_t grads = pbde_mul_size(2, (size_t)s.width);
-    if (!hidden || !grads || hidden > (size_t)-1 / 2 - grads) goto fail;
+    if (!hidden || !grads || hidden > SIZE_MAX - 3 - grads) goto fail;
     const size_t rows = 2 + hidden + 1 + grads;
     const size_t bytes = pbde_mul_size(pbde_mul_size(rows, w->ld), sizeof(float));
     if (!bytes) goto fail;
