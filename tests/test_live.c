@@ -79,7 +79,7 @@ static void test_trains_and_pauses(void **state)
     assert_int_equal(live_set_params(l, &p, err, sizeof err), 0);
     assert_true(wait_for(l, &s, annotator_is, ANNOTATOR_THURSTONE));
     assert_non_null(strstr(s.status, "annotator thurstone"));
-    assert_null(s.log_theory); /* reward x thurstone: no closed form */
+    assert_int_equal(s.params.annotator, ANNOTATOR_THURSTONE);
 
     /* an invalid combination is refused and changes nothing */
     params_t bad = p;

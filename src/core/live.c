@@ -17,6 +17,8 @@
 #define PUBLISH_SHARE 3.0
 /* Longest run of steps between two looks at the command queue. */
 #define SLICE_S 0.02
+/* The preference slice is refreshed this often while the cursor rests. */
+#define SLICE_EVERY_S 0.3
 
 struct live {
     const kernels_t *k;
@@ -31,8 +33,10 @@ struct live {
     unsigned want_gen;      /* bumped by every live_set_params / resample */
     char want_reason[128];  /* what changed, for the status line */
     int paused, step_once, reset, quit;
+    int manual;             /* live_run_steps drives the trainer: the worker only waits */
     double speed;           /* steps per second, 0: unlimited */
     int slice_on;
+    int slice_dirty;        /* the cursor moved since the last slice */
     double slice_x, slice_y;
 
     live_snapshot_t pub;    /* the newest published state */
@@ -45,6 +49,7 @@ struct live {
     float *slice_dref;      /* (n) */
     double *slice_logit;    /* (n) */
     double last_publish, eval_cost;
+    double last_slice;      /* when the slice was last computed */
     double rate_t0;         /* window start for pairs/s */
     long rate_steps;
     double evals_t0;
@@ -252,11 +257,16 @@ static void publish(live_t *l)
     for (int k = 0; k < K && K > 1 && ok; k++) ok = (comps[k] = malloc(n * sizeof(double))) != NULL;
     if (ok) trainer_evaluate(l->t, &m, 0, lm, K > 1 ? comps : NULL);
 
+    /* the slice follows the model too, but it costs as much as the grid:
+       recompute it when the cursor moves, else a few times a second */
     pthread_mutex_lock(&l->mu);
     int slice_on = l->slice_on;
+    int slice_due = slice_on && (l->slice_dirty || !s->have_slice || t0 - l->last_slice >= SLICE_EVERY_S);
+    l->slice_dirty = 0;
     double sx = l->slice_x, sy = l->slice_y;
     pthread_mutex_unlock(&l->mu);
-    int have_slice = ok && slice_on && compute_slice(l, sx, sy) == 0;
+    int new_slice = ok && slice_due && compute_slice(l, sx, sy) == 0;
+    if (new_slice) l->last_slice = t0;
 
     double t1 = now_s();
     pthread_mutex_lock(&l->mu);
@@ -266,8 +276,9 @@ static void publish(live_t *l)
         s->metrics = m;
         history_push(s, &m);
     }
-    s->have_slice = have_slice;
-    if (have_slice) {
+    if (!slice_on) s->have_slice = 0;
+    if (new_slice) {
+        s->have_slice = 1;
         s->slice_x = sx;
         s->slice_y = sy;
         memcpy(s->slice_annot, l->slice_buf, n * sizeof(double));
@@ -355,10 +366,10 @@ static void *worker(void *arg)
             pthread_mutex_lock(&l->mu);
             continue;
         }
-        int once = l->step_once;
-        int running = !l->paused && trainer_get_state(l->t) == TRAINER_TRAINING;
+        int once = l->step_once && !l->manual;
+        int running = !l->paused && !l->manual && trainer_get_state(l->t) == TRAINER_TRAINING;
         if (!running && !once) {
-            if (trainer_step_count(l->t) != l->pub.step) {
+            if (!l->manual && (trainer_step_count(l->t) != l->pub.step || l->slice_dirty)) {
                 /* steps taken since the last publication: show them first */
                 pthread_mutex_unlock(&l->mu);
                 pthread_mutex_lock(&l->tmu);
@@ -638,22 +649,21 @@ double live_get_speed(live_t *l)
 void live_want_slice(live_t *l, int on, double x, double y)
 {
     pthread_mutex_lock(&l->mu);
-    int moved = on && (x != l->slice_x || y != l->slice_y || !l->slice_on);
+    if (on && (x != l->slice_x || y != l->slice_y || !l->slice_on)) {
+        /* the worker computes it, paused or not: the caller never waits */
+        l->slice_dirty = 1;
+        pthread_cond_broadcast(&l->cv);
+    }
     l->slice_on = on;
     l->slice_x = x;
     l->slice_y = y;
     pthread_mutex_unlock(&l->mu);
-    /* a paused session still recomputes the slice for a moved cursor */
-    if (moved) {
-        pthread_mutex_lock(&l->tmu);
-        publish(l);
-        pthread_mutex_unlock(&l->tmu);
-    }
 }
 
 int live_run_steps(live_t *l, long n)
 {
     pthread_mutex_lock(&l->mu);
+    l->manual = 1;
     /* apply a pending parameter change first, synchronously */
     int pending = l->want_gen != l->have_gen;
     params_t p = l->want;
