@@ -36,11 +36,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "train") == 0) return cmd_train(argc, argv);
     if (strcmp(cmd, "sample") == 0) return cmd_sample(argc, argv);
     if (strcmp(cmd, "list") == 0) return cmd_list(argc, argv);
-    if (strcmp(cmd, "tui") == 0 || strncmp(cmd, "--", 2) == 0) {
-        fprintf(stderr, "pbde: the terminal explorer is not part of this build yet; "
-                        "use pbde train (see pbde --help)\n");
-        return 1;
-    }
+    if (strcmp(cmd, "tui") == 0 || strncmp(cmd, "--", 2) == 0) return cmd_tui(argc, argv);
     fprintf(stderr, "pbde: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

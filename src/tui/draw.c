@@ -1,0 +1,777 @@
+/* One frame of the terminal explorer, drawn from the snapshot, the view
+   model and the front end's own state: header, panels (half-block
+   heatmaps with the cursor and the pair overlay), colour bars, cursor
+   readout, metrics, braille curves, status line, footer, help overlay.
+   Reads state only; cmd_tui.c decides when to draw. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "pbde/annotator.h"
+#include "pbde/density.h"
+#include "pbde/objective.h"
+#include "tui.h"
+
+#define HEADER_ROWS 2
+#define BOTTOM_MIN 9  /* colour bar, readout, metrics, curves (4), status, footer */
+#define GUTTER 8      /* curve plots: columns for the y labels */
+
+/* Where everything goes on a screen of COLS x LINES. */
+typedef struct {
+    int n;                          /* panels laid out */
+    view_rect_t r[VIEW_MAX_PANELS]; /* heatmaps, in screen cells */
+    int bar_y, readout_y, metrics_y, curves_y, curves_h, status_y, footer_y;
+} screen_t;
+
+static void layout(screen_t *s, int n_panels)
+{
+    int avail = LINES - HEADER_ROWS - BOTTOM_MIN;
+    memset(s, 0, sizeof *s);
+    s->n = n_panels > 0 ? view_layout(s->r, n_panels, COLS - 2, avail, 2.0, 1) : 0;
+    int used = 0;
+    for (int i = 0; i < s->n; i++) {
+        s->r[i].x += 1;
+        s->r[i].y += HEADER_ROWS;
+        if (s->r[i].y + s->r[i].h > used) used = s->r[i].y + s->r[i].h;
+    }
+    if (used < HEADER_ROWS) used = HEADER_ROWS;
+    s->bar_y = used;
+    s->readout_y = used + 1;
+    s->metrics_y = used + 2;
+    s->curves_y = used + 3;
+    s->status_y = LINES - 2;
+    s->footer_y = LINES - 1;
+    s->curves_h = s->status_y - s->curves_y;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static const char *key_label(view_action a);
+
+/* Draws text at (y, x) and returns the column after it. */
+static int put(tui_term_t *t, int y, int x, tui_role r, const char *s)
+{
+    if (x >= COLS) return x;
+    return x + tui_term_text(t, y, x, COLS - x, r, s);
+}
+
+/* Blanks w cells at (y, x) in the normal role (attributes of what was
+   drawn before must not leak into them). */
+static void blank(tui_term_t *t, int y, int x, int w)
+{
+    tui_term_role(t, ROLE_NORMAL);
+    move(y, x);
+    for (int i = 0; i < w && x + i < COLS; i++) addch(' ');
+}
+
+static void clear_row(int y)
+{
+    attr_set(A_NORMAL, 0, NULL);
+    move(y, 0);
+    clrtoeol();
+}
+
+/* "name (sym = value)" of a choice and its main parameter. */
+static void with_param(char *buf, size_t n, const char *what, const params_t *p, const char *param,
+                       int ascii)
+{
+    if (!param) {
+        snprintf(buf, n, "%s", what);
+        return;
+    }
+    char v[64];
+    params_format(p, params_find(param), v, sizeof v);
+    snprintf(buf, n, "%s (%s = %s)", what, tui_param_symbol(param, ascii), v);
+}
+
+/* ------------------------------------------------------------ header */
+
+static void draw_header(tui_term_t *t, const tui_frame_t *f)
+{
+    const params_t *p = &f->want;
+    const live_snapshot_t *s = f->snap;
+    int ascii = !tui_term_utf8(t);
+    const char *sep = " \xC2\xB7 ";
+    char ann[128], obj[128], buf[64];
+    with_param(ann, sizeof ann, annotator_name(p->annotator), p, view_annotator_param(p), ascii);
+    with_param(obj, sizeof obj, objective_name(p->objective), p, view_objective_param(p), ascii);
+
+    clear_row(0);
+    int x = put(t, 0, 1, ROLE_HEADER, "pbde");
+    x = put(t, 0, x, ROLE_DIM, "  p* ");
+    x = put(t, 0, x, ROLE_VALUE, density_name(p->density));
+    x = put(t, 0, x, ROLE_DIM, sep);
+    x = put(t, 0, x, ROLE_DIM, "annotator ");
+    x = put(t, 0, x, ROLE_VALUE, ann);
+    x = put(t, 0, x, ROLE_DIM, sep);
+    x = put(t, 0, x, ROLE_DIM, "objective ");
+    x = put(t, 0, x, ROLE_VALUE, obj);
+    x = put(t, 0, x, ROLE_DIM, sep);
+    snprintf(buf, sizeof buf, "%ld", p->pairs);
+    x = put(t, 0, x, ROLE_VALUE, buf);
+    put(t, 0, x, ROLE_DIM, " pairs");
+
+    clear_row(1);
+    tui_role sr = ROLE_GOOD;
+    char state[128];
+    if (s->rebuilding) {
+        snprintf(state, sizeof state, "rebuilding\xE2\x80\xA6");
+        sr = ROLE_WARN;
+    } else if (s->state == TRAINER_DIVERGED) {
+        snprintf(state, sizeof state, "diverged at step %ld", s->diverged_at);
+        sr = ROLE_BAD;
+    } else if (s->state == TRAINER_DONE) {
+        snprintf(state, sizeof state, "done");
+    } else if (s->paused) {
+        snprintf(state, sizeof state, "paused");
+        sr = ROLE_WARN;
+    } else {
+        snprintf(state, sizeof state, "training");
+    }
+    x = put(t, 1, 1, sr, state);
+    x = put(t, 1, x, ROLE_DIM, sep);
+    x = put(t, 1, x, ROLE_DIM, "step ");
+    snprintf(buf, sizeof buf, "%ld", s->step);
+    x = put(t, 1, x, ROLE_VALUE, buf);
+    snprintf(buf, sizeof buf, " / %ld", s->params.steps);
+    x = put(t, 1, x, ROLE_DIM, buf);
+    x = put(t, 1, x, ROLE_DIM, sep);
+    int running = !s->paused && s->state == TRAINER_TRAINING;
+    if (running) {
+        char num[32];
+        tui_fmt_si(num, sizeof num, s->pairs_per_s);
+        x = put(t, 1, x, ROLE_VALUE, num);
+        x = put(t, 1, x, ROLE_DIM, " pairs/s");
+        x = put(t, 1, x, ROLE_DIM, sep);
+    }
+    if (f->speed > 0) snprintf(buf, sizeof buf, "speed %g steps/s", f->speed);
+    else snprintf(buf, sizeof buf, "speed max");
+    x = put(t, 1, x, ROLE_DIM, buf);
+    x = put(t, 1, x, ROLE_DIM, sep);
+    if (running) {
+        snprintf(buf, sizeof buf, "%.0f", f->evals_per_s);
+        x = put(t, 1, x, ROLE_VALUE, buf);
+        x = put(t, 1, x, ROLE_DIM, " evals/s");
+        x = put(t, 1, x, ROLE_DIM, sep);
+    }
+    if (f->fps > 0) {
+        snprintf(buf, sizeof buf, "%.0f", f->fps);
+        x = put(t, 1, x, ROLE_VALUE, buf);
+        x = put(t, 1, x, ROLE_DIM, " fps");
+    } else {
+        x = put(t, 1, x, ROLE_DIM, "idle");
+    }
+    const char *tier = tui_term_describe(t);
+    int w = tui_utf8_cols(tier);
+    if (COLS - 1 - w > x + 2) put(t, 1, COLS - 1 - w, ROLE_DIM, tier);
+}
+
+/* ------------------------------------------------------------ panels */
+
+/* The grid index of world point (x, y) (row-major from (-L, -L)). */
+static size_t grid_index(int G, double L, double x, double y)
+{
+    int gx = (int)floor((x + L) / (2.0 * L) * G), gy = (int)floor((y + L) / (2.0 * L) * G);
+    gx = gx < 0 ? 0 : gx >= G ? G - 1 : gx;
+    gy = gy < 0 ? 0 : gy >= G ? G - 1 : gy;
+    return (size_t)gy * (size_t)G + (size_t)gx;
+}
+
+static void pixel_of(tui_pixel_t *px, const view_model_t *vm, const view_panel_t *p, double v)
+{
+    px->rgb = view_panel_color(vm, p, v);
+    px->t = view_panel_t01(p, v);
+    px->diverging = p->kind == PANEL_DIVERGING;
+    px->mark = 0;
+}
+
+/* Marks world point (x, y) with role on a pw x ph pixel buffer. */
+static void mark(tui_pixel_t *pix, int pw, int ph, double L, double x, double y, tui_role role)
+{
+    int i = (int)floor((x + L) / (2.0 * L) * pw), j = (int)floor((L - y) / (2.0 * L) * ph);
+    if (i < 0 || j < 0 || i >= pw || j >= ph) return;
+    pix[(size_t)j * (size_t)pw + (size_t)i].mark = (uint8_t)role;
+}
+
+static void draw_title(tui_term_t *t, const view_rect_t *r, const char *title)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", title);
+    if (!tui_term_utf8(t)) tui_ascii(buf, sizeof buf, title);
+    int w = tui_utf8_cols(buf);
+    int x = r->x + (w < r->w ? (r->w - w) / 2 : 0);
+    blank(t, r->y - 1, r->x, r->w);
+    tui_term_text(t, r->y - 1, x, r->w, ROLE_TITLE, buf);
+}
+
+static void draw_message_panel(tui_term_t *t, const view_rect_t *r, const char *msg)
+{
+    for (int row = 0; row < r->h; row++) blank(t, r->y + row, r->x, r->w);
+    /* a dotted frame, so the empty panel still shows its extent */
+    for (int i = 0; i < r->w; i++) {
+        tui_term_glyph(t, r->y, r->x + i, ROLE_DIM, 0x00B7, '.');
+        tui_term_glyph(t, r->y + r->h - 1, r->x + i, ROLE_DIM, 0x00B7, '.');
+    }
+    for (int row = 0; row < r->h; row++) {
+        tui_term_glyph(t, r->y + row, r->x, ROLE_DIM, 0x00B7, '.');
+        tui_term_glyph(t, r->y + row, r->x + r->w - 1, ROLE_DIM, 0x00B7, '.');
+    }
+    int w = tui_utf8_cols(msg);
+    int x = r->x + (w < r->w ? (r->w - w) / 2 : 0);
+    tui_term_text(t, r->y + r->h / 2, x, r->w, ROLE_WARN, msg);
+}
+
+static void draw_panel(tui_term_t *t, const tui_frame_t *f, int index, const view_rect_t *r)
+{
+    const view_model_t *vm = f->vm;
+    const view_panel_t *p = &vm->panels[index];
+    draw_title(t, r, p->title);
+    if (p->kind == PANEL_MESSAGE || !p->values || vm->G <= 0) {
+        draw_message_panel(t, r, p->message[0] ? p->message : "no data");
+        return;
+    }
+    int half = tui_term_half_blocks(t);
+    int pw = r->w, ph = r->h * (half ? 2 : 1), G = vm->G;
+    double L = vm->L;
+    tui_pixel_t *pix = malloc((size_t)pw * (size_t)ph * sizeof *pix);
+    if (!pix) return;
+    for (int j = 0; j < ph; j++) {
+        int gy = G - 1 - (int)(((double)j + 0.5) * G / ph);
+        for (int i = 0; i < pw; i++) {
+            int gx = (int)(((double)i + 0.5) * G / pw);
+            pixel_of(&pix[(size_t)j * (size_t)pw + (size_t)i], vm, p,
+                     p->values[(size_t)gy * (size_t)G + (size_t)gx]);
+        }
+    }
+    /* the pair overlay on p* and the learned density */
+    const live_snapshot_t *s = f->snap;
+    if (vm->overlay && index < 2) {
+        /* about one pair per 24 pixels, so the density stays readable */
+        size_t show = (size_t)pw * (size_t)ph / 24;
+        show = show < s->n_pairs ? show : s->n_pairs;
+        for (size_t k = 0; k < show; k++) {
+            const float *q = s->pairs + 4 * k;
+            mark(pix, pw, ph, L, (double)q[2], (double)q[3], ROLE_LOSER);
+            mark(pix, pw, ph, L, (double)q[0], (double)q[1], ROLE_WINNER);
+        }
+    }
+    int cx = (int)floor((vm->cursor_x + L) / (2.0 * L) * r->w);
+    int cy = (int)floor((L - vm->cursor_y) / (2.0 * L) * r->h);
+    cx = cx < 0 ? 0 : cx >= r->w ? r->w - 1 : cx;
+    cy = cy < 0 ? 0 : cy >= r->h ? r->h - 1 : cy;
+    for (int row = 0; row < r->h; row++)
+        for (int col = 0; col < pw; col++) {
+            int py = half ? 2 * row : row;
+            const tui_pixel_t *top = &pix[(size_t)py * (size_t)pw + (size_t)col];
+            const tui_pixel_t *bot = half ? top + pw : top;
+            int glyph = col == cx && row == cy ? '+' : 0;
+            tui_term_cell(t, r->y + row, r->x + col, top, bot, col, py, glyph, ROLE_CURSOR);
+        }
+    free(pix);
+}
+
+/* A horizontal colour bar of w cells at (y, x). */
+static void draw_bar(tui_term_t *t, int y, int x, int w, int diverging, int cmap)
+{
+    for (int i = 0; i < w; i++) {
+        tui_pixel_t px;
+        px.t = w > 1 ? (double)i / (double)(w - 1) : 0.5;
+        px.rgb = diverging ? view_cmap_diverging(2.0 * px.t - 1.0) : view_cmap(cmap, px.t);
+        px.diverging = (uint8_t)diverging;
+        px.mark = 0;
+        tui_term_cell(t, y, x + i, &px, &px, i, 0, 0, ROLE_NORMAL);
+    }
+}
+
+static void draw_scales(tui_term_t *t, const tui_frame_t *f, const screen_t *sc)
+{
+    const view_model_t *vm = f->vm;
+    int y = sc->bar_y;
+    clear_row(y);
+    char lo[48], hi[48];
+    int x = 1;
+    if (vm->log_scale) {
+        snprintf(lo, sizeof lo, "log density %.3g ", vm->scale_lo);
+        snprintf(hi, sizeof hi, " %.3g", vm->scale_hi);
+    } else {
+        snprintf(lo, sizeof lo, "density 0 ");
+        snprintf(hi, sizeof hi, " %.3g", vm->scale_hi);
+    }
+    int barw = COLS / 4 < 40 ? COLS / 4 : 40;
+    x = put(t, y, x, ROLE_DIM, lo);
+    draw_bar(t, y, x, barw, 0, vm->colormap);
+    x += barw;
+    x = put(t, y, x, ROLE_DIM, hi);
+    char info[96];
+    snprintf(info, sizeof info, "  (%s, %s)", vm->log_scale ? "log" : "linear",
+             view_cmap_name(vm->colormap));
+    x = put(t, y, x, ROLE_DIM, info);
+    /* a second bar for the third panel's own scale */
+    for (int i = 2; i < vm->n_panels && i < sc->n; i++) {
+        const view_panel_t *p = &vm->panels[i];
+        if (p->kind != PANEL_DIVERGING && p->kind != PANEL_PROBABILITY) continue;
+        const char *name = p->kind == PANEL_DIVERGING ? "log ratio" : "P";
+        snprintf(lo, sizeof lo, p->kind == PANEL_DIVERGING ? "   %s %+.2g " : "   %s %.2g ", name,
+                 p->lo);
+        snprintf(hi, sizeof hi, p->kind == PANEL_DIVERGING ? " %+.2g" : " %.2g", p->hi);
+        int w2 = barw / 2 > 8 ? barw / 2 : 8;
+        if (x + tui_utf8_cols(lo) + w2 + tui_utf8_cols(hi) >= COLS) break;
+        x = put(t, y, x, ROLE_DIM, lo);
+        draw_bar(t, y, x, w2, p->kind == PANEL_DIVERGING, vm->colormap);
+        x += w2;
+        put(t, y, x, ROLE_DIM, hi);
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ readout */
+
+static void draw_readout(tui_term_t *t, const tui_frame_t *f, int y)
+{
+    const live_snapshot_t *s = f->snap;
+    const view_model_t *vm = f->vm;
+    clear_row(y);
+    if (s->n == 0 || !s->log_true) return;
+    size_t i = grid_index(s->G, s->L, vm->cursor_x, vm->cursor_y);
+    char buf[96];
+    int x = put(t, y, 1, ROLE_DIM, "cursor ");
+    snprintf(buf, sizeof buf, "(%.2f, %.2f)", vm->cursor_x, vm->cursor_y);
+    x = put(t, y, x, ROLE_VALUE, buf);
+    x = put(t, y, x, ROLE_DIM, "   p*(x) ");
+    snprintf(buf, sizeof buf, "%.4g", exp(s->log_true[i]));
+    x = put(t, y, x, ROLE_VALUE, buf);
+    x = put(t, y, x, ROLE_DIM, "   \xCF\x80_\xCE\xB8(x) ");
+    snprintf(buf, sizeof buf, "%.4g", s->log_model ? exp(s->log_model[i]) : (double)NAN);
+    x = put(t, y, x, ROLE_VALUE, buf);
+    x = put(t, y, x, ROLE_DIM, "   theory(x) ");
+    if (s->log_theory) snprintf(buf, sizeof buf, "%.4g", exp(s->log_theory[i]));
+    else snprintf(buf, sizeof buf, "no closed form");
+    x = put(t, y, x, ROLE_VALUE, buf);
+    if (s->have_slice && s->slice_annot && s->slice_model && f->vs->third == THIRD_SLICE) {
+        snprintf(buf, sizeof buf, "   slice at (%.2f, %.2f)", s->slice_x, s->slice_y);
+        put(t, y, x, ROLE_DIM, buf);
+    }
+}
+
+/* ------------------------------------------------------------ metrics */
+
+static void draw_metrics(tui_term_t *t, const tui_frame_t *f, int y)
+{
+    const live_snapshot_t *s = f->snap;
+    const trainer_metrics_t *m = &s->metrics;
+    int wide = COLS >= (tui_term_utf8(t) ? 118 : 132); /* ASCII spells pi_theta out */
+    char v[64];
+    clear_row(y);
+    int x = put(t, y, 1, ROLE_DIM, wide ? "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) " : "KL ");
+    snprintf(v, sizeof v, "%.4f", m->kl_true);
+    x = put(t, y, x, ROLE_CURVE_A, v);
+    x = put(t, y, x, ROLE_DIM, wide ? "   KL(theory\xE2\x80\x96\xCF\x80_\xCE\xB8) " : "  KL(th) ");
+    if (s->log_theory && isfinite(m->kl_theory)) snprintf(v, sizeof v, "%.4f", m->kl_theory);
+    else snprintf(v, sizeof v, "-");
+    x = put(t, y, x, ROLE_CURVE_B, v);
+    x = put(t, y, x, ROLE_DIM, wide ? "   TV " : "  TV ");
+    snprintf(v, sizeof v, "%.3f", m->tv_true);
+    x = put(t, y, x, ROLE_VALUE, v);
+    x = put(t, y, x, ROLE_DIM, wide ? "   held-out loss " : "  loss ");
+    snprintf(v, sizeof v, "%.4f", m->loss_heldout);
+    x = put(t, y, x, ROLE_VALUE, v);
+    x = put(t, y, x, ROLE_DIM, wide ? " (Bayes floor " : " \xE2\x89\xA5 ");
+    snprintf(v, sizeof v, "%.4f", m->loss_bayes);
+    x = put(t, y, x, ROLE_FLOOR, v);
+    if (wide) x = put(t, y, x, ROLE_DIM, ")");
+    x = put(t, y, x, ROLE_DIM, wide ? "   accuracy " : "  acc ");
+    snprintf(v, sizeof v, "%.1f%%", 100.0 * m->accuracy);
+    put(t, y, x, ROLE_VALUE, v);
+}
+
+/* Resamples history values v(n) at steps(n) onto m points evenly spaced
+   in steps from s0 to s1: each takes the latest value at or before it
+   (NaN before the first). */
+static void resample(double *out, int m, const long *steps, const double *v, size_t n, long s0,
+                     long s1)
+{
+    size_t k = 0;
+    for (int c = 0; c < m; c++) {
+        double target = m > 1 ? (double)s0 + (double)(s1 - s0) * c / (m - 1) : (double)s1;
+        while (k + 1 < n && (double)steps[k + 1] <= target) k++;
+        out[c] = n > 0 && (double)steps[k] <= target ? v[k] : (double)NAN;
+    }
+}
+
+typedef struct {
+    const double *v;
+    tui_role role;
+} series_t;
+
+/* A piece of a title in its own colour (plot titles double as legends). */
+typedef struct {
+    const char *text;
+    tui_role role;
+} seg_t;
+
+/* A braille plot of up to 3 series in a w x h cell box at (y, x): y labels
+   in the gutter, title on the first row. With logy, values are plotted on
+   a log10 axis. */
+static void draw_plot(tui_term_t *t, int y, int x, int w, int h, const seg_t *title, int nt,
+                      const series_t *ser, int ns, const live_snapshot_t *s, int logy)
+{
+    int pw = w - GUTTER, ph = h - 1;
+    for (int i = 0, tx = x; i < nt && tx < x + w; i++)
+        tx += tui_term_text(t, y, tx, x + w - tx, title[i].role, title[i].text);
+    if (pw < 4 || ph < 1 || s->n_hist == 0) return;
+    int m = 2 * pw;
+    long s0 = s->hist_step[0], s1 = s->hist_step[s->n_hist - 1];
+    if (s1 <= s0) s1 = s0 + 1;
+    double *buf = malloc((size_t)m * (size_t)ns * sizeof *buf);
+    uint8_t *cells = calloc((size_t)pw * (size_t)ph * (size_t)ns, 1);
+    if (!buf || !cells) {
+        free(buf);
+        free(cells);
+        return;
+    }
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (int k = 0; k < ns; k++) {
+        double *r = buf + (size_t)k * (size_t)m;
+        resample(r, m, s->hist_step, ser[k].v, s->n_hist, s0, s1);
+        for (int i = 0; i < m; i++) {
+            if (logy) r[i] = r[i] > 0 ? log10(r[i]) : (double)NAN;
+            if (isfinite(r[i])) {
+                lo = r[i] < lo ? r[i] : lo;
+                hi = r[i] > hi ? r[i] : hi;
+            }
+        }
+    }
+    if (!(hi >= lo)) {
+        lo = 0;
+        hi = 1;
+    }
+    if (hi - lo < 1e-9) {
+        hi += 0.5;
+        lo -= 0.5;
+    }
+    for (int k = 0; k < ns; k++)
+        tui_braille_plot(cells + (size_t)k * (size_t)pw * (size_t)ph, pw, ph,
+                         buf + (size_t)k * (size_t)m, (size_t)m, lo, hi);
+    int utf8 = tui_term_utf8(t);
+    for (int row = 0; row < ph; row++)
+        for (int col = 0; col < pw; col++) {
+            uint8_t all = 0;
+            tui_role role = ROLE_NORMAL;
+            for (int k = ns - 1; k >= 0; k--) { /* the first series wins a shared cell */
+                uint8_t b = cells[(size_t)k * (size_t)pw * (size_t)ph + (size_t)row * (size_t)pw +
+                                  (size_t)col];
+                if (b) {
+                    all |= b;
+                    role = ser[k].role;
+                }
+            }
+            int cy = y + 1 + row, cx = x + GUTTER + col;
+            if (!all) {
+                blank(t, cy, cx, 1);
+                continue;
+            }
+            if (utf8) tui_term_glyph(t, cy, cx, role, 0x2800u + all, ' ');
+            else tui_term_glyph(t, cy, cx, role, (unsigned char)tui_braille_ascii(all), ' ');
+        }
+    /* y labels: top, bottom; x range on the bottom row's right */
+    char lab[32];
+    double top = logy ? pow(10.0, hi) : hi, bottom = logy ? pow(10.0, lo) : lo;
+    snprintf(lab, sizeof lab, "%7.3g", top);
+    tui_term_text(t, y + 1, x, GUTTER - 1, ROLE_DIM, lab);
+    snprintf(lab, sizeof lab, "%7.3g", bottom);
+    tui_term_text(t, y + ph, x, GUTTER - 1, ROLE_DIM, lab);
+    tui_term_glyph(t, y + 1, x + GUTTER - 1, ROLE_DIM, 0x2524, '+');  /* ┤ */
+    tui_term_glyph(t, y + ph, x + GUTTER - 1, ROLE_DIM, 0x2524, '+');
+    for (int row = 2; row < ph; row++) tui_term_glyph(t, y + row, x + GUTTER - 1, ROLE_DIM, 0x2502, '|');
+    free(buf);
+    free(cells);
+}
+
+static void draw_curves(tui_term_t *t, const tui_frame_t *f, const screen_t *sc)
+{
+    const live_snapshot_t *s = f->snap;
+    for (int row = 0; row < sc->curves_h; row++) clear_row(sc->curves_y + row);
+    if (sc->curves_h < 2) return;
+    int w = (COLS - 3) / 2;
+    char steps[64];
+    snprintf(steps, sizeof steps, "   steps %ld\xE2\x80\x93%ld", s->n_hist ? s->hist_step[0] : 0L,
+             s->n_hist ? s->hist_step[s->n_hist - 1] : 0L);
+    seg_t lt[] = { { "held-out loss", ROLE_CURVE_A }, { " and its ", ROLE_DIM },
+                   { "Bayes floor", ROLE_FLOOR }, { steps, ROLE_DIM } };
+    series_t loss[2] = { { s->hist_loss, ROLE_CURVE_A }, { s->hist_bayes, ROLE_FLOOR } };
+    draw_plot(t, sc->curves_y, 1, w, sc->curves_h, lt, 4, loss, 2, s, 0);
+    seg_t kt[] = { { "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8)", ROLE_CURVE_A },
+                   { s->log_theory ? " and " : "", ROLE_DIM },
+                   { s->log_theory ? "KL(theory\xE2\x80\x96\xCF\x80_\xCE\xB8)" : "", ROLE_CURVE_B },
+                   { ", log axis", ROLE_DIM } };
+    series_t kl[2] = { { s->hist_kl_true, ROLE_CURVE_A }, { s->hist_kl_theory, ROLE_CURVE_B } };
+    draw_plot(t, sc->curves_y, 2 + w, w, sc->curves_h, kt, 4, kl, s->log_theory ? 2 : 1, s, 1);
+}
+
+/* ------------------------------------------------------------ footer, status */
+
+/* The footer's words; the keys come from the key table. */
+static const struct {
+    view_action a, b; /* b: the paired action (ACT_NONE when single) */
+    const char *word;
+} FOOTER[] = {
+    { ACT_PAUSE, ACT_NONE, "pause" },
+    { ACT_STEP, ACT_NONE, "step" },
+    { ACT_RESET, ACT_NONE, "reset" },
+    { ACT_RESAMPLE, ACT_NONE, "resample" },
+    { ACT_ANNOTATOR_NEXT, ACT_ANNOTATOR_PREV, "annotator" },
+    { ACT_OBJECTIVE_NEXT, ACT_OBJECTIVE_PREV, "objective" },
+    { ACT_DENSITY_NEXT, ACT_DENSITY_PREV, "density" },
+    { ACT_PAIRS_MORE, ACT_PAIRS_FEWER, "pairs" },
+    { ACT_OBJ_PARAM_DOWN, ACT_OBJ_PARAM_UP, "obj. param" },
+    { ACT_ANN_PARAM_DOWN, ACT_ANN_PARAM_UP, "ann. param" },
+    { ACT_SLOWER, ACT_FASTER, "speed" },
+    { ACT_OVERLAY, ACT_NONE, "pairs shown" },
+    { ACT_THIRD_PANEL, ACT_NONE, "panel" },
+    { ACT_LOG_SCALE, ACT_NONE, "log" },
+    { ACT_COLORMAP, ACT_NONE, "colours" },
+    { ACT_PROMPT, ACT_NONE, "command" },
+};
+
+static const char *key_label(view_action a)
+{
+    size_t n;
+    const view_key_t *k = view_keys(&n);
+    for (size_t i = 0; i < n; i++)
+        if (k[i].action == a && (k[i].frontends & VIEW_FE_TUI)) return k[i].label;
+    return NULL;
+}
+
+/* Writes "keys word" of footer entry into keys and word; 0 when unbound. */
+static int footer_item(view_action a, view_action b, char *keys, size_t n)
+{
+    const char *ka = key_label(a), *kb = b != ACT_NONE ? key_label(b) : NULL;
+    if (!ka) return 0;
+    if (kb) snprintf(keys, n, "%s/%s", ka, kb);
+    else snprintf(keys, n, "%s", ka);
+    return 1;
+}
+
+static void draw_footer(tui_term_t *t, int y)
+{
+    clear_row(y);
+    char keys[32];
+    /* "? help  q quit" always fit on the right */
+    const char *kh = key_label(ACT_HELP), *kq = key_label(ACT_QUIT);
+    char right[64];
+    snprintf(right, sizeof right, "%s help  %s quit", kh ? kh : "?", kq ? kq : "q");
+    int right_x = COLS - 1 - tui_utf8_cols(right);
+    int x = 1;
+    for (size_t i = 0; i < sizeof FOOTER / sizeof FOOTER[0]; i++) {
+        if (!footer_item(FOOTER[i].a, FOOTER[i].b, keys, sizeof keys)) continue;
+        int w = tui_utf8_cols(keys) + 1 + tui_utf8_cols(FOOTER[i].word) + 2;
+        if (x + w > right_x) break;
+        x = put(t, y, x, ROLE_KEY, keys);
+        x = put(t, y, x, ROLE_DIM, " ");
+        x = put(t, y, x, ROLE_DIM, FOOTER[i].word);
+        x += 2;
+    }
+    int rx = put(t, y, right_x, ROLE_KEY, kh ? kh : "?");
+    rx = put(t, y, rx, ROLE_DIM, " help  ");
+    rx = put(t, y, rx, ROLE_KEY, kq ? kq : "q");
+    put(t, y, rx, ROLE_DIM, " quit");
+}
+
+static void draw_status(tui_term_t *t, const tui_frame_t *f, int y)
+{
+    clear_row(y);
+    if (f->prompt_on) {
+        const char *s = f->prompt_text ? f->prompt_text : "";
+        int x = put(t, y, 1, ROLE_PROMPT, ":");
+        /* scroll long input so the cursor stays visible */
+        int avail = COLS - x - 2, cur = tui_utf8_cols(s) - tui_utf8_cols(s + f->prompt_cursor);
+        const char *from = s;
+        while (cur >= avail && *from) {
+            from += tui_utf8_fit(from, 1);
+            cur--;
+        }
+        put(t, y, x, ROLE_PROMPT, from);
+        /* the cursor: the character under it in reverse video */
+        const char *at = from;
+        for (int i = 0; i < cur && *at; i++) at += tui_utf8_fit(at, 1);
+        char ch[8] = " ";
+        if (*at) snprintf(ch, sizeof ch, "%.*s", (int)tui_utf8_fit(at, 1), at);
+        attr_set(A_REVERSE, 0, NULL);
+        mvaddstr(y, x + cur, ch);
+        attr_set(A_NORMAL, 0, NULL);
+        return;
+    }
+    if (f->status[0]) {
+        put(t, y, 1, (tui_role)f->status_role, f->status);
+        return;
+    }
+    /* no news: what the state allows next, keys from the key table */
+    char buf[256];
+    const live_snapshot_t *s = f->snap;
+    if (s->state == TRAINER_DIVERGED) {
+        snprintf(buf, sizeof buf,
+                 "training diverged at step %ld: try a smaller learning rate (:set lr %g), then %s",
+                 s->diverged_at, f->want.lr / 10.0, key_label(ACT_RESET));
+        put(t, y, 1, ROLE_BAD, buf);
+        return;
+    }
+    if (s->rebuilding) snprintf(buf, sizeof buf, "building the new world, data and model\xE2\x80\xA6");
+    else if (s->state == TRAINER_DONE)
+        snprintf(buf, sizeof buf,
+                 "done: %s trains again, %s resamples the data, %s/%s/%s change the setup, "
+                 "%s sets any parameter",
+                 key_label(ACT_RESET), key_label(ACT_RESAMPLE), key_label(ACT_ANNOTATOR_NEXT),
+                 key_label(ACT_OBJECTIVE_NEXT), key_label(ACT_DENSITY_NEXT), key_label(ACT_PROMPT));
+    else if (s->paused)
+        snprintf(buf, sizeof buf, "paused: %s resumes, %s takes one step", key_label(ACT_PAUSE),
+                 key_label(ACT_STEP));
+    else
+        snprintf(buf, sizeof buf, "%s lists every key; %s opens the prompt (:set beta 8, :help beta)",
+                 key_label(ACT_HELP), key_label(ACT_PROMPT));
+    put(t, y, 1, ROLE_DIM, buf);
+}
+
+/* ------------------------------------------------------------ help */
+
+static void help_box(tui_term_t *t, int y, int x, int h, int w)
+{
+    for (int row = 0; row < h; row++) {
+        tui_term_role(t, ROLE_HELP);
+        move(y + row, x);
+        for (int i = 0; i < w && x + i < COLS; i++) addch(' ');
+    }
+    for (int i = 1; i < w - 1; i++) {
+        tui_term_glyph(t, y, x + i, ROLE_HELP, 0x2500, '-');
+        tui_term_glyph(t, y + h - 1, x + i, ROLE_HELP, 0x2500, '-');
+    }
+    for (int row = 1; row < h - 1; row++) {
+        tui_term_glyph(t, y + row, x, ROLE_HELP, 0x2502, '|');
+        tui_term_glyph(t, y + row, x + w - 1, ROLE_HELP, 0x2502, '|');
+    }
+    tui_term_glyph(t, y, x, ROLE_HELP, 0x250C, '+');
+    tui_term_glyph(t, y, x + w - 1, ROLE_HELP, 0x2510, '+');
+    tui_term_glyph(t, y + h - 1, x, ROLE_HELP, 0x2514, '+');
+    tui_term_glyph(t, y + h - 1, x + w - 1, ROLE_HELP, 0x2518, '+');
+}
+
+static const char *const HELP_EXTRA[] = {
+    ":set NAME VALUE   set any parameter (Tab completes)",
+    ":save FILE        save the parameters as a scenario",
+    ":help NAME        what a parameter means and allows",
+    "mouse             click a panel to move the cursor",
+};
+
+/* The help box: every key of the terminal front end, in as few columns as
+   the height allows (each at least HELP_MIN_COL wide), then the prompt's
+   commands when they fit. */
+#define HELP_MIN_COL 34
+#define HELP_LABEL 7
+
+static void draw_help(tui_term_t *t)
+{
+    size_t n;
+    const view_key_t *keys = view_keys(&n);
+    int count = 0, need = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(keys[i].frontends & VIEW_FE_TUI)) continue;
+        count++;
+        int w = HELP_LABEL + tui_utf8_cols(keys[i].help) + 2;
+        need = w > need ? w : need;
+    }
+    int extra = (int)(sizeof HELP_EXTRA / sizeof HELP_EXTRA[0]);
+    int cols = 0, rows = 0, colw = 0, show_extra = 1;
+    for (int pass = 0; pass < 2 && !cols; pass++) {
+        show_extra = pass == 0;
+        for (int c = 1; c <= 3; c++) {
+            int r = (count + c - 1) / c, w = (COLS - 6) / c;
+            w = w < need ? w : need;
+            if (w < HELP_MIN_COL) break;
+            if (r + (show_extra ? extra + 1 : 0) + 4 <= LINES - 2) {
+                cols = c;
+                rows = r;
+                colw = w;
+                break;
+            }
+        }
+    }
+    if (!cols) { /* tiny: one column, cut */
+        cols = 1;
+        rows = LINES - 6;
+        colw = COLS - 6;
+        show_extra = 0;
+    }
+    int h = rows + (show_extra ? extra + 1 : 0) + 4, w = cols * colw + 4;
+    if (w < 40 && COLS >= 44) w = 40;
+    int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
+    help_box(t, y0, x0, h, w);
+    tui_term_text(t, y0, x0 + 2, w - 4, ROLE_HELP, " pbde keys ");
+    int k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(keys[i].frontends & VIEW_FE_TUI)) continue;
+        int row = k % rows, col = k / rows;
+        k++;
+        if (col >= cols) break;
+        int y = y0 + 1 + row, x = x0 + 2 + col * colw;
+        tui_term_text(t, y, x, HELP_LABEL, ROLE_KEY, keys[i].label);
+        tui_term_text(t, y, x + HELP_LABEL, colw - HELP_LABEL - 1, ROLE_HELP, keys[i].help);
+    }
+    if (show_extra)
+        for (int i = 0; i < extra; i++)
+            tui_term_text(t, y0 + 2 + rows + i, x0 + 2, w - 4, ROLE_HELP, HELP_EXTRA[i]);
+    tui_term_text(t, y0 + h - 2, x0 + 2, w - 4, ROLE_DIM, "press any key to close this help");
+}
+
+/* ------------------------------------------------------------ frame */
+
+static void draw_too_small(tui_term_t *t)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "enlarge the terminal (need %dx%d, have %dx%d)", TUI_MIN_COLS,
+             TUI_MIN_ROWS, COLS, LINES);
+    int w = tui_utf8_cols(msg);
+    int x = w < COLS ? (COLS - w) / 2 : 0;
+    tui_term_text(t, LINES / 2, x, COLS - x, ROLE_WARN, msg);
+}
+
+void tui_draw(tui_term_t *t, const tui_frame_t *f, tui_hit_t *hit)
+{
+    memset(hit, 0, sizeof *hit);
+    tui_term_frame(t);
+    tui_term_role(t, ROLE_NORMAL);
+    erase();
+    if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
+        draw_too_small(t);
+        return;
+    }
+    screen_t sc;
+    layout(&sc, f->vm->n_panels);
+    draw_header(t, f);
+    for (int i = 0; i < sc.n; i++) {
+        draw_panel(t, f, i, &sc.r[i]);
+        hit->r[i] = sc.r[i];
+        hit->density[i] = f->vm->panels[i].kind != PANEL_MESSAGE;
+    }
+    hit->n = sc.n;
+    draw_scales(t, f, &sc);
+    draw_readout(t, f, sc.readout_y);
+    draw_metrics(t, f, sc.metrics_y);
+    draw_curves(t, f, &sc);
+    draw_status(t, f, sc.status_y);
+    draw_footer(t, sc.footer_y);
+    if (f->vs->help) draw_help(t);
+}
+
+int tui_hit_world(const tui_hit_t *hit, double L, int y, int x, double *wx, double *wy)
+{
+    for (int i = 0; i < hit->n; i++) {
+        const view_rect_t *r = &hit->r[i];
+        if (x < r->x || x >= r->x + r->w || y < r->y || y >= r->y + r->h) continue;
+        *wx = -L + 2.0 * L * ((double)(x - r->x) + 0.5) / (double)r->w;
+        *wy = L - 2.0 * L * ((double)(y - r->y) + 0.5) / (double)r->h;
+        return 1;
+    }
+    return 0;
+}
