@@ -1,5 +1,6 @@
 /* Command-line parsing driven by the parameter registry. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,8 +200,12 @@ int cli_demos_dir(char *out, size_t len)
     *slash = '\0';
     const char *rel[] = { "../demos", "../share/pbde/demos" };
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        snprintf(out, len, "%s/%s", exe, rel[i]);
-        if (is_dir(out)) return 0;
+        char path[8192], real[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", exe, rel[i]);
+        if (is_dir(path) && realpath(path, real)) {
+            snprintf(out, len, "%s", real);
+            return 0;
+        }
     }
     return -1;
 }

@@ -10,17 +10,20 @@
 #include "pbde/density.h"
 #include "pbde/objective.h"
 #include "pbde/scenario.h"
+#include "pbde/tour.h"
 
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The built-in scenarios with their descriptions, sorted by name. */
-static void scenarios(void)
+/* The built-in files with extension ext in the demos folder, sorted by
+   name, each with its description: a scenario's first comment line, a
+   tour's title. */
+static void demo_files(const char *heading, const char *ext)
 {
     char dir[4096];
-    printf("scenarios (pbde --scenario NAME):\n");
+    printf("%s\n", heading);
     if (cli_demos_dir(dir, sizeof dir) != 0) {
         printf("  (the demos folder was not found; set PBDE_DEMOS)\n");
         return;
@@ -31,17 +34,27 @@ static void scenarios(void)
     size_t n = 0;
     struct dirent *e;
     while ((e = readdir(d)) && n < 256) {
-        size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".ini") == 0) names[n++] = strdup(e->d_name);
+        size_t len = strlen(e->d_name), el = strlen(ext);
+        if (len > el && strcmp(e->d_name + len - el, ext) == 0) names[n++] = strdup(e->d_name);
     }
     closedir(d);
     qsort(names, n, sizeof names[0], by_name);
     for (size_t i = 0; i < n; i++) {
-        char path[8192], desc[256];
+        char path[8192], desc[256] = "";
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        scenario_describe(path, desc, sizeof desc);
-        names[i][strlen(names[i]) - 4] = '\0';
-        printf("  %-30s %s\n", names[i], desc);
+        if (strcmp(ext, ".ini") == 0) {
+            scenario_describe(path, desc, sizeof desc);
+            names[i][strlen(names[i]) - strlen(ext)] = '\0';
+            printf("  %-30s %s\n", names[i], desc);
+        } else {
+            tour_t t;
+            char err[256];
+            if (tour_load(path, dir, &t, err, sizeof err) == 0) {
+                snprintf(desc, sizeof desc, "%s (%d stops)", t.title, t.n);
+                tour_free(&t);
+            }
+            printf("  %-44s %s\n", path, desc);
+        }
         free(names[i]);
     }
 }
@@ -72,7 +85,7 @@ int cmd_list(int argc, char **argv)
 {
     const char *what = argc > 2 ? argv[2] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: pbde list [densities|annotators|objectives|scenarios|params]\n"
+        printf("usage: pbde list [densities|annotators|objectives|scenarios|tours|params]\n"
                "Lists what pbde knows; params prints the parameter table as Markdown.\n");
         return 0;
     }
@@ -90,7 +103,11 @@ int cmd_list(int argc, char **argv)
         any = 1;
     }
     if (all || strcmp(what, "scenarios") == 0) {
-        scenarios();
+        demo_files("scenarios (pbde --scenario NAME):", ".ini");
+        any = 1;
+    }
+    if (all || strcmp(what, "tours") == 0) {
+        demo_files("lecture tours (pbde --tour FILE):", ".tour");
         any = 1;
     }
     if (strcmp(what, "params") == 0) {
@@ -98,7 +115,7 @@ int cmd_list(int argc, char **argv)
         any = 1;
     }
     if (!any) {
-        fprintf(stderr, "pbde list: '%s' is not allowed: expected densities, annotators, objectives, scenarios or params\n", what);
+        fprintf(stderr, "pbde list: '%s' is not allowed: expected densities, annotators, objectives, scenarios, tours or params\n", what);
         return EXIT_USAGE;
     }
     return 0;
