@@ -131,11 +131,44 @@ static void test_run_steps_matches_trainer(void **state)
     live_destroy(l);
 }
 
+static int paused_at(const live_snapshot_t *s, long n) { return s->paused && s->step == n; }
+
+/* run_to trains to an exact step and pauses there (a tour stop). */
+static void test_run_to(void **state)
+{
+    (void)state;
+    params_t p = small();
+    char err[256];
+    live_t *l = live_create(&p, kernels_select(NULL), 1, err, sizeof err);
+    assert_non_null(l);
+    live_snapshot_t s;
+    memset(&s, 0, sizeof s);
+    live_run_to(l, 30);
+    assert_true(wait_for(l, &s, paused_at, 30));
+    sleep_ms(100);
+    live_snapshot(l, &s);
+    assert_int_equal(s.step, 30);
+    /* a new stop with other parameters: rebuilt, then trained to its step */
+    p.objective = OBJECTIVE_DPO;
+    assert_int_equal(live_set_params(l, &p, err, sizeof err), 0);
+    live_run_to(l, 12);
+    for (int i = 0; i < 1000; i++) {
+        live_snapshot(l, &s);
+        if (s.params.objective == OBJECTIVE_DPO && s.paused && s.step == 12 && !s.rebuilding) break;
+        sleep_ms(10);
+    }
+    assert_int_equal(s.params.objective, OBJECTIVE_DPO);
+    assert_int_equal(s.step, 12);
+    live_snapshot_free(&s);
+    live_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trains_and_pauses),
         cmocka_unit_test(test_run_steps_matches_trainer),
+        cmocka_unit_test(test_run_to),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

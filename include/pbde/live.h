@@ -96,6 +96,10 @@ int live_set_params(live_t *l, const params_t *p, char *err, size_t errlen);
 /* The parameters in force (including changes not yet applied). */
 void live_get_params(live_t *l, params_t *out);
 
+/* Trains until the step count reaches step, then pauses (a tour stop).
+   At or past it already: just pauses. */
+void live_run_to(live_t *l, long step);
+
 /* Training speed: at most this many steps per second (0: as fast as the
    machine goes). */
 void live_set_speed(live_t *l, double steps_per_s);

@@ -34,6 +34,7 @@ struct live {
     char want_reason[128];  /* what changed, for the status line */
     int paused, step_once, reset, quit;
     int manual;             /* live_run_steps drives the trainer: the worker only waits */
+    long stop_at;           /* pause on reaching this step, -1: never */
     double speed;           /* steps per second, 0: unlimited */
     int slice_on;
     int slice_dirty;        /* the cursor moved since the last slice */
@@ -366,6 +367,10 @@ static void *worker(void *arg)
             pthread_mutex_lock(&l->mu);
             continue;
         }
+        if (l->stop_at >= 0 && trainer_step_count(l->t) >= l->stop_at) {
+            l->stop_at = -1;
+            l->paused = 1;
+        }
         int once = l->step_once && !l->manual;
         int running = !l->paused && !l->manual && trainer_get_state(l->t) == TRAINER_TRAINING;
         if (!running && !once) {
@@ -387,6 +392,7 @@ static void *worker(void *arg)
         }
         l->step_once = 0;
         double speed = l->speed;
+        long stop_at = l->stop_at;
         pthread_mutex_unlock(&l->mu);
 
         /* a slice of steps: one, a speed-limited share, or ~SLICE_S worth */
@@ -400,7 +406,8 @@ static void *worker(void *arg)
             trainer_step(l->t, 1);
             done = 1;
         } else {
-            while (trainer_get_state(l->t) == TRAINER_TRAINING && now_s() - t0 < SLICE_S) {
+            while (trainer_get_state(l->t) == TRAINER_TRAINING && now_s() - t0 < SLICE_S &&
+                   (stop_at < 0 || trainer_step_count(l->t) < stop_at)) {
                 trainer_step(l->t, 1);
                 done++;
             }
@@ -463,6 +470,7 @@ live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, cha
     pthread_cond_init(&l->cv, NULL);
     l->want = *p;
     l->speed = p->speed;
+    l->stop_at = -1;
     l->paused = start_paused;
     l->pub.params = *p;
     l->pub.paused = start_paused;
@@ -531,6 +539,15 @@ void live_step_once(live_t *l)
     pthread_mutex_lock(&l->mu);
     l->paused = 1;
     l->step_once = 1;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
+
+void live_run_to(live_t *l, long step)
+{
+    pthread_mutex_lock(&l->mu);
+    l->stop_at = step;
+    l->paused = 0;
     pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
 }
