@@ -13,8 +13,8 @@ CC      ?= cc
 PKGS     := ncursesw sdl2 SDL2_ttf SDL2_image fontconfig inih cmocka
 APT_PKGS := build-essential pkg-config libncurses-dev libsdl2-dev libsdl2-ttf-dev \
             libsdl2-image-dev libfontconfig-dev libinih-dev libcmocka-dev tmux \
-            xvfb xauth fonts-dejavu-core
-BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka tmux
+            xvfb xauth fonts-dejavu-core ffmpeg
+BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka tmux ffmpeg
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 UI_LIBS  := $(shell pkg-config --libs ncursesw sdl2 SDL2_ttf SDL2_image fontconfig inih 2>/dev/null)
@@ -47,7 +47,8 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libpbde.a
 BIN      := $(BUILD)/pbde
 
-.PHONY: all run test check sanitize readme-params clean install uninstall deps deps-if-missing
+.PHONY: all run test check sanitize readme-params clean install uninstall deps deps-if-missing \
+        bench-compare aarch64-test
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(TEST_BIN)
@@ -88,6 +89,25 @@ sanitize: deps-if-missing
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  check
+
+# Training speed against the PyTorch reference (bench/torch_ref.py) on one
+# thread: the same network, loss, batch, optimiser and pairs. PyTorch is
+# optional: without it the rule says so and times pbde alone. PYTHON may
+# name an interpreter that has torch; Debian's python3-torch installs into
+# /usr/bin/python3, which is tried when $(PYTHON) lacks it.
+PYTHON ?= python3
+bench-compare: $(BIN)
+	@py=$(PYTHON); \
+	if ! $$py -c 'import torch' 2>/dev/null && [ -x /usr/bin/python3 ] && \
+	   /usr/bin/python3 -c 'import torch' 2>/dev/null; then py=/usr/bin/python3; fi; \
+	$(BIN) sample --out $(BUILD)/bench-pairs.csv && \
+	$$py bench/torch_ref.py --pbde $(BIN) --data $(BUILD)/bench-pairs.csv
+
+# The kernel and MLP tests cross-compiled for AArch64 and run under
+# qemu-user: NEON against the scalar reference (installs the cross tools
+# with apt-get when missing and allowed).
+aarch64-test:
+	@BUILD=$(BUILD) sh .ci/aarch64.sh
 
 deps-if-missing:
 	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null 2>&1 \

@@ -64,7 +64,6 @@ int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
-int cmd_tui(int argc, char **argv);
 int cmd_gui(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 

@@ -1,0 +1,105 @@
+/* The RGB rasteriser: draws a scene (a view model plus the live snapshots
+   it was built from) into an RGB buffer of any size: the heatmap panels
+   with their titles, the colour bar with ticks, the cursor, the pair
+   overlay, the metric curves, the metrics text, and in the window the key
+   footer, the prompt and the help overlay. The window, its screenshots,
+   `pbde render`'s images and videos all come from raster_draw, so they are
+   the same pixels.
+
+   Text goes through a font interface (raster_font_t): the front ends pass
+   one backed by SDL2_ttf; with a NULL font no text is drawn (unit tests).
+   Pure C: no SDL, no terminal, no allocation that outlives a call. */
+#ifndef PBDE_RASTER_H
+#define PBDE_RASTER_H
+
+#include <stddef.h>
+
+#include "pbde/live.h"
+#include "pbde/view.h"
+
+/* An RGB image: px(h, w, 3), row-major from the top-left pixel. */
+typedef struct {
+    unsigned char *px;
+    int w, h;
+} raster_image_t;
+
+/* A rendered text: coverage a(h, w), 0 (none) to 255 (full), row-major. */
+typedef struct {
+    const unsigned char *a;
+    int w, h;
+} raster_mask_t;
+
+/* A font: text(ctx, utf8, px, out) renders utf8 at a pixel size of px into
+   *out (valid until the next call with the same ctx) and returns 0, or -1
+   when it cannot (then nothing is drawn). Every text of one size has the
+   same mask height (the line height). */
+typedef struct {
+    void *ctx;
+    int (*text)(void *ctx, const char *utf8, int px, raster_mask_t *out);
+} raster_font_t;
+
+/* One training run the scene shows: a snapshot and, in a facet, the label
+   of its value (e.g. "β = 4"). */
+typedef struct {
+    const live_snapshot_t *snap;
+    char label[48];
+} raster_run_t;
+
+/* Everything raster_draw draws. */
+typedef struct {
+    const view_model_t *vm;        /* the panels (view_build or raster_facet_model) */
+    int n_runs;                    /* >= 1 */
+    raster_run_t runs[VIEW_MAX_PANELS];
+    int panel_run[VIEW_MAX_PANELS]; /* which run each panel shows (for its pairs) */
+    const char *facet;             /* facet parameter's name, NULL without facets */
+    int bilinear;                  /* heatmaps: 1 bilinear, 0 nearest */
+    int cursor;                    /* draw the cursor and the values under it */
+    int live;                      /* 1 in the window: pause state, speed, key footer */
+    double speed;                  /* live: steps per second asked for (0: as fast as possible) */
+    int help;                      /* live: the key overlay */
+    const char *prompt;            /* live: the prompt being typed, or NULL */
+    const char *message;           /* a message line, or NULL */
+    int recording;                 /* live: show the recording mark */
+} raster_scene_t;
+
+/* Where raster_draw puts things, in pixels (for hit tests and tests). */
+typedef struct {
+    int font_px;                          /* base text size */
+    int n_panels;                         /* panels that fit */
+    view_rect_t panel[VIEW_MAX_PANELS];   /* heatmap squares (titles above) */
+    view_rect_t colorbar;                 /* the bar itself, w = 0 when none */
+    view_rect_t curves[2];                /* metric plots, w = 0 when none */
+    view_rect_t metrics;                  /* metrics text block */
+} raster_layout_t;
+
+/* Initialises *sc for a single run: the panels of vm, all from run s,
+   with the cursor shown and everything else off. */
+void raster_scene_init(raster_scene_t *sc, const view_model_t *vm, const live_snapshot_t *s);
+
+/* Computes where a scene goes in a w x h image. */
+void raster_layout(raster_layout_t *lo, const raster_scene_t *sc, int w, int h,
+                   const raster_font_t *font);
+
+/* Draws the scene into img (every pixel is written). lo, when not NULL,
+   receives the layout used. */
+void raster_draw(raster_image_t *img, const raster_scene_t *sc, const raster_font_t *font,
+                 raster_layout_t *lo);
+
+/* Converts pixel (px, py) of heatmap rect r into world coordinates of the
+   box [-L, L]^2 (pixel centres; y grows upwards). Returns 1 when the pixel
+   lies inside r. */
+int raster_pixel_to_world(const view_rect_t *r, double L, int px, int py, double *x, double *y);
+
+/* Builds the small-multiples model of a facet: the first model's true
+   panel, then the learned panel of each of the n models (vms[i] built from
+   runs[i]), retitled with labels[i], on one shared colour scale. out
+   points into the models (it owns nothing; do not view_model_free it).
+   Returns 0, or -1 when n is out of range or a model has no panels. */
+int raster_facet_model(view_model_t *out, const view_model_t *vms, int n,
+                       const char *const *labels);
+
+/* Writes the value of facet parameter name in *p for a label: "β = 4",
+   "objective = dpo". */
+void raster_param_label(const params_t *p, const char *name, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,279 @@
+/* pbde render: the window's pixels without a window. Trains headless
+   through live sessions run synchronously (so every frame belongs to an
+   exact step count), draws each frame with the rasteriser and writes a
+   PNG after --steps, or a video of --frames frames, --steps-per-frame
+   steps apart. The same command writes the same bytes. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../cli/cli.h"
+#include "export.h"
+
+enum { F_OUT, F_FRAMES, F_SPF, F_FPS, F_SIZE, F_FONT, F_FACET, F_CURSOR, F_INTERP, F_COUNT };
+static const cli_flag_t FLAGS[F_COUNT] = {
+    { "out", 1, "output file: .png (after --steps), .y4m, .mp4 or .gif (these two need ffmpeg)" },
+    { "frames", 1, "video frames (default 90; a .png is one frame)" },
+    { "steps-per-frame", 1, "training steps between frames (default: --steps spread over the frames)" },
+    { "fps", 1, "video frames per second (default 30)" },
+    { "size", 1, "image size WxH in pixels (default 1280x720)" },
+    { "font", 1, "TrueType font file for the text (default: DejaVu Sans via fontconfig)" },
+    { "facet", 1, "small multiples NAME=v1,v2,...: one learned panel per value (e.g. beta=1,4,16)" },
+    { "cursor", 1, "show the cursor at X,Y (default: hidden, at 0,0 for --panel slice)" },
+    { "interpolate", 1, "heatmap sampling: nearest or bilinear (default nearest)" },
+};
+
+#define PNG_CHUNKS 120 /* metric points on a PNG's curves */
+
+static int parse_long(const char *flag, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno != 0 || v < lo || v > hi) {
+        fprintf(stderr, "pbde render: --%s: '%s' is not allowed: expected a whole number from "
+                        "%ld to %ld\n", flag, s, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* ------------------------------------------------------------ stepping */
+
+typedef struct {
+    live_t *l;
+    long n;
+    int rc;
+} job_t;
+
+static void *run_job(void *arg)
+{
+    job_t *j = arg;
+    j->rc = live_run_steps(j->l, j->n);
+    return NULL;
+}
+
+/* Runs n steps in every session, side by side on threads (each session's
+   result does not depend on it). Returns 1 when a session diverged. */
+static int run_all(stage_t *st, long n)
+{
+    job_t jobs[STAGE_MAX];
+    pthread_t th[STAGE_MAX];
+    int started[STAGE_MAX] = { 0 };
+    for (int i = 0; i < st->n; i++) {
+        jobs[i] = (job_t){ st->live[i], n, 0 };
+        if (st->n > 1 && pthread_create(&th[i], NULL, run_job, &jobs[i]) == 0) started[i] = 1;
+        else run_job(&jobs[i]);
+    }
+    int diverged = 0;
+    for (int i = 0; i < st->n; i++) {
+        if (started[i]) pthread_join(th[i], NULL);
+        if (jobs[i].rc != 0) diverged = 1;
+    }
+    return diverged;
+}
+
+/* ------------------------------------------------------------ drawing */
+
+static int draw_frame(stage_t *st, const view_state_t *vs, int bilinear, int show_cursor,
+                      raster_image_t *img, const raster_font_t *font)
+{
+    if (stage_poll(st) < 0) return -1;
+    raster_scene_t sc;
+    if (stage_scene(st, vs, &sc) != 0) return -1;
+    sc.bilinear = bilinear;
+    sc.cursor = show_cursor;
+    raster_draw(img, &sc, font, NULL);
+    return 0;
+}
+
+static void report_divergence(const stage_t *st)
+{
+    for (int i = 0; i < st->n; i++)
+        if (st->snap[i].state == TRAINER_DIVERGED)
+            fprintf(stderr, "pbde render: training diverged at step %ld%s%s (NaN/Inf or runaway "
+                            "outputs); try a smaller --lr (now %g)\n",
+                    st->snap[i].diverged_at, st->facet[0] ? " for " : "",
+                    st->facet[0] ? st->labels[i] : "", st->snap[i].params.lr);
+}
+
+/* ------------------------------------------------------------ command */
+
+int cmd_render(int argc, char **argv)
+{
+    cli_args_t a;
+    int rc = cli_parse("render", argc, argv, 2, FLAGS, F_COUNT, &a);
+    if (rc) return rc;
+    if (a.help) {
+        cli_usage(stdout, "render",
+                  "Draws the explorer's picture headless: a PNG after --steps, or a video.\n"
+                  "Examples:\n"
+                  "  pbde render --out two-gauss.png\n"
+                  "  pbde render --objective dpo --facet beta=1,4,16 --frames 120 --out dpo.mp4\n"
+                  "View parameters (--panel, --colormap, --log-scale, --overlay) are listed below.",
+                  FLAGS, F_COUNT);
+        return 0;
+    }
+    if (!a.present[F_OUT]) {
+        fprintf(stderr, "pbde render: --out is required (a .png, .y4m, .mp4 or .gif file)\n");
+        return EXIT_USAGE;
+    }
+    const char *out = a.values[F_OUT];
+    int kind = out_kind_of(out);
+    if (kind < 0) {
+        fprintf(stderr, "pbde render: --out: '%s' is not allowed: expected a file ending in "
+                        ".png, .y4m, .mp4 or .gif\n", out);
+        return EXIT_USAGE;
+    }
+    int w = 1280, h = 720;
+    if (a.present[F_SIZE] && export_parse_size(a.values[F_SIZE], &w, &h) != 0) {
+        fprintf(stderr, "pbde render: --size: '%s' is not allowed: expected WxH, each from 16 "
+                        "to 8192 (e.g. 1280x720)\n", a.values[F_SIZE]);
+        return EXIT_USAGE;
+    }
+    long frames = kind == OUT_PNG ? 1 : 90, fps = 30, spf = 0;
+    if (a.present[F_FRAMES] && parse_long("frames", a.values[F_FRAMES], 1, 100000, &frames))
+        return EXIT_USAGE;
+    if (kind == OUT_PNG && frames != 1) {
+        fprintf(stderr, "pbde render: --frames: a .png holds one frame (drawn after --steps); "
+                        "write .y4m, .mp4 or .gif for a video\n");
+        return EXIT_USAGE;
+    }
+    if (a.present[F_FPS] && parse_long("fps", a.values[F_FPS], 1, 240, &fps)) return EXIT_USAGE;
+    if (a.present[F_SPF] && parse_long("steps-per-frame", a.values[F_SPF], 1, 100000000, &spf))
+        return EXIT_USAGE;
+    if (kind == OUT_PNG && a.present[F_SPF]) {
+        fprintf(stderr, "pbde render: --steps-per-frame is for videos; a .png is drawn after "
+                        "--steps\n");
+        return EXIT_USAGE;
+    }
+    long steps = a.params.steps;
+    if (!spf) spf = frames > 1 ? (steps + frames - 2) / (frames - 1) : steps;
+    if (spf < 1) spf = 1;
+
+    /* the registry's [view] parameters (--panel, --colormap, --log-scale,
+       --overlay), then the cursor */
+    view_state_t vs;
+    view_state_from_params(&vs, &a.params);
+    char err[1024];
+    if (a.present[F_CURSOR] && export_parse_cursor(&vs, a.values[F_CURSOR], err, sizeof err)) {
+        fprintf(stderr, "pbde render: %s\n", err);
+        return EXIT_USAGE;
+    }
+    int bilinear = 0;
+    if (a.present[F_INTERP]) {
+        if (strcmp(a.values[F_INTERP], "bilinear") == 0) bilinear = 1;
+        else if (strcmp(a.values[F_INTERP], "nearest") != 0) {
+            fprintf(stderr, "pbde render: --interpolate: '%s' is not allowed: expected nearest "
+                            "or bilinear\n", a.values[F_INTERP]);
+            return EXIT_USAGE;
+        }
+    }
+
+    params_t ps[STAGE_MAX];
+    int n = 1;
+    char facet[32] = "";
+    ps[0] = a.params;
+    if (a.present[F_FACET] && stage_parse_facet(a.values[F_FACET], &a.params, ps, &n, facet,
+                                                sizeof facet, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde render: %s\n", err);
+        return EXIT_USAGE;
+    }
+    const kernels_t *k = cli_kernels();
+    if (!k) return EXIT_USAGE;
+
+    /* fail fast on the output and the font, before any training */
+    video_t *video = NULL;
+    if (kind != OUT_PNG) {
+        video = video_open(out, w, h, (int)fps, err, sizeof err);
+        if (!video) {
+            fprintf(stderr, "pbde render: --out: %s\n", err);
+            return EXIT_USAGE;
+        }
+    }
+    export_font_t *ef = font_open(a.present[F_FONT] ? a.values[F_FONT] : NULL, err, sizeof err);
+    if (!ef) {
+        fprintf(stderr, "pbde render: %s\n", err);
+        if (video) video_close(video, 0, err, sizeof err);
+        return EXIT_USAGE;
+    }
+    raster_font_t font = font_raster(ef);
+    raster_image_t img = { malloc((size_t)w * (size_t)h * 3), w, h };
+    stage_t *st = calloc(1, sizeof *st); /* large: the snapshots */
+    int status = 0;
+    if (!img.px || !st) {
+        fprintf(stderr, "pbde render: out of memory for a %dx%d image\n", w, h);
+        free(st);
+        free(img.px);
+        if (video) video_close(video, 0, err, sizeof err);
+        font_close(ef);
+        return 1;
+    }
+    if (stage_create(st, ps, n, facet[0] ? facet : NULL, k, 1, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde render: %s\n", err);
+        if (video) video_close(video, 0, err, sizeof err);
+        free(st);
+        free(img.px);
+        font_close(ef);
+        return EXIT_USAGE;
+    }
+    double L = st->snap[0].L;
+    vs.cursor_x = fmax(-L, fmin(L, vs.cursor_x));
+    vs.cursor_y = fmax(-L, fmin(L, vs.cursor_y));
+    if (vs.third == THIRD_SLICE)
+        for (int i = 0; i < st->n; i++) live_want_slice(st->live[i], 1, vs.cursor_x, vs.cursor_y);
+
+    /* a slide shows the cursor only when it was placed or is needed */
+    int show_cursor = a.present[F_CURSOR] || vs.third == THIRD_SLICE;
+    int progress = isatty(2), diverged = 0;
+    if (kind == OUT_PNG) {
+        long chunk = (steps + PNG_CHUNKS - 1) / PNG_CHUNKS, done = 0;
+        if (chunk < 1) chunk = 1;
+        diverged |= run_all(st, 0); /* publishes the slice, when asked for */
+        while (done < steps) {
+            long s = steps - done < chunk ? steps - done : chunk;
+            diverged |= run_all(st, s);
+            done += s;
+            if (progress) fprintf(stderr, "\rstep %ld/%ld ", done, steps);
+        }
+        if (draw_frame(st, &vs, bilinear, show_cursor, &img, &font) != 0) {
+            fprintf(stderr, "pbde render: out of memory\n");
+            status = 1;
+        } else if (png_write(out, &img, err, sizeof err) != 0) {
+            fprintf(stderr, "pbde render: --out: %s\n", err);
+            status = 1;
+        }
+    } else {
+        for (long f = 0; f < frames && status == 0; f++) {
+            diverged |= run_all(st, f > 0 ? spf : 0);
+            if (draw_frame(st, &vs, bilinear, show_cursor, &img, &font) != 0) {
+                fprintf(stderr, "pbde render: out of memory\n");
+                status = 1;
+            } else if (video_frame(video, &img, err, sizeof err) != 0) {
+                fprintf(stderr, "pbde render: --out: %s\n", err);
+                status = 1;
+            }
+            if (progress) fprintf(stderr, "\rframe %ld/%ld, step %ld ", f + 1, frames, st->snap[0].step);
+        }
+        if (video_close(video, status == 0, err, sizeof err) != 0 && status == 0) {
+            fprintf(stderr, "pbde render: --out: %s\n", err);
+            status = 1;
+        }
+    }
+    if (progress) fprintf(stderr, "\r%40s\r", "");
+    if (diverged && status == 0) {
+        report_divergence(st);
+        status = EXIT_DIVERGED;
+    }
+    stage_destroy(st);
+    free(st);
+    free(img.px);
+    font_close(ef);
+    return status;
+}

@@ -1,0 +1,1171 @@
+/* The RGB rasteriser (see raster.h): one function, raster_draw, turns a
+   scene into pixels for the window, its screenshots and `pbde render`. */
+#include "pbde/raster.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pbde/annotator.h"
+#include "pbde/density.h"
+#include "pbde/objective.h"
+
+/* ------------------------------------------------------------ colours */
+
+/* Colours by role; drawing code below names roles, never numbers. */
+static const view_rgb_t C_BG = { 17, 18, 24 };
+static const view_rgb_t C_PANEL_EMPTY = { 34, 36, 46 };
+static const view_rgb_t C_FRAME = { 70, 74, 90 };
+static const view_rgb_t C_TEXT = { 232, 232, 236 };
+static const view_rgb_t C_DIM = { 150, 152, 166 };
+static const view_rgb_t C_ACCENT = { 255, 196, 84 };
+static const view_rgb_t C_WARN = { 255, 110, 100 };
+static const view_rgb_t C_GRIDLINE = { 44, 46, 58 };
+static const view_rgb_t C_WHITE = { 255, 255, 255 };
+static const view_rgb_t C_BLACK = { 0, 0, 0 };
+static const view_rgb_t C_FLOOR = { 150, 150, 160 };
+
+/* Series colours: the runs of a facet, or the curves of one run. */
+static const view_rgb_t C_SERIES[] = {
+    { 255, 160, 64 }, { 96, 186, 255 }, { 120, 220, 120 }, { 240, 110, 200 },
+    { 250, 230, 90 }, { 170, 140, 255 }, { 90, 220, 210 }, { 255, 120, 110 },
+};
+#define N_SERIES (int)(sizeof C_SERIES / sizeof C_SERIES[0])
+
+/* ------------------------------------------------------------ pixels */
+
+/* A clip rectangle: drawing stays inside [x0, x1) x [y0, y1). */
+typedef struct {
+    raster_image_t *img;
+    int x0, y0, x1, y1;
+} canvas_t;
+
+static canvas_t canvas_of(raster_image_t *img)
+{
+    canvas_t c = { img, 0, 0, img->w, img->h };
+    return c;
+}
+
+static canvas_t canvas_clip(const canvas_t *c, int x, int y, int w, int h)
+{
+    canvas_t r = *c;
+    if (x > r.x0) r.x0 = x;
+    if (y > r.y0) r.y0 = y;
+    if (x + w < r.x1) r.x1 = x + w;
+    if (y + h < r.y1) r.y1 = y + h;
+    if (r.x1 < r.x0) r.x1 = r.x0;
+    if (r.y1 < r.y0) r.y1 = r.y0;
+    return r;
+}
+
+/* Blends colour c over pixel (x, y) with coverage a in [0, 255]. */
+static void blend(const canvas_t *cv, int x, int y, view_rgb_t c, int a)
+{
+    if (x < cv->x0 || y < cv->y0 || x >= cv->x1 || y >= cv->y1 || a <= 0) return;
+    unsigned char *p = cv->img->px + ((size_t)y * (size_t)cv->img->w + (size_t)x) * 3;
+    if (a >= 255) {
+        p[0] = c.r;
+        p[1] = c.g;
+        p[2] = c.b;
+        return;
+    }
+    p[0] = (unsigned char)((p[0] * (255 - a) + c.r * a + 127) / 255);
+    p[1] = (unsigned char)((p[1] * (255 - a) + c.g * a + 127) / 255);
+    p[2] = (unsigned char)((p[2] * (255 - a) + c.b * a + 127) / 255);
+}
+
+static void fill_rect(const canvas_t *cv, int x, int y, int w, int h, view_rgb_t c, int a)
+{
+    canvas_t r = canvas_clip(cv, x, y, w, h);
+    if (r.x1 <= r.x0 || r.y1 <= r.y0) return;
+    if (a < 255) {
+        for (int j = r.y0; j < r.y1; j++)
+            for (int i = r.x0; i < r.x1; i++) blend(&r, i, j, c, a);
+        return;
+    }
+    /* opaque: write the first row, copy it to the others */
+    size_t stride = (size_t)r.img->w * 3, len = (size_t)(r.x1 - r.x0) * 3;
+    unsigned char *first = r.img->px + (size_t)r.y0 * stride + (size_t)r.x0 * 3;
+    for (size_t i = 0; i < len; i += 3) {
+        first[i] = c.r;
+        first[i + 1] = c.g;
+        first[i + 2] = c.b;
+    }
+    for (int j = r.y0 + 1; j < r.y1; j++) memcpy(first + (size_t)(j - r.y0) * stride, first, len);
+}
+
+/* A one-pixel frame just outside the rectangle. */
+static void frame_rect(const canvas_t *cv, int x, int y, int w, int h, view_rgb_t c)
+{
+    fill_rect(cv, x - 1, y - 1, w + 2, 1, c, 255);
+    fill_rect(cv, x - 1, y + h, w + 2, 1, c, 255);
+    fill_rect(cv, x - 1, y, 1, h, c, 255);
+    fill_rect(cv, x + w, y, 1, h, c, 255);
+}
+
+/* An anti-aliased segment of the given width: each pixel is covered by
+   how far its centre lies from the segment. */
+static void line_aa(const canvas_t *cv, double x0, double y0, double x1, double y1,
+                    double width, view_rgb_t c, int alpha)
+{
+    double r = 0.5 * width;
+    int bx0 = (int)floor(fmin(x0, x1) - r - 1), bx1 = (int)ceil(fmax(x0, x1) + r + 1);
+    int by0 = (int)floor(fmin(y0, y1) - r - 1), by1 = (int)ceil(fmax(y0, y1) + r + 1);
+    if (bx0 < cv->x0) bx0 = cv->x0;
+    if (by0 < cv->y0) by0 = cv->y0;
+    if (bx1 > cv->x1) bx1 = cv->x1;
+    if (by1 > cv->y1) by1 = cv->y1;
+    double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+    for (int j = by0; j < by1; j++) {
+        for (int i = bx0; i < bx1; i++) {
+            double px = i + 0.5 - x0, py = j + 0.5 - y0;
+            double t = len2 > 0 ? (px * dx + py * dy) / len2 : 0.0;
+            if (t < 0) t = 0;
+            if (t > 1) t = 1;
+            double ex = px - t * dx, ey = py - t * dy;
+            double cov = r + 0.5 - sqrt(ex * ex + ey * ey);
+            if (cov <= 0) continue;
+            if (cov > 1) cov = 1;
+            blend(cv, i, j, c, (int)(cov * alpha + 0.5));
+        }
+    }
+}
+
+static void disc(const canvas_t *cv, double cx, double cy, double rad, view_rgb_t c, int alpha)
+{
+    line_aa(cv, cx, cy, cx, cy, 2 * rad, c, alpha);
+}
+
+/* ------------------------------------------------------------ text */
+
+enum { ALIGN_LEFT, ALIGN_CENTRE, ALIGN_RIGHT };
+
+/* Draws text with its top-left at (x, y) (or its top-centre / top-right
+   for the other alignments). Returns its width in pixels (0 without a
+   font). */
+static int draw_text(const canvas_t *cv, const raster_font_t *font, int x, int y, int px,
+                     view_rgb_t c, int align, const char *s)
+{
+    raster_mask_t m;
+    if (!font || !font->text || !s || !*s || font->text(font->ctx, s, px, &m) != 0) return 0;
+    if (align == ALIGN_CENTRE) x -= m.w / 2;
+    else if (align == ALIGN_RIGHT) x -= m.w;
+    for (int j = 0; j < m.h; j++)
+        for (int i = 0; i < m.w; i++) blend(cv, x + i, y + j, c, m.a[(size_t)j * (size_t)m.w + (size_t)i]);
+    return m.w;
+}
+
+static int text_width(const raster_font_t *font, int px, const char *s)
+{
+    raster_mask_t m;
+    if (!font || !font->text || !s || !*s || font->text(font->ctx, s, px, &m) != 0) return 0;
+    return m.w;
+}
+
+/* Line height of a text size: the font's, or an estimate without one. */
+static int line_height(const raster_font_t *font, int px)
+{
+    raster_mask_t m;
+    if (font && font->text && font->text(font->ctx, "Ag", px, &m) == 0 && m.h > 0) return m.h;
+    return px + px / 3 + 1;
+}
+
+/* The largest size from px down to 70 % of it at which s fits in width
+   pixels (the smallest when none does). */
+static int fit_px(const raster_font_t *font, int px, const char *s, int width)
+{
+    int lo = px * 7 / 10 > 7 ? px * 7 / 10 : 7;
+    for (int p = px; p > lo; p--)
+        if (text_width(font, p, s) <= width) return p;
+    return lo < px ? lo : px;
+}
+
+/* ------------------------------------------------------------ numbers */
+
+/* A round step (1, 2 or 5 times a power of ten) near span / target. */
+static double nice_step(double span, int target)
+{
+    if (!(span > 0) || !isfinite(span)) return 1.0;
+    double raw = span / target, mag = pow(10.0, floor(log10(raw))), r = raw / mag;
+    return (r < 1.5 ? 1.0 : r < 3.0 ? 2.0 : r < 7.0 ? 5.0 : 10.0) * mag;
+}
+
+/* Writes v with as many decimals as a tick step needs. */
+static void fmt_tick(char *buf, size_t n, double v, double step)
+{
+    int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+    if (dec > 6) dec = 6;
+    if (fabs(v) < step * 1e-6) v = 0.0;
+    snprintf(buf, n, "%.*f", dec, v);
+}
+
+/* A metric value: 4 significant digits, "–" when not finite. */
+static void fmt_metric(char *buf, size_t n, double v)
+{
+    if (!isfinite(v)) snprintf(buf, n, "\xE2\x80\x93");
+    else if (v != 0 && fabs(v) < 1e-3) snprintf(buf, n, "%.2e", v);
+    else snprintf(buf, n, "%.4f", v);
+}
+
+/* Steps with thousands separated by thin spaces: 12 000. */
+static void fmt_count(char *buf, size_t n, long v)
+{
+    char digits[32];
+    snprintf(digits, sizeof digits, "%ld", v < 0 ? -v : v);
+    size_t len = strlen(digits), o = 0;
+    if (v < 0 && o + 1 < n) buf[o++] = '-';
+    for (size_t i = 0; i < len && o + 4 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0) {
+            buf[o++] = '\xE2'; /* U+2009 thin space */
+            buf[o++] = '\x80';
+            buf[o++] = '\x89';
+        }
+        if (o + 1 < n) buf[o++] = digits[i];
+    }
+    buf[o < n ? o : n - 1] = '\0';
+}
+
+/* ------------------------------------------------------------ parameters */
+
+/* The symbol of a registry parameter, for labels: beta -> β. */
+static const char *param_symbol(const char *name)
+{
+    static const struct {
+        const char *name, *sym;
+    } SYM[] = {
+        { "beta", "\xCE\xB2" },          { "alpha", "\xCE\xB1" },
+        { "tau", "\xCF\x84" },           { "delta", "\xCE\xB4" },
+        { "lambda", "\xCE\xBB" },        { "rationality", "s" },
+        { "annotator-beta", "\xCE\xB2\xE2\x82\x90" }, /* β with subscript a */
+        { "flip", "\xCE\xB5" },          { "components", "K" },
+    };
+    for (size_t i = 0; i < sizeof SYM / sizeof SYM[0]; i++)
+        if (strcmp(SYM[i].name, name) == 0) return SYM[i].sym;
+    return name;
+}
+
+void raster_param_label(const params_t *p, const char *name, char *buf, size_t n)
+{
+    const param_def_t *def = params_find(name);
+    if (!def) {
+        snprintf(buf, n, "%s", name);
+        return;
+    }
+    char v[64];
+    params_format(p, def, v, sizeof v);
+    snprintf(buf, n, "%s = %s", param_symbol(name), v);
+}
+
+/* "dpo (β = 4)" or "reward": a catalogue name and its main parameter. */
+static void name_with_param(char *buf, size_t n, const char *what, const params_t *p,
+                            const char *param)
+{
+    if (!param) {
+        snprintf(buf, n, "%s", what);
+        return;
+    }
+    char lab[64];
+    raster_param_label(p, param, lab, sizeof lab);
+    snprintf(buf, n, "%s (%s)", what, lab);
+}
+
+/* ------------------------------------------------------------ layout */
+
+/* Text sizes of a w x h image. */
+static int base_font_px(int w, int h)
+{
+    int px = h / 45 < w / 80 ? h / 45 : w / 80;
+    if (px < 8) px = 8;
+    if (px > 40) px = 40;
+    return px;
+}
+
+typedef struct {
+    raster_layout_t lo;
+    int line;        /* line height of the base size */
+    int margin;
+    int header_h, footer_h;
+    int area;        /* panel side achieved, for choosing a layout */
+} plan_t;
+
+/* Lays the panels out in area (x, y, w, h), the colour bar right of them;
+   returns the side of a panel (0 when they do not fit). */
+static int place_panels(plan_t *pl, int n, int x, int y, int w, int h)
+{
+    raster_layout_t *lo = &pl->lo;
+    int fs = lo->font_px;
+    int cbw = fs + 6 + 4 * fs; /* bar, gap, tick labels */
+    lo->n_panels = 0;
+    lo->colorbar.w = 0;
+    if (n <= 0 || w - cbw < 16 || h < 16) return 0;
+    view_rect_t r[VIEW_MAX_PANELS];
+    int got = view_layout(r, n, w - cbw, h, 1.0, pl->line + 2);
+    if (got <= 0) return 0;
+    int maxx = 0, miny = 1 << 30, maxy = 0;
+    for (int i = 0; i < got; i++) {
+        lo->panel[i].x = x + r[i].x;
+        lo->panel[i].y = y + r[i].y;
+        lo->panel[i].w = r[i].w;
+        lo->panel[i].h = r[i].h;
+        if (lo->panel[i].x + r[i].w > maxx) maxx = lo->panel[i].x + r[i].w;
+        if (lo->panel[i].y < miny) miny = lo->panel[i].y;
+        if (lo->panel[i].y + r[i].h > maxy) maxy = lo->panel[i].y + r[i].h;
+    }
+    lo->n_panels = got;
+    lo->colorbar.x = maxx + fs;
+    lo->colorbar.y = miny + pl->line;
+    lo->colorbar.w = fs;
+    lo->colorbar.h = maxy - miny - pl->line;
+    if (lo->colorbar.h < 2 * fs) lo->colorbar.w = 0;
+    return got == n ? r[0].w : 0;
+}
+
+/* The bottom of the lowest panel. */
+static int panels_bottom(const raster_layout_t *lo)
+{
+    int b = 0;
+    for (int i = 0; i < lo->n_panels; i++)
+        if (lo->panel[i].y + lo->panel[i].h > b) b = lo->panel[i].y + lo->panel[i].h;
+    return b;
+}
+
+static int panels_right(const raster_layout_t *lo)
+{
+    int r = 0;
+    for (int i = 0; i < lo->n_panels; i++)
+        if (lo->panel[i].x + lo->panel[i].w > r) r = lo->panel[i].x + lo->panel[i].w;
+    if (lo->colorbar.w > 0) r = lo->colorbar.x + lo->colorbar.w + 5 * lo->font_px;
+    return r;
+}
+
+/* Layout A: panels on top, curves and metrics in a strip below. */
+static void plan_bottom(plan_t *pl, int n, int w, int h)
+{
+    int m = pl->margin, top = pl->header_h, fs = pl->lo.font_px;
+    int strip = (int)(0.28 * h);
+    if (strip < 7 * pl->line) strip = 7 * pl->line;
+    int ph = h - top - pl->footer_h - strip - m;
+    if (ph < 80) {
+        strip = 0;
+        ph = h - top - pl->footer_h - m;
+    }
+    pl->area = place_panels(pl, n, m, top, w - 2 * m, ph);
+    raster_layout_t *lo = &pl->lo;
+    memset(lo->curves, 0, sizeof lo->curves);
+    memset(&lo->metrics, 0, sizeof lo->metrics);
+    if (strip == 0) return;
+    int sy = panels_bottom(lo) + pl->line / 2;
+    int sh = h - pl->footer_h - sy - m;
+    if (sh < 4 * pl->line) return;
+    int left = 5 * fs, cw = (int)(0.29 * w);
+    int py = sy + pl->line + 2, phh = sh - 2 * pl->line - 4;
+    lo->curves[0] = (view_rect_t){ m + left, py, cw - left, phh };
+    lo->curves[1] = (view_rect_t){ m + cw + left, py, cw - left, phh };
+    lo->metrics = (view_rect_t){ m + 2 * cw + 2 * fs, sy, w - (m + 2 * cw + 2 * fs) - m, sh };
+}
+
+/* Layout B: panels on the left, curves and metrics in a column. */
+static void plan_right(plan_t *pl, int n, int w, int h)
+{
+    int m = pl->margin, top = pl->header_h, fs = pl->lo.font_px;
+    int col = (int)(0.26 * w);
+    if (col < 20 * fs) col = 20 * fs;
+    int ph = h - top - pl->footer_h - m;
+    pl->area = place_panels(pl, n, m, top, w - 3 * m - col, ph);
+    raster_layout_t *lo = &pl->lo;
+    int cx = panels_right(lo) + 2 * fs;
+    if (cx > w - col) cx = w - col;
+    int cw = w - cx - m, left = 5 * fs;
+    int bh = (ph) / 3;
+    memset(lo->curves, 0, sizeof lo->curves);
+    if (cw < 10 * fs || bh < 4 * pl->line) {
+        memset(&lo->metrics, 0, sizeof lo->metrics);
+        return;
+    }
+    lo->curves[0] = (view_rect_t){ cx + left, top + pl->line + 2, cw - left, bh - 2 * pl->line - 4 };
+    lo->curves[1] = (view_rect_t){ cx + left, top + bh + pl->line + 2, cw - left,
+                                   bh - 2 * pl->line - 4 };
+    lo->metrics = (view_rect_t){ cx, top + 2 * bh, cw, ph - 2 * bh };
+}
+
+static void plan_base(plan_t *pl, const raster_scene_t *sc, int w, int h,
+                      const raster_font_t *font)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->lo.font_px = base_font_px(w, h);
+    pl->line = line_height(font, pl->lo.font_px);
+    pl->margin = pl->lo.font_px / 2 > 2 ? pl->lo.font_px / 2 : 2;
+    pl->header_h = pl->line + pl->margin + pl->line / 2;
+    int lines = 0;
+    if (sc->live) lines++;
+    if (sc->prompt || sc->message) lines++;
+    pl->footer_h = lines * pl->line + (lines ? pl->margin : 0);
+}
+
+void raster_layout(raster_layout_t *lo, const raster_scene_t *sc, int w, int h,
+                   const raster_font_t *font)
+{
+    int n = sc->vm ? sc->vm->n_panels : 0;
+    plan_t a, b;
+    plan_base(&a, sc, w, h, font);
+    plan_bottom(&a, n, w, h);
+    plan_base(&b, sc, w, h, font);
+    plan_right(&b, n, w, h);
+    /* the column only when it gives bigger panels */
+    *lo = (b.area > a.area + a.area / 20 && b.lo.curves[0].w > 0) ? b.lo : a.lo;
+}
+
+int raster_pixel_to_world(const view_rect_t *r, double L, int px, int py, double *x, double *y)
+{
+    *x = -L + 2.0 * L * (px - r->x + 0.5) / r->w;
+    *y = L - 2.0 * L * (py - r->y + 0.5) / r->h;
+    return px >= r->x && px < r->x + r->w && py >= r->y && py < r->y + r->h;
+}
+
+/* World (x, y) to pixel coordinates of rect r (continuous). */
+static void world_to_pixel(const view_rect_t *r, double L, double x, double y, double *px,
+                           double *py)
+{
+    *px = r->x + (x + L) / (2.0 * L) * r->w;
+    *py = r->y + (L - y) / (2.0 * L) * r->h;
+}
+
+/* ------------------------------------------------------------ heatmaps */
+
+#define LUT_N 1024
+
+/* Fills lut(LUT_N) with the panel's colours from lo to hi. */
+static void panel_lut(view_rgb_t *lut, const view_model_t *vm, const view_panel_t *p)
+{
+    for (int i = 0; i < LUT_N; i++) {
+        double v = p->lo + (p->hi - p->lo) * i / (LUT_N - 1);
+        lut[i] = view_panel_color(vm, p, v);
+    }
+}
+
+static view_rgb_t lut_color(const view_rgb_t *lut, const view_panel_t *p, double v)
+{
+    int i = (int)(view_panel_t01(p, v) * (LUT_N - 1) + 0.5);
+    return lut[i];
+}
+
+/* The value at continuous grid coordinates (gx, gy) (cell centres at
+   integers), interpolated between the four nearest cells. */
+static double bilinear_at(const double *v, int G, double gx, double gy)
+{
+    if (gx < 0) gx = 0;
+    if (gy < 0) gy = 0;
+    if (gx > G - 1) gx = G - 1;
+    if (gy > G - 1) gy = G - 1;
+    int i0 = (int)gx, j0 = (int)gy;
+    int i1 = i0 + 1 < G ? i0 + 1 : i0, j1 = j0 + 1 < G ? j0 + 1 : j0;
+    double fx = gx - i0, fy = gy - j0;
+    double a = v[(size_t)j0 * G + i0], b = v[(size_t)j0 * G + i1];
+    double c = v[(size_t)j1 * G + i0], d = v[(size_t)j1 * G + i1];
+    if (isnan(a) || isnan(b) || isnan(c) || isnan(d)) {
+        int i = fx < 0.5 ? i0 : i1, j = fy < 0.5 ? j0 : j1;
+        return v[(size_t)j * G + i];
+    }
+    return (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d);
+}
+
+/* Nearest sampling: each cell's colour once, then a copy per pixel. */
+static void heatmap_nearest(const canvas_t *c, const view_panel_t *p, const view_rect_t *r, int G,
+                            const view_rgb_t *lut, view_rgb_t *cells, int *col_cell)
+{
+    for (size_t k = 0; k < (size_t)G * G; k++) cells[k] = lut_color(lut, p, p->values[k]);
+    for (int i = c->x0; i < c->x1; i++) {
+        int cx = (int)floor((i - r->x + 0.5) / r->w * G);
+        col_cell[i - c->x0] = cx < 0 ? 0 : cx >= G ? G - 1 : cx;
+    }
+    for (int j = c->y0; j < c->y1; j++) {
+        /* row 0 of the image is the top of the box: y = +L */
+        int cy = G - 1 - (int)floor((j - r->y + 0.5) / r->h * G);
+        if (cy < 0) cy = 0;
+        if (cy >= G) cy = G - 1;
+        const view_rgb_t *row_cells = cells + (size_t)cy * G;
+        unsigned char *out = c->img->px + ((size_t)j * (size_t)c->img->w + (size_t)c->x0) * 3;
+        for (int i = 0; i < c->x1 - c->x0; i++, out += 3) {
+            view_rgb_t col = row_cells[col_cell[i]];
+            out[0] = col.r;
+            out[1] = col.g;
+            out[2] = col.b;
+        }
+    }
+}
+
+/* Bilinear sampling: values interpolated between cell centres, then
+   coloured. */
+static void heatmap_bilinear(const canvas_t *c, const view_panel_t *p, const view_rect_t *r,
+                             int G, const view_rgb_t *lut)
+{
+    for (int j = c->y0; j < c->y1; j++) {
+        double gy = (1.0 - (j - r->y + 0.5) / r->h) * G - 0.5;
+        unsigned char *out = c->img->px + ((size_t)j * (size_t)c->img->w + (size_t)c->x0) * 3;
+        for (int i = c->x0; i < c->x1; i++, out += 3) {
+            double gx = (i - r->x + 0.5) / r->w * G - 0.5;
+            view_rgb_t col = lut_color(lut, p, bilinear_at(p->values, G, gx, gy));
+            out[0] = col.r;
+            out[1] = col.g;
+            out[2] = col.b;
+        }
+    }
+}
+
+static void draw_heatmap(const canvas_t *cv, const view_model_t *vm, const view_panel_t *p,
+                         const view_rect_t *r, int bilinear, view_rgb_t *lut)
+{
+    int G = vm->G;
+    canvas_t c = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    if (G <= 0 || !p->values || (size_t)G * (size_t)G != vm->n) {
+        fill_rect(&c, r->x, r->y, r->w, r->h, C_PANEL_EMPTY, 255);
+        return;
+    }
+    if (c.x1 <= c.x0 || c.y1 <= c.y0) return;
+    panel_lut(lut, vm, p);
+    view_rgb_t *cells = bilinear ? NULL : malloc(vm->n * sizeof *cells);
+    int *col_cell = bilinear ? NULL : malloc((size_t)(c.x1 - c.x0) * sizeof *col_cell);
+    if (cells && col_cell) heatmap_nearest(&c, p, r, G, lut, cells, col_cell);
+    else heatmap_bilinear(&c, p, r, G, lut);
+    free(cells);
+    free(col_cell);
+}
+
+/* Pairs as short strokes from the loser towards the winner, a dot at the
+   winner's end. */
+static void draw_pairs(const canvas_t *cv, const view_rect_t *r, double L,
+                       const live_snapshot_t *s)
+{
+    canvas_t c = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    double cap = 0.07 * r->w, width = r->w / 360.0 + 0.6, dot = r->w / 280.0 + 0.9;
+    for (size_t k = 0; k < s->n_pairs; k++) {
+        const float *q = &s->pairs[4 * k];
+        double wx, wy, lx, ly;
+        world_to_pixel(r, L, (double)q[0], (double)q[1], &wx, &wy);
+        world_to_pixel(r, L, (double)q[2], (double)q[3], &lx, &ly);
+        double dx = wx - lx, dy = wy - ly, d = sqrt(dx * dx + dy * dy);
+        if (d > cap) {
+            dx *= cap / d;
+            dy *= cap / d;
+        }
+        line_aa(&c, lx, ly, lx + dx, ly + dy, width, C_WHITE, 120);
+        disc(&c, lx + dx, ly + dy, dot, C_WHITE, 210);
+    }
+}
+
+/* A crosshair with a dark outline at the cursor. */
+static void draw_cursor(const canvas_t *cv, const view_rect_t *r, double L, double x, double y)
+{
+    canvas_t c = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    double px, py;
+    world_to_pixel(r, L, x, y, &px, &py);
+    double arm = r->w / 28.0 + 3, gap = r->w / 90.0 + 1.5, wdt = r->w / 300.0 + 1.0;
+    static const int DIR[4][2] = { { 1, 0 }, { -1, 0 }, { 0, 1 }, { 0, -1 } };
+    for (int pass = 0; pass < 2; pass++) {
+        double ww = pass == 0 ? wdt + 2 : wdt;
+        view_rgb_t col = pass == 0 ? C_BLACK : C_WHITE;
+        for (int k = 0; k < 4; k++)
+            line_aa(&c, px + DIR[k][0] * gap, py + DIR[k][1] * gap, px + DIR[k][0] * (gap + arm),
+                    py + DIR[k][1] * (gap + arm), ww, col, pass == 0 ? 170 : 255);
+    }
+}
+
+/* A panel on its own scale (diverging, probability) carries a small
+   colour bar with its range in its bottom-right corner. */
+static void draw_inset_scale(const canvas_t *cv, const view_model_t *vm, const view_panel_t *p,
+                             const view_rect_t *r, const raster_font_t *font, int fs)
+{
+    int small = fs * 4 / 5 > 7 ? fs * 4 / 5 : 7, line = line_height(font, small);
+    char lo[32], hi[32];
+    double step = nice_step(p->hi - p->lo, 4);
+    fmt_tick(lo, sizeof lo, p->lo, step / 10);
+    fmt_tick(hi, sizeof hi, p->hi, step / 10);
+    if (p->kind == PANEL_DIVERGING && p->hi > 0) snprintf(hi, sizeof hi, "+%.2g", p->hi);
+    if (p->kind == PANEL_DIVERGING) snprintf(lo, sizeof lo, "%.2g", p->lo);
+    int bw = r->w / 4, bh = small / 2 + 2;
+    int lw = text_width(font, small, lo), hw = text_width(font, small, hi);
+    int boxw = lw + hw + bw + small * 2, boxh = line + 4;
+    if (boxw > r->w - 4 || boxh > r->h / 4) return;
+    int bx = r->x + r->w - boxw - 3, by = r->y + r->h - boxh - 3;
+    canvas_t c = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    fill_rect(&c, bx, by, boxw, boxh, C_BG, 200);
+    int x = bx + small / 2;
+    x += draw_text(&c, font, x, by + 2, small, C_TEXT, ALIGN_LEFT, lo) + small / 2;
+    for (int i = 0; i < bw; i++) {
+        double v = p->lo + (p->hi - p->lo) * (i + 0.5) / bw;
+        fill_rect(&c, x + i, by + (boxh - bh) / 2, 1, bh, view_panel_color(vm, p, v), 255);
+    }
+    x += bw + small / 2;
+    draw_text(&c, font, x, by + 2, small, C_TEXT, ALIGN_LEFT, hi);
+}
+
+static void draw_panels(const canvas_t *cv, const raster_scene_t *sc, const raster_layout_t *lo,
+                        const raster_font_t *font, int line)
+{
+    const view_model_t *vm = sc->vm;
+    view_rgb_t *lut = malloc(LUT_N * sizeof *lut);
+    if (!lut) return;
+    for (int i = 0; i < lo->n_panels && i < vm->n_panels; i++) {
+        const view_panel_t *p = &vm->panels[i];
+        const view_rect_t *r = &lo->panel[i];
+        canvas_t tc = canvas_clip(cv, r->x - 2, r->y - line - 2, r->w + 4, line + 2);
+        int tpx = fit_px(font, lo->font_px, p->title, r->w + 4);
+        int ty = r->y - line - 2 + (line - line_height(font, tpx)) / 2;
+        if (text_width(font, tpx, p->title) <= r->w + 4)
+            draw_text(&tc, font, r->x + r->w / 2, ty, tpx, C_TEXT, ALIGN_CENTRE, p->title);
+        else /* too long even small: keep its start */
+            draw_text(&tc, font, r->x - 2, ty, tpx, C_TEXT, ALIGN_LEFT, p->title);
+        if (p->kind == PANEL_MESSAGE) {
+            fill_rect(cv, r->x, r->y, r->w, r->h, C_PANEL_EMPTY, 255);
+            draw_text(cv, font, r->x + r->w / 2, r->y + r->h / 2 - line / 2, lo->font_px, C_DIM,
+                      ALIGN_CENTRE, p->message);
+        } else {
+            draw_heatmap(cv, vm, p, r, sc->bilinear, lut);
+            int run = sc->panel_run[i];
+            if (run < 0 || run >= sc->n_runs) run = 0;
+            const live_snapshot_t *s = sc->runs[run].snap;
+            if (vm->overlay && p->kind == PANEL_DENSITY && s) draw_pairs(cv, r, vm->L, s);
+            if (sc->cursor) draw_cursor(cv, r, vm->L, vm->cursor_x, vm->cursor_y);
+            if (p->kind != PANEL_DENSITY) draw_inset_scale(cv, vm, p, r, font, lo->font_px);
+        }
+        frame_rect(cv, r->x, r->y, r->w, r->h, C_FRAME);
+    }
+    free(lut);
+}
+
+/* ------------------------------------------------------------ colour bar */
+
+static void draw_colorbar(const canvas_t *cv, const raster_scene_t *sc, const raster_layout_t *lo,
+                          const raster_font_t *font, int line)
+{
+    const view_model_t *vm = sc->vm;
+    const view_rect_t *b = &lo->colorbar;
+    const view_panel_t *ref = NULL;
+    for (int i = 0; i < vm->n_panels; i++)
+        if (vm->panels[i].kind == PANEL_DENSITY) {
+            ref = &vm->panels[i];
+            break;
+        }
+    if (!ref || b->w <= 0 || b->h <= 0) return;
+    view_panel_t bar = *ref;
+    bar.lo = vm->scale_lo;
+    bar.hi = vm->scale_hi;
+    for (int j = 0; j < b->h; j++) {
+        double t = 1.0 - (j + 0.5) / b->h;
+        view_rgb_t c = view_panel_color(vm, &bar, bar.lo + t * (bar.hi - bar.lo));
+        fill_rect(cv, b->x, b->y + j, b->w, 1, c, 255);
+    }
+    frame_rect(cv, b->x, b->y, b->w, b->h, C_FRAME);
+    int fs = lo->font_px, small = fs * 4 / 5 > 7 ? fs * 4 / 5 : 7;
+    int sline = line_height(font, small);
+    draw_text(cv, font, b->x + b->w / 2, b->y - line - 1, small, C_DIM, ALIGN_CENTRE,
+              vm->log_scale ? "log p(x)" : "p(x)");
+    double span = bar.hi - bar.lo;
+    if (!(span > 0)) return;
+    double step = nice_step(span, b->h / (3 * sline) > 2 ? 5 : 2);
+    double first = ceil(bar.lo / step - 1e-9) * step;
+    for (double v = first; v <= bar.hi + step * 1e-9; v += step) {
+        double t = (v - bar.lo) / span;
+        int y = b->y + (int)((1.0 - t) * (b->h - 1) + 0.5);
+        fill_rect(cv, b->x + b->w, y, fs / 3 + 2, 1, C_TEXT, 255);
+        char lab[32];
+        fmt_tick(lab, sizeof lab, v, step);
+        draw_text(cv, font, b->x + b->w + fs / 3 + 5, y - sline / 2, small, C_TEXT, ALIGN_LEFT,
+                  lab);
+    }
+}
+
+/* ------------------------------------------------------------ curves */
+
+typedef struct {
+    const long *x;
+    const double *y;
+    size_t n;
+    view_rgb_t color;
+    int dashed;
+    const char *label; /* legend entry, or NULL */
+} series_t;
+
+/* The legend inside the plot's top-right corner: one line per labelled
+   series, a stroke (dashed like the series) and the label. */
+static void draw_legend(const canvas_t *cv, const view_rect_t *r, const raster_font_t *font,
+                        int fs, const series_t *ser, int n_ser)
+{
+    int small = fs * 4 / 5 > 7 ? fs * 4 / 5 : 7, line = line_height(font, small);
+    int wmax = 0, n = 0;
+    for (int s = 0; s < n_ser; s++) {
+        if (!ser[s].label) continue;
+        int w = text_width(font, small, ser[s].label);
+        if (w > wmax) wmax = w;
+        n++;
+    }
+    if (n == 0 || !font) return;
+    int stroke = small * 3 / 2, bw = stroke + small / 2 + wmax + small, bh = n * line + small / 2;
+    int bx = r->x + r->w - bw - 3, by = r->y + 3;
+    canvas_t c = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    fill_rect(&c, bx, by, bw, bh, C_BG, 210);
+    double width = fs / 9.0 + 1.0;
+    int y = by + small / 4;
+    for (int s = 0; s < n_ser; s++) {
+        if (!ser[s].label) continue;
+        double x = bx + small / 2.0, my = y + line / 2.0 + 0.5;
+        if (ser[s].dashed) {
+            line_aa(&c, x, my, x + stroke * 0.4, my, width, ser[s].color, 255);
+            line_aa(&c, x + stroke * 0.6, my, x + stroke, my, width, ser[s].color, 255);
+        } else {
+            line_aa(&c, x, my, x + stroke, my, width, ser[s].color, 255);
+        }
+        draw_text(&c, font, (int)x + stroke + small / 2, y, small, ser[s].color, ALIGN_LEFT,
+                  ser[s].label);
+        y += line;
+    }
+}
+
+/* A dashed segment: dashes of 0.6 fs, gaps of 0.4 fs, continuing the
+   pattern from phase (the length drawn so far). Returns the new phase. */
+static double dashed_line(const canvas_t *c, double x0, double y0, double x1, double y1,
+                          double width, view_rgb_t col, double phase, int fs)
+{
+    double period = fs, on = 0.6 * fs;
+    double dx = x1 - x0, dy = y1 - y0, len = sqrt(dx * dx + dy * dy);
+    if (!(len > 0)) return phase;
+    double t = 0;
+    while (t < len) {
+        double in = fmod(phase + t, period);
+        double step = in < on ? on - in : period - in;
+        if (t + step > len) step = len - t;
+        if (in < on)
+            line_aa(c, x0 + dx * t / len, y0 + dy * t / len, x0 + dx * (t + step) / len,
+                    y0 + dy * (t + step) / len, width, col, 255);
+        t += step > 1e-9 ? step : 1e-9;
+    }
+    return phase + len;
+}
+
+/* A line plot of the series in rect r: x from 0 to xmax, y linear or
+   log10, with the title above and the range on the left. */
+static void draw_plot(const canvas_t *cv, const view_rect_t *r, const raster_font_t *font,
+                      int fs, const char *title, const series_t *ser, int n_ser, double xmax,
+                      int logy)
+{
+    if (r->w < 20 || r->h < 20) return;
+    int small = fs * 4 / 5 > 7 ? fs * 4 / 5 : 7, sline = line_height(font, small);
+    int line = line_height(font, fs);
+    fill_rect(cv, r->x, r->y, r->w, r->h, C_BG, 255);
+    frame_rect(cv, r->x, r->y, r->w, r->h, C_FRAME);
+    canvas_t tc = canvas_clip(cv, r->x - 4 * fs, r->y - line - 2, r->w + 4 * fs, line);
+    draw_text(&tc, font, r->x, r->y - line - 2, fs, C_TEXT, ALIGN_LEFT, title);
+
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (int s = 0; s < n_ser; s++)
+        for (size_t i = 0; i < ser[s].n; i++) {
+            double v = ser[s].y[i];
+            if (!isfinite(v) || (logy && !(v > 0))) continue;
+            v = logy ? log10(v) : v;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+        }
+    if (!(hi >= lo)) {
+        draw_text(cv, font, r->x + r->w / 2, r->y + r->h / 2 - sline / 2, small, C_DIM,
+                  ALIGN_CENTRE, "no data yet");
+        return;
+    }
+    if (logy) {
+        if (lo < -5) lo = -5;
+        lo = floor(lo);
+        hi = ceil(hi);
+        if (hi <= lo) hi = lo + 1;
+    } else {
+        double pad = (hi - lo) * 0.08;
+        if (!(pad > 0)) pad = fabs(hi) * 0.1 + 1e-3;
+        lo -= pad;
+        hi += pad;
+    }
+    if (!(xmax > 0)) xmax = 1;
+
+    /* grid lines and labels on the left */
+    char lab[32];
+    if (logy) {
+        int every = (int)(hi - lo) > 4 ? 2 : 1;
+        for (int e = (int)lo; e <= (int)hi; e++) {
+            int y = r->y + (int)((hi - e) / (hi - lo) * (r->h - 1) + 0.5);
+            fill_rect(cv, r->x, y, r->w, 1, C_GRIDLINE, 255);
+            if ((e - (int)lo) % every) continue;
+            snprintf(lab, sizeof lab, e >= 0 ? "%.0f" : "%g", pow(10.0, e));
+            draw_text(cv, font, r->x - 4, y - sline / 2, small, C_DIM, ALIGN_RIGHT, lab);
+        }
+    } else {
+        double step = nice_step(hi - lo, r->h > 6 * sline ? 4 : 2);
+        for (double v = ceil(lo / step) * step; v <= hi; v += step) {
+            int y = r->y + (int)((hi - v) / (hi - lo) * (r->h - 1) + 0.5);
+            fill_rect(cv, r->x, y, r->w, 1, C_GRIDLINE, 255);
+            fmt_tick(lab, sizeof lab, v, step);
+            draw_text(cv, font, r->x - 4, y - sline / 2, small, C_DIM, ALIGN_RIGHT, lab);
+        }
+    }
+    draw_text(cv, font, r->x, r->y + r->h + 1, small, C_DIM, ALIGN_LEFT, "0");
+    fmt_count(lab, sizeof lab, (long)xmax);
+    draw_text(cv, font, r->x + r->w, r->y + r->h + 1, small, C_DIM, ALIGN_RIGHT, lab);
+    draw_text(cv, font, r->x + r->w / 2, r->y + r->h + 1, small, C_DIM, ALIGN_CENTRE, "step");
+
+    canvas_t c = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    double width = fs / 9.0 + 1.0;
+    for (int s = 0; s < n_ser; s++) {
+        double px0 = 0, py0 = 0, phase = 0;
+        int have = 0;
+        for (size_t i = 0; i < ser[s].n; i++) {
+            double v = ser[s].y[i];
+            if (!isfinite(v) || (logy && !(v > 0))) {
+                have = 0;
+                continue;
+            }
+            v = logy ? log10(v) : v;
+            double px = r->x + (double)ser[s].x[i] / xmax * (r->w - 1) + 0.5;
+            double py = r->y + (hi - v) / (hi - lo) * (r->h - 1) + 0.5;
+            /* skip points closer than a pixel to the last one drawn */
+            if (have && fabs(px - px0) < 1.0 && fabs(py - py0) < 1.0 && i + 1 < ser[s].n) continue;
+            if (have && !ser[s].dashed) line_aa(&c, px0, py0, px, py, width, ser[s].color, 255);
+            else if (have) phase = dashed_line(&c, px0, py0, px, py, width, ser[s].color, phase, fs);
+            if (!have && ser[s].n == 1) disc(&c, px, py, width, ser[s].color, 255);
+            px0 = px;
+            py0 = py;
+            have = 1;
+        }
+    }
+    draw_legend(cv, r, font, fs, ser, n_ser);
+}
+
+/* The two plots: held-out loss (and its Bayes floor) and KL, for one run
+   or for every run of a facet. */
+static void draw_curves(const canvas_t *cv, const raster_scene_t *sc, const raster_layout_t *lo,
+                        const raster_font_t *font)
+{
+    series_t a[2 * VIEW_MAX_PANELS], b[2 * VIEW_MAX_PANELS];
+    int na = 0, nb = 0;
+    double xmax = 0;
+    for (int k = 0; k < sc->n_runs; k++) {
+        const live_snapshot_t *s = sc->runs[k].snap;
+        if (!s) continue;
+        if ((double)s->params.steps > xmax) xmax = (double)s->params.steps;
+        if (s->n_hist > 0 && (double)s->hist_step[s->n_hist - 1] > xmax)
+            xmax = (double)s->hist_step[s->n_hist - 1];
+        view_rgb_t col = C_SERIES[k % N_SERIES];
+        if (sc->n_runs == 1) {
+            a[na++] = (series_t){ s->hist_step, s->hist_loss, s->n_hist, C_SERIES[0], 0,
+                                  "held-out loss" };
+            a[na++] = (series_t){ s->hist_step, s->hist_bayes, s->n_hist, C_FLOOR, 1,
+                                  "Bayes floor" };
+            b[nb++] = (series_t){ s->hist_step, s->hist_kl_true, s->n_hist, C_SERIES[0], 0,
+                                  "KL(p* \xE2\x80\x96 \xCF\x80_\xCE\xB8)" };
+            if (s->log_theory)
+                b[nb++] = (series_t){ s->hist_step, s->hist_kl_theory, s->n_hist, C_SERIES[1], 1,
+                                      "KL(optimum \xE2\x80\x96 \xCF\x80_\xCE\xB8)" };
+        } else {
+            a[na++] = (series_t){ s->hist_step, s->hist_loss, s->n_hist, col, 0, NULL };
+            if (k == sc->n_runs - 1)
+                a[na++] = (series_t){ sc->runs[0].snap->hist_step, sc->runs[0].snap->hist_bayes,
+                                      sc->runs[0].snap->n_hist, C_FLOOR, 1, "Bayes floor" };
+            b[nb++] = (series_t){ s->hist_step, s->hist_kl_true, s->n_hist, col, 0,
+                                  sc->runs[k].label };
+        }
+    }
+    int fs = lo->font_px;
+    if (lo->curves[0].w > 0)
+        draw_plot(cv, &lo->curves[0], font, fs, "held-out loss", a, na, xmax, 0);
+    if (lo->curves[1].w > 0)
+        draw_plot(cv, &lo->curves[1], font, fs,
+                  sc->n_runs > 1 ? "KL(p* \xE2\x80\x96 \xCF\x80_\xCE\xB8), log scale"
+                                 : "KL divergence, log scale",
+                  b, nb, xmax, 1);
+}
+
+/* ------------------------------------------------------------ metrics */
+
+/* A block of text lines, each in its own colour, written top to bottom. */
+typedef struct {
+    const canvas_t *cv;
+    const raster_font_t *font;
+    int x, y, bottom, px, line;
+} textblock_t;
+
+static void tb_line(textblock_t *tb, view_rgb_t c, const char *s)
+{
+    if (tb->y + tb->line > tb->bottom) return;
+    int px = fit_px(tb->font, tb->px, s, tb->cv->x1 - tb->x);
+    draw_text(tb->cv, tb->font, tb->x, tb->y + (tb->line - line_height(tb->font, px)) / 2, px, c,
+              ALIGN_LEFT, s);
+    tb->y += tb->line;
+}
+
+/* Value of panel p at the cursor, or NaN. */
+static double value_at(const view_model_t *vm, const view_panel_t *p, double x, double y)
+{
+    if (!p->values || vm->G <= 0) return NAN;
+    int i = (int)floor((x + vm->L) / (2 * vm->L) * vm->G);
+    int j = (int)floor((y + vm->L) / (2 * vm->L) * vm->G);
+    if (i < 0) i = 0;
+    if (j < 0) j = 0;
+    if (i >= vm->G) i = vm->G - 1;
+    if (j >= vm->G) j = vm->G - 1;
+    return p->values[(size_t)j * vm->G + i];
+}
+
+static void draw_metrics(const canvas_t *cv, const raster_scene_t *sc, const raster_layout_t *lo,
+                         const raster_font_t *font)
+{
+    const view_rect_t *r = &lo->metrics;
+    if (r->w <= 0 || r->h <= 0) return;
+    canvas_t c = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    int px = lo->font_px;
+    textblock_t tb = { &c, font, r->x, r->y, r->y + r->h, px, line_height(font, px) };
+    char buf[256], v1[32], v2[32];
+    const live_snapshot_t *s0 = sc->runs[0].snap;
+    if (!s0) return;
+
+    if (sc->n_runs == 1) {
+        const trainer_metrics_t *m = &s0->metrics;
+        fmt_metric(v1, sizeof v1, m->loss_heldout);
+        fmt_metric(v2, sizeof v2, m->loss_bayes);
+        snprintf(buf, sizeof buf, "held-out loss  %s    Bayes floor  %s", v1, v2);
+        tb_line(&tb, C_TEXT, buf);
+        if (isfinite(m->accuracy)) snprintf(buf, sizeof buf, "accuracy  %.1f %%", 100.0 * m->accuracy);
+        else snprintf(buf, sizeof buf, "accuracy  \xE2\x80\x93");
+        tb_line(&tb, C_TEXT, buf);
+        fmt_metric(v1, sizeof v1, m->kl_true);
+        fmt_metric(v2, sizeof v2, m->tv_true);
+        snprintf(buf, sizeof buf, "KL(p* \xE2\x80\x96 \xCF\x80_\xCE\xB8)  %s    TV  %s", v1, v2);
+        tb_line(&tb, C_SERIES[0], buf);
+        if (s0->log_theory) {
+            fmt_metric(v1, sizeof v1, m->kl_theory);
+            snprintf(buf, sizeof buf, "KL(optimum \xE2\x80\x96 \xCF\x80_\xCE\xB8)  %s", v1);
+            tb_line(&tb, C_SERIES[1], buf);
+            snprintf(buf, sizeof buf, "optimum: %s", s0->theory_name);
+            tb_line(&tb, C_DIM, buf);
+        } else {
+            tb_line(&tb, C_DIM, "optimum: no closed form for this pair");
+        }
+        if (m->K > 1) {
+            int o = snprintf(buf, sizeof buf, "mixture weights ");
+            for (int k = 0; k < m->K && o > 0 && (size_t)o < sizeof buf; k++)
+                o += snprintf(buf + o, sizeof buf - (size_t)o, " %.2f", m->weight[k]);
+            tb_line(&tb, C_TEXT, buf);
+        }
+    } else {
+        for (int k = 0; k < sc->n_runs; k++) {
+            const live_snapshot_t *s = sc->runs[k].snap;
+            if (!s) continue;
+            fmt_metric(v1, sizeof v1, s->metrics.kl_true);
+            if (s->log_theory) {
+                fmt_metric(v2, sizeof v2, s->metrics.kl_theory);
+                snprintf(buf, sizeof buf, "%s   KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) %s   "
+                         "KL(opt\xE2\x80\x96\xCF\x80_\xCE\xB8) %s", sc->runs[k].label, v1, v2);
+            } else {
+                snprintf(buf, sizeof buf, "%s   KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) %s   no closed form",
+                         sc->runs[k].label, v1);
+            }
+            tb_line(&tb, C_SERIES[k % N_SERIES], buf);
+        }
+    }
+
+    /* the values under the cursor */
+    const view_model_t *vm = sc->vm;
+    if (sc->cursor && vm->n_panels >= 2) {
+        double a = value_at(vm, &vm->panels[0], vm->cursor_x, vm->cursor_y);
+        double b = value_at(vm, &vm->panels[1], vm->cursor_x, vm->cursor_y);
+        snprintf(buf, sizeof buf, "cursor (%.2f, %.2f)   %s %.4g   %s %.4g", vm->cursor_x,
+                 vm->cursor_y, vm->log_scale ? "log p*" : "p*", a,
+                 vm->log_scale ? "log \xCF\x80_\xCE\xB8" : "\xCF\x80_\xCE\xB8", b);
+        tb_line(&tb, C_DIM, buf);
+    }
+    if (sc->live && s0->status[0]) tb_line(&tb, C_DIM, s0->status);
+}
+
+/* ------------------------------------------------------------ header, footer */
+
+static void draw_header(const canvas_t *cv, const raster_scene_t *sc, const plan_t *pl,
+                        const raster_font_t *font, int w)
+{
+    const live_snapshot_t *s = sc->runs[0].snap;
+    if (!s) return;
+    const params_t *p = &s->params;
+    int fs = pl->lo.font_px, x = pl->margin, y = pl->margin / 2 + 1;
+    char ann[96], obj[96], buf[512], steps[32], total[32];
+    name_with_param(ann, sizeof ann, annotator_name(p->annotator), p, view_annotator_param(p));
+    name_with_param(obj, sizeof obj, objective_name(p->objective), p,
+                    sc->facet ? NULL : view_objective_param(p));
+    char pairs[32];
+    fmt_count(pairs, sizeof pairs, p->pairs);
+    snprintf(buf, sizeof buf, "%s  \xC2\xB7  %s annotator  \xC2\xB7  %s objective  \xC2\xB7  %s pairs",
+             density_name(p->density), ann, obj, pairs);
+    if (sc->facet) {
+        size_t o = strlen(buf);
+        snprintf(buf + o, sizeof buf - o, "  \xC2\xB7  across %s", param_symbol(sc->facet));
+    }
+    char left[512];
+    snprintf(left, sizeof left, "%s", buf);
+
+    /* right: step, and in the window the state and speed */
+    fmt_count(steps, sizeof steps, s->step);
+    fmt_count(total, sizeof total, p->steps);
+    const char *state = "";
+    char dv[64] = "";
+    if (s->rebuilding) state = "  rebuilding\xE2\x80\xA6";
+    else if (s->state == TRAINER_DIVERGED) {
+        snprintf(dv, sizeof dv, "  diverged at step %ld", s->diverged_at);
+        state = dv;
+    } else if (sc->live && s->state == TRAINER_DONE) state = "  done";
+    else if (sc->live && s->paused) state = "  paused";
+    snprintf(buf, sizeof buf, "step %s / %s%s", steps, total, state);
+    if (sc->live) {
+        size_t o = strlen(buf);
+        if (sc->speed > 0) snprintf(buf + o, sizeof buf - o, "  \xC2\xB7  \xE2\x89\xA4 %g steps/s", sc->speed);
+        o = strlen(buf);
+        if (!s->paused && s->state == TRAINER_TRAINING && s->pairs_per_s > 0)
+            snprintf(buf + o, sizeof buf - o, "  \xC2\xB7  %.0f k pairs/s", s->pairs_per_s / 1000.0);
+    }
+    view_rgb_t col = s->state == TRAINER_DIVERGED ? C_WARN : C_ACCENT;
+    int rw = draw_text(cv, font, w - pl->margin, y, fs, col, ALIGN_RIGHT, buf);
+    if (sc->recording) {
+        disc(cv, w - pl->margin - rw - fs, y + pl->line / 2.0, fs / 3.0 + 1, C_WARN, 255);
+        rw += 2 * fs;
+    }
+    /* left: what is being trained, cut short of the right part */
+    canvas_t lc = canvas_clip(cv, 0, 0, w - pl->margin - rw - fs, pl->header_h);
+    int lpx = fit_px(font, fs, left, lc.x1 - x);
+    draw_text(&lc, font, x, y + (pl->line - line_height(font, lpx)) / 2, lpx, C_TEXT, ALIGN_LEFT,
+              left);
+}
+
+/* The short key list at the bottom of the window, read from the key table. */
+static void draw_footer(const canvas_t *cv, const raster_scene_t *sc, const plan_t *pl,
+                        const raster_font_t *font, int w, int h)
+{
+    int fs = pl->lo.font_px, y = h - pl->margin / 2 - pl->line, x = pl->margin;
+    if (sc->live) {
+        static const struct {
+            view_action a;
+            const char *word;
+        } SHOW[] = {
+            { ACT_HELP, "all keys" }, { ACT_PAUSE, "pause" }, { ACT_STEP, "step" },
+            { ACT_RESET, "reset" }, { ACT_ANNOTATOR_NEXT, "annotator" },
+            { ACT_OBJECTIVE_NEXT, "objective" }, { ACT_DENSITY_NEXT, "density" },
+            { ACT_OBJ_PARAM_UP, "parameter" }, { ACT_OVERLAY, "pairs" },
+            { ACT_THIRD_PANEL, "panel" }, { ACT_LOG_SCALE, "log" }, { ACT_SCREENSHOT, "screenshot" },
+            { ACT_RECORD, "record" }, { ACT_QUIT, "quit" },
+        };
+        size_t nk;
+        const view_key_t *keys = view_keys(&nk);
+        for (size_t i = 0; i < sizeof SHOW / sizeof SHOW[0]; i++) {
+            const char *label = NULL;
+            for (size_t k = 0; k < nk; k++)
+                if (keys[k].action == SHOW[i].a && (keys[k].frontends & VIEW_FE_GUI)) {
+                    label = keys[k].label;
+                    break;
+                }
+            if (!label) continue;
+            int need = text_width(font, fs, label) + text_width(font, fs, SHOW[i].word) + fs * 2;
+            if (font && x + need > w - pl->margin) break;
+            x += draw_text(cv, font, x, y, fs, C_ACCENT, ALIGN_LEFT, label) + fs / 3;
+            x += draw_text(cv, font, x, y, fs, C_DIM, ALIGN_LEFT, SHOW[i].word) + fs + fs / 2;
+        }
+        y -= pl->line;
+    }
+    if (sc->prompt) {
+        char buf[320];
+        snprintf(buf, sizeof buf, ":%s_", sc->prompt);
+        draw_text(cv, font, pl->margin, y, fs, C_TEXT, ALIGN_LEFT, buf);
+    } else if (sc->message) {
+        draw_text(cv, font, pl->margin, y, fs, C_ACCENT, ALIGN_LEFT, sc->message);
+    }
+}
+
+/* The help overlay: every key the window knows, from the key table. */
+static void draw_help(const canvas_t *cv, const plan_t *pl, const raster_font_t *font, int w,
+                      int h)
+{
+    size_t nk;
+    const view_key_t *keys = view_keys(&nk);
+    int fs = pl->lo.font_px, line = pl->line;
+    int bw = w * 4 / 5, bh = h * 4 / 5, bx = (w - bw) / 2, by = (h - bh) / 2;
+    fill_rect(cv, bx, by, bw, bh, C_BG, 235);
+    frame_rect(cv, bx, by, bw, bh, C_ACCENT);
+    draw_text(cv, font, bx + bw / 2, by + line / 2, fs, C_ACCENT, ALIGN_CENTRE,
+              "keys  (? or Esc closes)");
+    int n_gui = 0;
+    for (size_t k = 0; k < nk; k++) n_gui += (keys[k].frontends & VIEW_FE_GUI) != 0;
+    int rows = (bh - 3 * line) / line;
+    if (rows < 1) return;
+    if (rows > (n_gui + 1) / 2) rows = (n_gui + 1) / 2; /* two even columns */
+    int col_w = bw / 2, y0 = by + 2 * line, n = 0;
+    for (size_t k = 0; k < nk; k++) {
+        if (!(keys[k].frontends & VIEW_FE_GUI)) continue;
+        int col = n / rows, row = n % rows;
+        n++;
+        if (col > 1) break;
+        int x = bx + fs + col * col_w, y = y0 + row * line;
+        draw_text(cv, font, x + 4 * fs, y, fs, C_ACCENT, ALIGN_RIGHT, keys[k].label);
+        draw_text(cv, font, x + 5 * fs, y, fs, C_TEXT, ALIGN_LEFT, keys[k].help);
+    }
+}
+
+/* ------------------------------------------------------------ scene */
+
+void raster_scene_init(raster_scene_t *sc, const view_model_t *vm, const live_snapshot_t *s)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->vm = vm;
+    sc->n_runs = 1;
+    sc->runs[0].snap = s;
+    sc->cursor = 1;
+}
+
+void raster_draw(raster_image_t *img, const raster_scene_t *sc, const raster_font_t *font,
+                 raster_layout_t *lo_out)
+{
+    canvas_t cv = canvas_of(img);
+    fill_rect(&cv, 0, 0, img->w, img->h, C_BG, 255);
+    plan_t pl;
+    plan_base(&pl, sc, img->w, img->h, font);
+    raster_layout(&pl.lo, sc, img->w, img->h, font);
+    if (sc->vm && sc->n_runs > 0 && sc->runs[0].snap) {
+        draw_header(&cv, sc, &pl, font, img->w);
+        draw_panels(&cv, sc, &pl.lo, font, pl.line);
+        draw_colorbar(&cv, sc, &pl.lo, font, pl.line);
+        draw_curves(&cv, sc, &pl.lo, font);
+        draw_metrics(&cv, sc, &pl.lo, font);
+    }
+    draw_footer(&cv, sc, &pl, font, img->w, img->h);
+    if (sc->help) draw_help(&cv, &pl, font, img->w, img->h);
+    if (lo_out) *lo_out = pl.lo;
+}
+
+/* ------------------------------------------------------------ facets */
+
+int raster_facet_model(view_model_t *out, const view_model_t *vms, int n,
+                       const char *const *labels)
+{
+    if (n < 1 || n + 1 > VIEW_MAX_PANELS) return -1;
+    for (int i = 0; i < n; i++)
+        if (vms[i].n_panels < 2) return -1;
+    *out = vms[0];
+    out->buf = NULL;
+    out->buf_len = 0;
+    out->n_panels = 1 + n;
+    double lo = vms[0].scale_lo, hi = vms[0].scale_hi;
+    for (int i = 0; i < n; i++) {
+        out->panels[1 + i] = vms[i].panels[1];
+        snprintf(out->panels[1 + i].title, sizeof out->panels[1 + i].title,
+                 "\xCF\x80_\xCE\xB8(x)  %s", labels && labels[i] ? labels[i] : "");
+        if (vms[i].scale_lo < lo) lo = vms[i].scale_lo;
+        if (vms[i].scale_hi > hi) hi = vms[i].scale_hi;
+    }
+    out->scale_lo = lo;
+    out->scale_hi = hi;
+    for (int i = 0; i < out->n_panels; i++)
+        if (out->panels[i].kind == PANEL_DENSITY) {
+            out->panels[i].lo = lo;
+            out->panels[i].hi = hi;
+        }
+    return 0;
+}
