@@ -128,14 +128,16 @@ static void max_finite(const double *v, size_t n, double *m)
         if (isfinite(v[i]) && v[i] > *m) *m = v[i];
 }
 
-/* The shared density scale: over p*, the model and (when shown) the
-   optimum. */
+/* The shared density scale: over p*, the model, (when shown) the optimum
+   and the mixture's components, so no density panel clips. */
 static void density_scale(view_model_t *vm, const live_snapshot_t *s, int theory_shown)
 {
     double m = -HUGE_VAL;
     max_finite(s->log_true, vm->n, &m);
     max_finite(s->log_model, vm->n, &m);
     if (theory_shown) max_finite(s->log_theory, vm->n, &m);
+    for (int k = 0; s->K > 1 && k < s->K && k < DENSITY_MAX_COMPONENTS; k++)
+        if (s->log_comp[k]) max_finite(s->log_comp[k], vm->n, &m);
     if (!isfinite(m)) m = 0.0; /* nothing to show: density 1 on the scale */
     if (vm->log_scale) {
         vm->scale_hi = m;
