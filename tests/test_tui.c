@@ -19,6 +19,7 @@
 #include "../src/tui/command.c"
 #include "../src/tui/palette.c"
 #include "../src/tui/text.c"
+#include "../src/tui/tour_ui.c"
 
 #include "pbde/annotator.h"
 #include "pbde/density.h"
@@ -535,6 +536,205 @@ static void test_key_table(void **state)
     }
 }
 
+
+/* ------------------------------------------------------------ wrapping */
+
+/* Line i of a wrap of s, as a string. */
+static const char *wrapped(const char *s, const int *start, const int *len, int i)
+{
+    static char buf[256];
+    snprintf(buf, sizeof buf, "%.*s", len[i], s + start[i]);
+    return buf;
+}
+
+static void test_wrap_cases(void **state)
+{
+    (void)state;
+    int st[16], ln[16];
+    const char *s = "aaa bbb ccc";
+    assert_int_equal(tui_wrap(s, 7, st, ln, 16), 2);
+    assert_string_equal(wrapped(s, st, ln, 0), "aaa bbb");
+    assert_string_equal(wrapped(s, st, ln, 1), "ccc");
+    assert_int_equal(tui_wrap(s, 11, st, ln, 16), 1); /* exactly fits */
+    assert_int_equal(tui_wrap(s, 10, st, ln, 16), 2);
+    assert_string_equal(wrapped(s, st, ln, 0), "aaa bbb");
+    s = "abcdefghij"; /* longer than a line: split */
+    assert_int_equal(tui_wrap(s, 4, st, ln, 16), 3);
+    assert_string_equal(wrapped(s, st, ln, 0), "abcd");
+    assert_string_equal(wrapped(s, st, ln, 2), "ij");
+    s = "one\n\ntwo  three"; /* '\n' ends a line; an empty line stays */
+    assert_int_equal(tui_wrap(s, 20, st, ln, 16), 3);
+    assert_string_equal(wrapped(s, st, ln, 0), "one");
+    assert_string_equal(wrapped(s, st, ln, 1), "");
+    assert_string_equal(wrapped(s, st, ln, 2), "two  three");
+    assert_int_equal(tui_wrap(s, 5, st, ln, 16), 4);
+    assert_string_equal(wrapped(s, st, ln, 2), "two");
+    assert_string_equal(wrapped(s, st, ln, 3), "three");
+    s = "\xCE\xB2\xCE\xB2 \xCE\xB2\xCE\xB2"; /* columns, not bytes */
+    assert_int_equal(tui_wrap(s, 2, st, ln, 16), 2);
+    assert_int_equal(ln[0], 4);
+    assert_int_equal(tui_wrap(s, 5, st, ln, 16), 1);
+    /* more lines than room: the count still covers all of them */
+    assert_int_equal(tui_wrap("a b c d e f", 1, st, ln, 2), 6);
+    assert_string_equal(wrapped("a b c d e f", st, ln, 1), "b");
+    assert_int_equal(tui_wrap("", 10, st, ln, 16), 1);
+}
+
+/* Random texts: every line fits, no line starts or ends with a space, and
+   the lines hold the words in order (words no longer than a line stay
+   whole). */
+static void test_wrap_random(void **state)
+{
+    (void)state;
+    uint32_t seed = 7;
+    for (int trial = 0; trial < 500; trial++) {
+        char text[400], words[400];
+        int cols = 1 + (int)(lcg(&seed) % 40), n = 0, wn = 0, longest = 0;
+        int nwords = (int)(lcg(&seed) % 30);
+        for (int w = 0; w < nwords; w++) {
+            int len = 1 + (int)(lcg(&seed) % 12);
+            longest = len > longest ? len : longest;
+            if (w) {
+                int spaces = 1 + (int)(lcg(&seed) % 2);
+                for (int k = 0; k < spaces; k++) text[n++] = ' ';
+                words[wn++] = ' ';
+            }
+            for (int k = 0; k < len; k++) text[n++] = words[wn++] = (char)('a' + lcg(&seed) % 26);
+        }
+        text[n] = words[wn] = '\0';
+        int st[400], ln[400];
+        int lines = tui_wrap(text, cols, st, ln, 400);
+        char joined[400];
+        size_t j = 0;
+        for (int i = 0; i < lines; i++) {
+            assert_true(ln[i] <= cols);
+            if (ln[i] > 0) {
+                assert_true(text[st[i]] != ' ');
+                assert_true(text[st[i] + ln[i] - 1] != ' ');
+            }
+            if (longest <= cols && i > 0 && ln[i] > 0) joined[j++] = ' ';
+            memcpy(joined + j, text + st[i], (size_t)ln[i]);
+            j += (size_t)ln[i];
+        }
+        joined[j] = '\0';
+        if (longest <= cols) { /* the words, in order, spaces squeezed where lines broke */
+            char squeezed[400];
+            size_t q = 0;
+            for (const char *c = joined; *c; c++)
+                if (!(*c == ' ' && q > 0 && squeezed[q - 1] == ' ')) squeezed[q++] = *c;
+            squeezed[q] = '\0';
+            assert_string_equal(squeezed, words);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ tours */
+
+static void test_tour_open(void **state)
+{
+    (void)state;
+    tour_t t;
+    char err[1024];
+    /* a name in the demos folder, with or without ".tour", or a path */
+    assert_int_equal(tui_tour_open("preferences-to-densities", "demos", &t, err, sizeof err), 0);
+    assert_int_equal(t.n, 8);
+    tour_free(&t);
+    assert_int_equal(tui_tour_open("when-annotators-disagree.tour", "demos", &t, err, sizeof err), 0);
+    assert_int_equal(t.n, 5);
+    tour_free(&t);
+    assert_int_equal(tui_tour_open("demos/when-annotators-disagree.tour", NULL, &t, err, sizeof err), 0);
+    tour_free(&t);
+    /* a missing tour names what was asked for */
+    assert_int_equal(tui_tour_open("no-such-tour", "demos", &t, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no-such-tour: cannot open"));
+    assert_null(t.stops);
+    /* file:line for a bad line, and for a stop past its training length */
+    char path[] = "/tmp/pbde-test-tour-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("title t\n# a comment\nset beta 0\n", f);
+    fclose(f);
+    char want[600];
+    assert_int_equal(tui_tour_open(path, "demos", &t, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:3: beta", path);
+    assert_int_equal(strncmp(err, want, strlen(want)), 0);
+    f = fopen(path, "w");
+    fputs("title t\nscenario reward-recovers-density\nrun 100\npause\nset steps 150\nrun 200\npause\n", f);
+    fclose(f);
+    assert_int_equal(tui_tour_open(path, "demos", &t, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:5: stop 2 runs to step 200, past its training length (steps = 150)",
+             path);
+    assert_string_equal(err, want);
+    assert_null(t.stops);
+    unlink(path);
+}
+
+static void test_tour_plan(void **state)
+{
+    (void)state;
+    tour_t t;
+    char err[1024];
+    assert_int_equal(tui_tour_open("demos/preferences-to-densities.tour", "demos", &t, err, sizeof err), 0);
+    tui_tour_move_t m;
+    const params_t *p = &t.stops[0].params;
+    /* the first stop: the session was made for it */
+    tui_tour_plan(&t, -1, 0, p, 0, 0, &m);
+    assert_int_equal(m.reset, 0);
+    assert_int_equal(m.run_to, 0);
+    /* on to a stop that continues this one: train on */
+    tui_tour_plan(&t, 0, 1, p, 0, 0, &m);
+    assert_int_equal(m.reset, 0);
+    assert_int_equal(m.run_to, 200);
+    tui_tour_plan(&t, 1, 2, &t.stops[1].params, 200, 0, &m);
+    assert_int_equal(m.reset, 0);
+    assert_int_equal(m.run_to, 3000);
+    /* ... unless training was changed by hand, or went past the stop */
+    tui_tour_plan(&t, 1, 2, &t.stops[1].params, 200, 1, &m);
+    assert_int_equal(m.reset, 1);
+    tui_tour_plan(&t, 0, 1, p, 201, 0, &m);
+    assert_int_equal(m.reset, 1);
+    /* back, same parameters: the model is reset and retrained to the stop */
+    tui_tour_plan(&t, 2, 1, &t.stops[2].params, 3000, 0, &m);
+    assert_int_equal(m.reset, 1);
+    assert_int_equal(m.run_to, 200);
+    /* a [view] change (set panel slice) keeps training going on ... */
+    assert_true(tui_tour_same_training(&t.stops[2].params, &t.stops[3].params));
+    assert_int_not_equal(t.stops[2].params.panel, t.stops[3].params.panel);
+    tui_tour_plan(&t, 2, 3, &t.stops[2].params, 3000, 0, &m);
+    assert_int_equal(m.reset, 0);
+    assert_int_equal(m.params.panel, t.stops[3].params.panel);
+    /* ... and back over it retrains */
+    tui_tour_plan(&t, 3, 2, &t.stops[3].params, 3000, 0, &m);
+    assert_int_equal(m.reset, 1);
+    assert_int_equal(m.params.panel, t.stops[2].params.panel);
+    /* new parameters rebuild the session by themselves: no reset */
+    tui_tour_plan(&t, 3, 4, &t.stops[3].params, 3000, 0, &m);
+    assert_int_equal(m.reset, 0);
+    assert_int_equal(m.params.objective, t.stops[4].params.objective);
+    tui_tour_plan(&t, 5, 4, &t.stops[5].params, 3000, 0, &m);
+    assert_int_equal(m.reset, 0);
+    assert_true(m.params.beta == 1.0);
+    /* staying on a stop (back from exploring) trains on, or rebuilds */
+    tui_tour_plan(&t, 5, 5, &t.stops[5].params, 1000, 0, &m);
+    assert_int_equal(m.reset, 0);
+    tui_tour_plan(&t, 5, 5, &t.stops[5].params, 1000, 1, &m);
+    assert_int_equal(m.reset, 1);
+    params_t other = t.stops[5].params;
+    other.seed += 1; /* resampled by hand */
+    tui_tour_plan(&t, 5, 5, &other, 1000, 0, &m);
+    assert_int_equal(m.reset, 0); /* the seed comes back: a rebuild */
+    assert_int_equal(m.params.seed, t.stops[5].params.seed);
+    tour_free(&t);
+}
+
+/* The tour's keys (t, PgUp, PgDn) must not hide an action of the table. */
+static void test_tour_keys_free(void **state)
+{
+    (void)state;
+    assert_int_equal(view_key_action('t', VIEW_FE_TUI), ACT_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +756,11 @@ int main(void)
         cmocka_unit_test(test_save_ini),
         cmocka_unit_test(test_complete),
         cmocka_unit_test(test_key_table),
+        cmocka_unit_test(test_wrap_cases),
+        cmocka_unit_test(test_wrap_random),
+        cmocka_unit_test(test_tour_open),
+        cmocka_unit_test(test_tour_plan),
+        cmocka_unit_test(test_tour_keys_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

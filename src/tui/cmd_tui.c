@@ -1,7 +1,9 @@
 /* pbde tui (and pbde with no subcommand): the terminal explorer. Options,
-   the event loop (keys, mouse, resize, signals, snapshots, frames), and
-   the actions behind the key table. Training runs on live.c's worker;
-   this thread only handles input and draws. */
+   the event loop (keys, mouse, resize, signals, snapshots, frames), the
+   actions behind the key table, and lecture tours (--tour: space or ->
+   shows the next stop, <- the previous one, t leaves the tour to explore
+   and comes back). Training runs on live.c's worker; this thread only
+   handles input and draws. */
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -15,8 +17,10 @@
 #include "../cli/cli.h"
 #include "tui.h"
 
-enum { F_COLOR, F_NO_MOUSE, F_ASCII, F_PAUSED, F_STATS, F_QUIT_AFTER, F_COUNT };
+enum { F_TOUR, F_COLOR, F_NO_MOUSE, F_ASCII, F_PAUSED, F_STATS, F_QUIT_AFTER, F_COUNT };
 static const cli_flag_t FLAGS[F_COUNT] = {
+    { "tour", 1, "a lecture tour: a .tour file, or a tour's name in the demos folder; space or -> "
+                 "next stop, <- back, t explores freely (--speed and --colormap apply to every stop)" },
     { "color", 1, "colours: auto (default), always or never; NO_COLOR=1 means never" },
     { "no-mouse", 0, "leave the mouse to the terminal (no click-to-move cursor)" },
     { "ascii", 0, "ASCII only: no half blocks, braille or Greek letters" },
@@ -55,6 +59,13 @@ typedef struct {
     tui_role status_role;
     double status_t;
     char last_snap_status[256];
+
+    /* the lecture tour (tour.n == 0: none) */
+    tour_t tour;
+    int tour_on;               /* the tour's keys are active (t toggles) */
+    int stop;                  /* the stop shown */
+    int disturbed;             /* training changed by hand since the stop was set up */
+    int user_speed, user_cmap; /* speed / colour map chosen by the user: kept at every stop */
 
     /* measurements */
     double t_start;
@@ -99,6 +110,7 @@ static void apply_params(app_t *a, const params_t *p, const char *msg)
         say(a, ROLE_BAD, err);
         return;
     }
+    if (!tui_tour_same_training(&a->want, p)) a->disturbed = 1;
     a->want = *p;
     view_state_t nv;
     view_state_from_params(&nv, p);
@@ -110,7 +122,7 @@ static void apply_params(app_t *a, const params_t *p, const char *msg)
     a->vs = nv;
     if (third_changed) slice_later(a);
     a->speed = p->speed;
-    say(a, ROLE_NORMAL, msg);
+    if (msg[0]) say(a, ROLE_NORMAL, msg);
 }
 
 /* Hands a view change made by a key to the session's parameters, so that
@@ -141,7 +153,12 @@ static void run_command(app_t *a)
     char msg[512];
     live_get_params(a->live, &p);
     switch (tui_command(a->prompt.buf, &p, msg, sizeof msg)) {
-    case TUI_CMD_SET: apply_params(a, &p, msg); break;
+    case TUI_CMD_SET:
+        /* a speed or colour map set by hand stays for the rest of a tour */
+        if (p.speed != a->want.speed) a->user_speed = 1;
+        if (p.colormap != a->want.colormap) a->user_cmap = 1;
+        apply_params(a, &p, msg);
+        break;
     case TUI_CMD_QUIT: a->quit = 1; break;
     case TUI_CMD_ERROR: say(a, ROLE_BAD, msg); break;
     default:
@@ -154,6 +171,7 @@ static void set_speed(app_t *a, double speed)
 {
     char msg[64];
     a->speed = speed;
+    a->user_speed = 1;
     live_set_speed(a->live, speed);
     a->want.speed = speed;
     if (speed > 0) snprintf(msg, sizeof msg, "speed: at most %g steps per second", speed);
@@ -185,8 +203,14 @@ static void act(app_t *a, view_action act_)
     case ACT_QUIT: a->quit = 1; return;
     case ACT_PAUSE: live_toggle_pause(a->live); break;
     case ACT_STEP: live_step_once(a->live); break;
-    case ACT_RESET: live_reset_model(a->live); break;
-    case ACT_RESAMPLE: live_resample(a->live); break;
+    case ACT_RESET:
+        live_reset_model(a->live);
+        a->disturbed = 1;
+        break;
+    case ACT_RESAMPLE:
+        live_resample(a->live);
+        a->disturbed = 1;
+        break;
     case ACT_SLOWER:
     case ACT_FASTER: {
         double next = next_speed(a->speed, act_ == ACT_FASTER ? 1 : -1);
@@ -215,6 +239,7 @@ static void act(app_t *a, view_action act_)
         break;
     case ACT_COLORMAP:
         a->vs.colormap = (a->vs.colormap + 1) % CMAP_COUNT;
+        a->user_cmap = 1;
         tui_term_set_cmap(a->term, a->vs.colormap);
         snprintf(msg, sizeof msg, "colour map: %s", view_cmap_name(a->vs.colormap));
         say(a, ROLE_NORMAL, msg);
@@ -237,6 +262,88 @@ static void act(app_t *a, view_action act_)
     }
     a->need_model = 1;
     a->need_draw = 1;
+}
+
+/* ------------------------------------------------------------ tour */
+
+/* Shows stop `to`: its parameters (and their [view] section) go to the
+   session, which trains to the stop's step count and pauses there. Going
+   on to a stop that continues this one keeps training; any other move
+   rebuilds the stop from step 0 (tui_tour_plan), so going back shows
+   exactly what was shown before. */
+static void tour_show(app_t *a, int to)
+{
+    params_t cur;
+    tui_tour_move_t m;
+    live_get_params(a->live, &cur);
+    tui_tour_plan(&a->tour, a->stop, to, &cur, a->snap.step, a->disturbed, &m);
+    if (a->user_speed) m.params.speed = a->speed;
+    if (a->user_cmap) m.params.colormap = a->vs.colormap;
+    char err[300];
+    if (params_check(&m.params, err, sizeof err) != 0) { /* tour_load checked: cannot happen */
+        say(a, ROLE_BAD, err);
+        return;
+    }
+    apply_params(a, &m.params, "");
+    if (m.reset) live_reset_model(a->live);
+    live_run_to(a->live, m.run_to);
+    a->stop = to;
+    a->disturbed = 0;
+    a->need_model = 1;
+    a->need_draw = 1;
+}
+
+static void tour_next(app_t *a)
+{
+    if (a->stop + 1 >= a->tour.n) {
+        say(a, ROLE_WARN, "end of tour: \xE2\x86\x90 goes back, q quits");
+        return;
+    }
+    tour_show(a, a->stop + 1);
+}
+
+static void tour_prev(app_t *a)
+{
+    if (a->stop == 0) {
+        say(a, ROLE_WARN, "this is the first stop of the tour");
+        return;
+    }
+    tour_show(a, a->stop - 1);
+}
+
+/* t: leaves the tour (its keys go back to their normal meaning) or
+   returns to the stop, rebuilt when training was changed by hand. */
+static void tour_toggle(app_t *a)
+{
+    a->tour_on = !a->tour_on;
+    if (a->tour_on) {
+        tour_show(a, a->stop);
+        say(a, ROLE_NORMAL, "back in the tour: space or \xE2\x86\x92 next stop, \xE2\x86\x90 back");
+    } else {
+        say(a, ROLE_NORMAL, "exploring: arrows move the cursor, space pauses, every key works; t returns to the tour");
+    }
+    a->need_draw = 1;
+}
+
+/* The tour's keys: space, -> and PgDn forward, <- and PgUp back, t in and
+   out. Returns 1 when the key was the tour's. */
+static int tour_key(app_t *a, int is_code, unsigned ch)
+{
+    if (a->tour.n == 0) return 0;
+    if (!is_code && ch == 't') {
+        tour_toggle(a);
+        return 1;
+    }
+    if (!a->tour_on) return 0;
+    if ((!is_code && ch == ' ') || (is_code && (ch == KEY_RIGHT || ch == KEY_NPAGE))) {
+        tour_next(a);
+        return 1;
+    }
+    if (is_code && (ch == KEY_LEFT || ch == KEY_PPAGE)) {
+        tour_prev(a);
+        return 1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------ input */
@@ -299,6 +406,7 @@ static void on_key(app_t *a, int is_code, unsigned ch)
         a->need_draw = 1;
         return;
     }
+    if (tour_key(a, is_code, ch)) return;
     int k = view_key(is_code, ch);
     view_action action = k >= 0 ? view_key_action(k, VIEW_FE_TUI) : ACT_NONE;
     if (action != ACT_NONE) act(a, action);
@@ -334,6 +442,17 @@ static void draw(app_t *a)
     f.prompt_on = a->prompt.on;
     f.prompt_text = a->prompt.buf;
     f.prompt_cursor = a->prompt.cur;
+    tui_tour_view_t tv;
+    if (a->tour.n > 0) {
+        const tour_stop_t *st = &a->tour.stops[a->stop];
+        tv.title = a->tour.title;
+        tv.caption = st->caption;
+        tv.stop = a->stop;
+        tv.n = a->tour.n;
+        tv.steps = st->steps;
+        tv.on = a->tour_on;
+        f.tour = &tv;
+    }
     tui_draw(a->term, &f, &a->hit);
     wnoutrefresh(stdscr);
     doupdate();
@@ -462,6 +581,46 @@ static void print_stats(const app_t *a, FILE *f)
             LINES);
 }
 
+/* --tour: loads the tour (a path, or a name in the demos folder) before
+   the terminal is touched. A tour sets every parameter at every stop, so
+   of the other parameters only --speed and --colormap are allowed: they
+   apply to the whole tour (in *speed_set, *cmap_set). Prints the problem
+   (with file:line) and returns EXIT_USAGE, or returns 0. */
+static int load_tour(const cli_args_t *args, tour_t *t, int *speed_set, int *cmap_set)
+{
+    if (args->scenario) {
+        fprintf(stderr, "pbde tui: --tour and --scenario: a tour loads its own scenarios; give one of them\n");
+        return EXIT_USAGE;
+    }
+    params_t def;
+    params_defaults(&def);
+    size_t n;
+    const param_def_t *tab = params_table(&n);
+    *speed_set = *cmap_set = 0;
+    for (size_t i = 0; i < n; i++) {
+        char va[64], vb[64];
+        params_format(&args->params, &tab[i], va, sizeof va);
+        params_format(&def, &tab[i], vb, sizeof vb);
+        if (strcmp(va, vb) == 0) continue;
+        if (strcmp(tab[i].name, "speed") == 0) *speed_set = 1;
+        else if (strcmp(tab[i].name, "colormap") == 0) *cmap_set = 1;
+        else {
+            fprintf(stderr,
+                    "pbde tui: --%s: a tour sets the parameters at every stop; only --speed and "
+                    "--colormap apply to a whole tour\n",
+                    tab[i].name);
+            return EXIT_USAGE;
+        }
+    }
+    char demos[4096], err[1024];
+    int have_demos = cli_demos_dir(demos, sizeof demos) == 0;
+    if (tui_tour_open(args->values[F_TOUR], have_demos ? demos : NULL, t, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde tui: --tour: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 int cmd_tui(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -472,7 +631,8 @@ int cmd_tui(int argc, char **argv)
     if (args.help) {
         cli_usage(stdout, "tui",
                   "The terminal explorer: live training beside the annotator's density.\n"
-                  "Keys: ? shows them all; q quits.",
+                  "Keys: ? shows them all; q quits. A lecture tour: pbde --tour NAME (pbde list "
+                  "shows the tours).",
                   FLAGS, F_COUNT);
         return 0;
     }
@@ -498,34 +658,55 @@ int cmd_tui(int argc, char **argv)
     }
     const kernels_t *k = cli_kernels();
     if (!k) return EXIT_USAGE;
+    tour_t tour = { "", 0, NULL };
+    int user_speed = 0, user_cmap = 0;
+    params_t start = args.params;
+    if (args.present[F_TOUR]) {
+        rc = load_tour(&args, &tour, &user_speed, &user_cmap);
+        if (rc != 0) return rc;
+        start = tour.stops[0].params;
+        if (user_speed) start.speed = args.params.speed;
+        if (user_cmap) start.colormap = args.params.colormap;
+    }
 
     app_t *a = calloc(1, sizeof *a);
     if (!a) {
         fprintf(stderr, "pbde tui: out of memory\n");
+        tour_free(&tour);
         return 1;
     }
     char err[512];
     a->term = tui_term_open(&opt, err, sizeof err);
     if (!a->term) {
         fprintf(stderr, "pbde tui: %s\n", err);
+        tour_free(&tour);
         free(a);
         return EXIT_USAGE;
     }
     sigset_t old;
     block_ui_signals(&old);
-    a->live = live_create(&args.params, k, args.present[F_PAUSED], err, sizeof err);
+    a->live = live_create(&start, k, args.present[F_PAUSED] || tour.n > 0, err, sizeof err);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!a->live) {
         tui_term_close(a->term);
         fprintf(stderr, "pbde tui: %s\n", err);
+        tour_free(&tour);
         free(a);
         return EXIT_USAGE;
     }
-    a->want = args.params;
-    view_state_from_params(&a->vs, &args.params);
-    a->speed = args.params.speed;
+    a->want = start;
+    view_state_from_params(&a->vs, &start);
+    a->speed = start.speed;
     if (a->vs.colormap != CMAP_VIRIDIS) tui_term_set_cmap(a->term, a->vs.colormap);
     if (a->vs.third == THIRD_SLICE) slice_later(a);
+    if (tour.n > 0) { /* the first stop: the session already has its parameters */
+        a->tour = tour;
+        a->tour_on = 1;
+        a->stop = -1;
+        a->user_speed = user_speed;
+        a->user_cmap = user_cmap;
+        tour_show(a, 0);
+    }
     a->need_model = a->need_draw = 1;
     a->t_start = a->fps_t0 = cli_now();
     poll_snapshot(a);
@@ -549,6 +730,7 @@ int cmd_tui(int argc, char **argv)
     live_destroy(a->live);
     live_snapshot_free(&a->snap);
     view_model_free(&a->vm);
+    tour_free(&a->tour);
     free(a);
     return sig ? 128 + sig : 0;
 }

@@ -24,11 +24,40 @@ typedef struct {
     int n;                          /* panels laid out */
     view_rect_t r[VIEW_MAX_PANELS]; /* heatmaps, in screen cells */
     int bar_y, readout_y, metrics_y, curves_y, curves_h, status_y, footer_y;
+    int caption_y, caption_h;       /* the tour's caption box (caption_h 0: none) */
 } screen_t;
 
-static void layout(screen_t *s, int n_panels)
+/* A tour caption in a box: the text wrapped to the box, at most
+   CAPTION_MAX_LINES lines, and never so many that the panels drop below
+   PANEL_MIN_ROWS rows. The curves give up their rows first. */
+#define CAPTION_MAX_LINES 8
+#define PANEL_MIN_ROWS 8
+#define CURVE_ROWS 4  /* the part of BOTTOM_MIN the curves take */
+
+typedef struct {
+    char text[TOUR_CAPTION_MAX * 2]; /* as drawn (ASCII on an ASCII terminal) */
+    int n, total;                    /* lines shown, lines needed */
+    int start[CAPTION_MAX_LINES], len[CAPTION_MAX_LINES];
+} caption_t;
+
+static void caption_wrap(caption_t *c, tui_term_t *t, const tui_tour_view_t *tour)
 {
-    int avail = LINES - HEADER_ROWS - BOTTOM_MIN;
+    memset(c, 0, sizeof *c);
+    if (!tour) return;
+    if (tui_term_utf8(t)) snprintf(c->text, sizeof c->text, "%s", tour->caption);
+    else tui_ascii(c->text, sizeof c->text, tour->caption);
+    int room = LINES - HEADER_ROWS - (BOTTOM_MIN - CURVE_ROWS) - PANEL_MIN_ROWS - 2;
+    int max = room < CAPTION_MAX_LINES ? room : CAPTION_MAX_LINES;
+    if (max < 1) max = 1;
+    c->total = tui_wrap(c->text, COLS - 6, c->start, c->len, CAPTION_MAX_LINES);
+    c->n = c->total < max ? c->total : max;
+}
+
+static void layout(screen_t *s, int n_panels, int caption_lines)
+{
+    int caption_h = caption_lines > 0 ? caption_lines + 2 : 0;
+    int bottom = caption_h ? BOTTOM_MIN - CURVE_ROWS + caption_h : BOTTOM_MIN;
+    int avail = LINES - HEADER_ROWS - bottom;
     memset(s, 0, sizeof *s);
     s->n = n_panels > 0 ? view_layout(s->r, n_panels, COLS - 2, avail, 2.0, 1) : 0;
     int used = 0;
@@ -41,7 +70,9 @@ static void layout(screen_t *s, int n_panels)
     s->bar_y = used;
     s->readout_y = used + 1;
     s->metrics_y = used + 2;
-    s->curves_y = used + 3;
+    s->caption_y = used + 3;
+    s->caption_h = caption_h;
+    s->curves_y = s->caption_y + caption_h;
     s->status_y = LINES - 2;
     s->footer_y = LINES - 1;
     s->curves_h = s->status_y - s->curves_y;
@@ -511,6 +542,115 @@ static void draw_curves(tui_term_t *t, const tui_frame_t *f, const screen_t *sc)
     draw_plot(t, sc->curves_y, 2 + w, w, sc->curves_h, kt, 4, kl, s->log_theory ? 2 : 1, s, 1);
 }
 
+/* ------------------------------------------------------------ tour caption */
+
+/* A row of the box: corners lc and rc, a horizontal line between. */
+static void frame_row(tui_term_t *t, int y, int x, int w, unsigned lc, unsigned rc, tui_role r)
+{
+    tui_term_glyph(t, y, x, r, lc, '+');
+    for (int i = 1; i < w - 1; i++) tui_term_glyph(t, y, x + i, r, 0x2500, '-');
+    tui_term_glyph(t, y, x + w - 1, r, rc, '+');
+}
+
+/* Pieces of text in their roles, drawn one after the other from x (at
+   most to x_end); returns the column after the last. */
+static int put_segs(tui_term_t *t, int y, int x, int x_end, const seg_t *seg, int n)
+{
+    for (int i = 0; i < n && x < x_end; i++) x += tui_term_text(t, y, x, x_end - x, seg[i].role, seg[i].text);
+    return x;
+}
+
+/* Columns text takes once drawn (ASCII spellings are wider). */
+static int drawn_cols(tui_term_t *t, const char *s)
+{
+    if (tui_term_utf8(t)) return tui_utf8_cols(s);
+    char buf[512];
+    tui_ascii(buf, sizeof buf, s);
+    return tui_utf8_cols(buf);
+}
+
+static int segs_cols(tui_term_t *t, const seg_t *seg, int n)
+{
+    int w = 0;
+    for (int i = 0; i < n; i++) w += drawn_cols(t, seg[i].text);
+    return w;
+}
+
+/* Where the stop stands, for the box's bottom right. */
+static void stop_state(char *buf, size_t n, const tui_frame_t *f, tui_role *r)
+{
+    const tui_tour_view_t *tour = f->tour;
+    const live_snapshot_t *s = f->snap;
+    *r = ROLE_DIM;
+    if (!tour->on) snprintf(buf, n, " exploring ");
+    else if (s->rebuilding) snprintf(buf, n, " building\xE2\x80\xA6 ");
+    else if (s->state == TRAINER_DIVERGED) {
+        snprintf(buf, n, " diverged at step %ld ", s->diverged_at);
+        *r = ROLE_BAD;
+    } else if (s->step < tour->steps && s->state == TRAINER_TRAINING && !s->paused) {
+        snprintf(buf, n, " training to step %ld\xE2\x80\xA6 ", tour->steps);
+        *r = ROLE_GOOD;
+    } else if (tour->stop == tour->n - 1) {
+        snprintf(buf, n, " end of tour ");
+        *r = ROLE_WARN;
+    } else if (tour->steps == 0) snprintf(buf, n, " before training ");
+    else snprintf(buf, n, " at step %ld ", s->step);
+}
+
+/* The caption in a box: the tour's title and "stop i/n" on the top edge,
+   the caption wrapped inside, the tour's keys and the stop's state on the
+   bottom edge. Drawn bright while the tour's keys are active, dim while
+   exploring. */
+static void draw_caption(tui_term_t *t, const tui_frame_t *f, const screen_t *sc, const caption_t *c)
+{
+    const tui_tour_view_t *tour = f->tour;
+    int y = sc->caption_y, h = sc->caption_h, x = 1, w = COLS - 2;
+    if (h < 3 || w < 20) return;
+    tui_role fr = tour->on ? ROLE_FRAME : ROLE_DIM;
+    for (int row = 0; row < h; row++) blank(t, y + row, 0, COLS);
+    frame_row(t, y, x, w, 0x250C, 0x2510, fr);      /* ┌ ┐ */
+    frame_row(t, y + h - 1, x, w, 0x2514, 0x2518, fr); /* └ ┘ */
+    for (int row = 1; row < h - 1; row++) {
+        tui_term_glyph(t, y + row, x, fr, 0x2502, '|');
+        tui_term_glyph(t, y + row, x + w - 1, fr, 0x2502, '|');
+    }
+    /* top edge: title left, stop number right */
+    char num[48], title[160];
+    snprintf(num, sizeof num, " stop %d/%d ", tour->stop + 1, tour->n);
+    snprintf(title, sizeof title, " %s ", tour->title && tour->title[0] ? tour->title : "tour");
+    int nw = drawn_cols(t, num);
+    tui_term_text(t, y, x + 2, w - 4 - nw - 1, fr, title);
+    tui_term_text(t, y, x + w - 2 - nw, nw, fr, num);
+    /* the caption */
+    for (int i = 0; i < c->n; i++) {
+        char line[TOUR_CAPTION_MAX * 2];
+        int more = i == c->n - 1 && c->total > c->n;
+        snprintf(line, sizeof line, "%.*s", c->len[i], c->text + c->start[i]);
+        if (more) { /* cut: say so */
+            line[tui_utf8_fit(line, w - 5)] = '\0';
+            strncat(line, "\xE2\x80\xA6", sizeof line - strlen(line) - 1);
+        }
+        tui_term_text(t, y + 1 + i, x + 2, w - 4, tour->on ? ROLE_CAPTION : ROLE_NORMAL, line);
+    }
+    /* bottom edge: the keys left, the state right */
+    char st[96];
+    tui_role sr;
+    stop_state(st, sizeof st, f, &sr);
+    int sw = drawn_cols(t, st);
+    static const seg_t ON[] = { { " ", ROLE_DIM }, { "space/\xE2\x86\x92", ROLE_KEY },
+                                { " next \xC2\xB7 ", ROLE_DIM }, { "\xE2\x86\x90", ROLE_KEY },
+                                { " back \xC2\xB7 ", ROLE_DIM }, { "t", ROLE_KEY },
+                                { " explore ", ROLE_DIM } };
+    static const seg_t OFF[] = { { " ", ROLE_DIM }, { "t", ROLE_KEY },
+                                 { " back to the tour \xC2\xB7 ", ROLE_DIM }, { "space", ROLE_KEY },
+                                 { " pauses \xC2\xB7 ", ROLE_DIM }, { "arrows", ROLE_KEY },
+                                 { " move the cursor ", ROLE_DIM } };
+    const seg_t *keys = tour->on ? ON : OFF;
+    int nk = tour->on ? (int)(sizeof ON / sizeof ON[0]) : (int)(sizeof OFF / sizeof OFF[0]);
+    if (segs_cols(t, keys, nk) + sw + 6 <= w) put_segs(t, y + h - 1, x + 2, x + w - 2, keys, nk);
+    if (sw + 4 <= w) tui_term_text(t, y + h - 1, x + w - 2 - sw, sw, sr, st);
+}
+
 /* ------------------------------------------------------------ footer, status */
 
 /* The footer's words; the keys come from the key table. */
@@ -555,7 +695,10 @@ static int footer_item(view_action a, view_action b, char *keys, size_t n)
     return 1;
 }
 
-static void draw_footer(tui_term_t *t, int y)
+/* The footer: the most used keys from the key table, "? help  q quit" on
+   the right. In a tour the tour's keys come first and space is not
+   "pause". */
+static void draw_footer(tui_term_t *t, const tui_tour_view_t *tour, int y)
 {
     clear_row(y);
     char keys[32];
@@ -565,7 +708,17 @@ static void draw_footer(tui_term_t *t, int y)
     snprintf(right, sizeof right, "%s help  %s quit", kh ? kh : "?", kq ? kq : "q");
     int right_x = COLS - 1 - tui_utf8_cols(right);
     int x = 1;
+    if (tour && tour->on) {
+        static const seg_t TOUR[] = { { "space/\xE2\x86\x92", ROLE_KEY }, { " next stop  ", ROLE_DIM },
+                                      { "\xE2\x86\x90", ROLE_KEY }, { " back  ", ROLE_DIM },
+                                      { "t", ROLE_KEY }, { " explore  ", ROLE_DIM } };
+        x = put_segs(t, y, x, right_x, TOUR, (int)(sizeof TOUR / sizeof TOUR[0]));
+    } else if (tour) {
+        static const seg_t BACK[] = { { "t", ROLE_KEY }, { " tour  ", ROLE_DIM } };
+        x = put_segs(t, y, x, right_x, BACK, (int)(sizeof BACK / sizeof BACK[0]));
+    }
     for (size_t i = 0; i < sizeof FOOTER / sizeof FOOTER[0]; i++) {
+        if (tour && tour->on && FOOTER[i].a == ACT_PAUSE) continue;
         if (!footer_item(FOOTER[i].a, FOOTER[i].b, keys, sizeof keys)) continue;
         int w = tui_utf8_cols(keys) + 1 + tui_utf8_cols(FOOTER[i].word) + 2;
         if (x + w > right_x) break;
@@ -618,7 +771,19 @@ static void draw_status(tui_term_t *t, const tui_frame_t *f, int y)
         put(t, y, 1, ROLE_BAD, buf);
         return;
     }
+    const tui_tour_view_t *tour = f->tour;
+    int stopped = s->paused || s->state != TRAINER_TRAINING;
     if (s->rebuilding) snprintf(buf, sizeof buf, "building the new world, data and model\xE2\x80\xA6");
+    else if (tour && tour->on && stopped && tour->stop == tour->n - 1)
+        snprintf(buf, sizeof buf, "end of tour: \xE2\x86\x90 goes back, t explores freely, %s quits",
+                 key_label(ACT_QUIT));
+    else if (tour && tour->on && stopped)
+        snprintf(buf, sizeof buf,
+                 "space or \xE2\x86\x92: next stop, \xE2\x86\x90: previous stop; t leaves the "
+                 "tour to explore");
+    else if (tour && tour->on)
+        snprintf(buf, sizeof buf, "training to this stop's step count; %s lists every key",
+                 key_label(ACT_HELP));
     else if (s->state == TRAINER_DONE)
         snprintf(buf, sizeof buf,
                  "done: %s trains again, %s resamples the data, %s/%s/%s change the setup, "
@@ -664,24 +829,48 @@ static const char *const HELP_EXTRA[] = {
     "mouse             click a panel to move the cursor",
 };
 
+/* In a tour: its keys, before the prompt's commands. Space and the side
+   arrows belong to the tour; t hands them back for exploring. */
+static const char *const HELP_TOUR[] = {
+    "space, ->, PgDn   next tour stop; <-, PgUp: the previous one (rebuilt)",
+    "t                 leave the tour: arrows move the cursor, space pauses;",
+    "                  t again returns to the stop",
+    "up, down, mouse   move the cursor during the tour",
+};
+
+/* The key table's help text, as it reads in a tour whose keys are on. */
+static const char *key_help(const view_key_t *k, const tui_tour_view_t *tour)
+{
+    if (!tour || !tour->on) return k->help;
+    switch (k->action) {
+    case ACT_PAUSE: return "pause / resume (after t)";
+    case ACT_CURSOR_LEFT: return "move the cursor left (after t)";
+    case ACT_CURSOR_RIGHT: return "move the cursor right (after t)";
+    default: return k->help;
+    }
+}
+
 /* The help box: every key of the terminal front end, in as few columns as
-   the height allows (each at least HELP_MIN_COL wide), then the prompt's
-   commands when they fit. */
+   the height allows (each at least HELP_MIN_COL wide), then the tour's
+   keys and the prompt's commands when they fit. */
 #define HELP_MIN_COL 34
 #define HELP_LABEL 7
 
-static void draw_help(tui_term_t *t)
+static void draw_help(tui_term_t *t, const tui_tour_view_t *tour)
 {
     size_t n;
     const view_key_t *keys = view_keys(&n);
-    int count = 0, need = 0;
+    const char *extra_text[16];
+    int extra = 0, count = 0, need = 0;
+    for (size_t i = 0; tour && i < sizeof HELP_TOUR / sizeof HELP_TOUR[0]; i++)
+        extra_text[extra++] = HELP_TOUR[i];
+    for (size_t i = 0; i < sizeof HELP_EXTRA / sizeof HELP_EXTRA[0]; i++) extra_text[extra++] = HELP_EXTRA[i];
     for (size_t i = 0; i < n; i++) {
         if (!(keys[i].frontends & VIEW_FE_TUI)) continue;
         count++;
-        int w = HELP_LABEL + tui_utf8_cols(keys[i].help) + 2;
+        int w = HELP_LABEL + tui_utf8_cols(key_help(&keys[i], tour)) + 2;
         need = w > need ? w : need;
     }
-    int extra = (int)(sizeof HELP_EXTRA / sizeof HELP_EXTRA[0]);
     int cols = 0, rows = 0, colw = 0, show_extra = 1;
     for (int pass = 0; pass < 2 && !cols; pass++) {
         show_extra = pass == 0;
@@ -704,6 +893,11 @@ static void draw_help(tui_term_t *t)
         show_extra = 0;
     }
     int h = rows + (show_extra ? extra + 1 : 0) + 4, w = cols * colw + 4;
+    if (show_extra)
+        for (int i = 0; i < extra; i++) {
+            int ew = tui_utf8_cols(extra_text[i]) + 4;
+            if (ew > w) w = ew < COLS - 2 ? ew : COLS - 2;
+        }
     if (w < 40 && COLS >= 44) w = 40;
     int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
     help_box(t, y0, x0, h, w);
@@ -716,11 +910,11 @@ static void draw_help(tui_term_t *t)
         if (col >= cols) break;
         int y = y0 + 1 + row, x = x0 + 2 + col * colw;
         tui_term_text(t, y, x, HELP_LABEL, ROLE_KEY, keys[i].label);
-        tui_term_text(t, y, x + HELP_LABEL, colw - HELP_LABEL - 1, ROLE_HELP, keys[i].help);
+        tui_term_text(t, y, x + HELP_LABEL, colw - HELP_LABEL - 1, ROLE_HELP, key_help(&keys[i], tour));
     }
     if (show_extra)
         for (int i = 0; i < extra; i++)
-            tui_term_text(t, y0 + 2 + rows + i, x0 + 2, w - 4, ROLE_HELP, HELP_EXTRA[i]);
+            tui_term_text(t, y0 + 2 + rows + i, x0 + 2, w - 4, ROLE_HELP, extra_text[i]);
     tui_term_text(t, y0 + h - 2, x0 + 2, w - 4, ROLE_DIM, "press any key to close this help");
 }
 
@@ -747,7 +941,9 @@ void tui_draw(tui_term_t *t, const tui_frame_t *f, tui_hit_t *hit)
         return;
     }
     screen_t sc;
-    layout(&sc, f->vm->n_panels);
+    caption_t cap;
+    caption_wrap(&cap, t, f->tour);
+    layout(&sc, f->vm->n_panels, f->tour ? cap.n : 0);
     draw_header(t, f);
     for (int i = 0; i < sc.n; i++) {
         draw_panel(t, f, i, &sc.r[i]);
@@ -758,10 +954,11 @@ void tui_draw(tui_term_t *t, const tui_frame_t *f, tui_hit_t *hit)
     draw_scales(t, f, &sc);
     draw_readout(t, f, sc.readout_y);
     draw_metrics(t, f, sc.metrics_y);
+    if (f->tour) draw_caption(t, f, &sc, &cap);
     draw_curves(t, f, &sc);
     draw_status(t, f, sc.status_y);
-    draw_footer(t, sc.footer_y);
-    if (f->vs->help) draw_help(t);
+    draw_footer(t, f->tour, sc.footer_y);
+    if (f->vs->help) draw_help(t, f->tour);
 }
 
 int tui_hit_world(const tui_hit_t *hit, double L, int y, int x, double *wx, double *wy)

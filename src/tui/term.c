@@ -100,6 +100,8 @@ static const role_def_t ROLES[ROLE_COUNT] = {
     [ROLE_LOSER] = { RGB(255, 40, 40), RGB(0, 0, 0), 0, 1, -1, A_BOLD, A_BOLD },
     [ROLE_HELP] = { RGB(230, 230, 230), RGB(28, 30, 40), 1, 7, 4, A_NORMAL, A_NORMAL },
     [ROLE_PROMPT] = { RGB(255, 255, 255), RGB(0, 0, 0), 0, -1, -1, A_BOLD, A_BOLD },
+    [ROLE_CAPTION] = { RGB(255, 255, 255), RGB(0, 0, 0), 0, 7, -1, A_BOLD, A_BOLD },
+    [ROLE_FRAME] = { RGB(255, 215, 135), RGB(0, 0, 0), 0, 3, -1, A_BOLD, A_BOLD },
 };
 
 /* Direct colour numbers are 0xRRGGBB, except that 0..7 mean the ANSI

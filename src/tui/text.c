@@ -133,3 +133,51 @@ void tui_fmt_si(char *buf, size_t n, double v)
     else if (a < 999.5e6) snprintf(buf, n, "%.3gM", v / 1e6);
     else snprintf(buf, n, "%.3gG", v / 1e9);
 }
+
+/* One line of wrapped text: skips the spaces that start it, then takes
+   as many columns as fit, ending after the last whole word when the rest
+   does not fit (or inside a word longer than the line). Returns where the
+   next line starts; *b and *e receive the line's byte range. */
+static size_t wrap_line(const char *s, size_t p, size_t end, int cols, size_t *b, size_t *e)
+{
+    while (p < end && s[p] == ' ') p++;
+    size_t q = p, cut = p;
+    int c = 0;
+    while (q < end && c < cols) {
+        if (s[q] == ' ') cut = q;
+        q++;
+        while (q < end && is_cont((unsigned char)s[q])) q++;
+        c++;
+    }
+    size_t stop = q;
+    if (q < end && s[q] != ' ' && cut > p) stop = cut; /* break before the word that overflows */
+    *b = p;
+    *e = stop;
+    while (*e > *b && s[*e - 1] == ' ') (*e)--;
+    return stop;
+}
+
+int tui_wrap(const char *s, int cols, int *start, int *len, int max)
+{
+    int n = 0;
+    size_t i = 0;
+    if (cols < 1) cols = 1;
+    for (;;) {
+        size_t end = i;
+        while (s[end] && s[end] != '\n') end++;
+        size_t p = i;
+        do { /* an empty paragraph still takes a line */
+            size_t b, e;
+            p = wrap_line(s, p, end, cols, &b, &e);
+            if (n < max) {
+                start[n] = (int)b;
+                len[n] = (int)(e - b);
+            }
+            n++;
+            while (p < end && s[p] == ' ') p++;
+        } while (p < end);
+        if (!s[end]) break;
+        i = end + 1;
+    }
+    return n;
+}

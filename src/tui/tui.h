@@ -5,9 +5,11 @@
    braille.c  line plots packed into braille cells          (pure)
    text.c     UTF-8 width, the ASCII fallback, formatting    (pure)
    command.c  the `:` prompt's commands, :save as INI       (pure)
+   tour_ui.c  lecture tours: finding the file, checking it,
+              planning each move between stops              (pure)
    term.c     terminal setup and teardown, signals, colour tiers and roles
-   draw.c     one frame: header, panels, colour bar, metrics, curves,
-              readout, status, footer, help overlay
+   draw.c     one frame: header, panels, colour bar, metrics, tour
+              caption, curves, readout, status, footer, help overlay
    prompt.c   the `:` line editor
    cmd_tui.c  `pbde tui`: options, the event loop
 
@@ -20,6 +22,7 @@
 
 #include "pbde/live.h"
 #include "pbde/params.h"
+#include "pbde/tour.h"
 #include "pbde/view.h"
 
 /* ================================================================ palette */
@@ -122,6 +125,43 @@ const char *tui_param_symbol(const char *name, int ascii);
 /* Compact number: 3 significant digits with k / M suffixes (412k, 1.25M). */
 void tui_fmt_si(char *buf, size_t n, double v);
 
+/* Word-wraps UTF-8 text into lines of at most cols columns: '\n' ends a
+   line, lines break at spaces, and a word longer than a line is split.
+   Spaces at the ends of lines are dropped. Writes the byte offset and
+   length of the first max lines into start and len, and returns how many
+   lines the whole text takes (which may be more than max). */
+int tui_wrap(const char *s, int cols, int *start, int *len, int max);
+
+/* ================================================================ tours */
+
+/* Finds and loads a tour: arg names a file, or a tour in demos_dir (may
+   be NULL) with or without ".tour". Every stop must reach its step count
+   within its training length (the steps parameter). Returns 0, or -1
+   with "FILE:LINE: what is wrong" (or "FILE: cannot open: ...") in err
+   and *t empty. */
+int tui_tour_open(const char *arg, const char *demos_dir, tour_t *t, char *err, size_t errlen);
+
+/* 1 when a and b train the same way: equal in every parameter that is not
+   a [view] parameter (so live_set_params would not restart training). */
+int tui_tour_same_training(const params_t *a, const params_t *b);
+
+/* How to show a stop. */
+typedef struct {
+    params_t params; /* hand to live_set_params */
+    int reset;       /* 1: then live_reset_model (the parameters did not change) */
+    long run_to;     /* then live_run_to */
+} tui_tour_move_t;
+
+/* Plans the move from stop `from` (-1: a session just created with stop
+   to's parameters) to stop `to`, given the parameters in force (cur), the
+   step reached (step) and whether training was changed by hand since stop
+   `from` was set up (disturbed: reset, resample, another parameter).
+   Going on to the next stop when it continues this one (or staying on
+   this one) keeps training; any other move rebuilds the stop from step 0,
+   so it shows exactly what it showed before. */
+void tui_tour_plan(const tour_t *t, int from, int to, const params_t *cur, long step,
+                   int disturbed, tui_tour_move_t *m);
+
 /* ================================================================ commands */
 
 typedef enum {
@@ -178,6 +218,8 @@ typedef enum {
     ROLE_LOSER,      /* pair overlay: the other one */
     ROLE_HELP,       /* the help overlay's box */
     ROLE_PROMPT,     /* the prompt line */
+    ROLE_CAPTION,    /* a tour stop's caption */
+    ROLE_FRAME,      /* the caption's box, the tour's title */
     ROLE_COUNT
 } tui_role;
 
@@ -265,6 +307,15 @@ tui_prompt_event tui_prompt_key(tui_prompt_t *p, int is_code, unsigned ch);
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
 
+/* A tour as the frame shows it. */
+typedef struct {
+    const char *title;
+    const char *caption;    /* the stop's caption, lines joined by '\n' */
+    int stop, n;            /* the stop shown (0-based), and how many there are */
+    long steps;             /* the step count the stop trains to */
+    int on;                 /* 1: the tour's keys are active; 0: exploring (t returns) */
+} tui_tour_view_t;
+
 /* Everything the frame shows that is not in the snapshot or view model. */
 typedef struct {
     const live_snapshot_t *snap;
@@ -280,6 +331,7 @@ typedef struct {
     const char *prompt_text;
     int prompt_cursor;      /* byte offset in prompt_text */
     int help_page;          /* help overlay: page shown */
+    const tui_tour_view_t *tour; /* the tour, or NULL */
 } tui_frame_t;
 
 /* Panel rectangles of the last frame, for mouse clicks. */
