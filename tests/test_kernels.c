@@ -1,8 +1,10 @@
 /* Tests of the compute kernels: the scalar reference against double
-   precision, every AVX2 kernel against the scalar reference over a grid of
-   sizes (including point counts that are not multiples of 8 and layer
-   sizes that are not multiples of the register blocks), garbage in the
-   padding columns, tanh accuracy, Adam, and the kernel choice.
+   precision, every SIMD kernel (AVX2 on x86-64, NEON on AArch64; a set
+   this machine lacks is skipped) against the scalar reference over a grid
+   of sizes (including point counts that are not multiples of 8 or 4 and
+   layer sizes that are not multiples of the register blocks), garbage in
+   the padding columns, tanh accuracy, Adam, the peak-rate loop, and the
+   kernel choice. .ci/aarch64.sh runs this file under qemu-aarch64.
 
    Tolerance |got - ref| <= ATOL + RTOL |ref| with ATOL = RTOL = 1e-5:
    inputs and activations are O(1) (uniform in [-1, 1], Glorot-scale
@@ -123,15 +125,24 @@ static void fill_weights(float *W, int ni, int no, rng_t *r)
     fill_vec(W, (size_t)ni * (size_t)no, r, -a, a);
 }
 
-static const kernels_t *avx2_or_skip(void)
+/* k, or a skipped test when this CPU or build lacks the set. */
+static const kernels_t *or_skip(const kernels_t *k, const char *name)
 {
-    const kernels_t *k = kernels_avx2();
     if (!k) {
-        print_message("kernels_avx2() is NULL (no AVX2+FMA in this CPU or build): "
-                      "skipping the AVX2 comparison\n");
+        print_message("the %s kernels are not in this CPU or build: skipping them\n", name);
         skip();
     }
     return k;
+}
+
+static const kernels_t *avx2_or_skip(void)
+{
+    return or_skip(kernels_avx2(), "avx2");
+}
+
+static const kernels_t *neon_or_skip(void)
+{
+    return or_skip(kernels_neon(), "neon");
 }
 
 /* One problem of the dense kernels: sizes and random operands, with NaN in
@@ -361,6 +372,24 @@ static void test_avx2_dense_bwd_weight(void **state)
     for_all_sizes(avx2_or_skip(), case_bwd_weight, 23);
 }
 
+static void test_neon_dense_fwd(void **state)
+{
+    (void)state;
+    for_all_sizes(neon_or_skip(), case_fwd, 24);
+}
+
+static void test_neon_dense_bwd_data(void **state)
+{
+    (void)state;
+    for_all_sizes(neon_or_skip(), case_bwd_data, 25);
+}
+
+static void test_neon_dense_bwd_weight(void **state)
+{
+    (void)state;
+    for_all_sizes(neon_or_skip(), case_bwd_weight, 26);
+}
+
 /* Garbage (NaN, 1e30, Inf) in the columns >= P of dout and in must not
    change the weight gradient at all, for every kernel set. */
 static void check_padding_ignored(const kernels_t *k)
@@ -410,6 +439,12 @@ static void test_padding_ignored_avx2(void **state)
 {
     (void)state;
     check_padding_ignored(avx2_or_skip());
+}
+
+static void test_padding_ignored_neon(void **state)
+{
+    (void)state;
+    check_padding_ignored(neon_or_skip());
 }
 
 /* ---------------------------------------------------------------- tanh */
@@ -554,6 +589,15 @@ static void test_tanh_avx2(void **state)
     check_tanh_lengths(k);
 }
 
+static void test_tanh_neon(void **state)
+{
+    (void)state;
+    const kernels_t *k = neon_or_skip();
+    check_tanh(k);
+    check_tanh_special(k);
+    check_tanh_lengths(k);
+}
+
 /* The fused tanh of dense_fwd is as accurate as tanh_vec: a 1x1 layer
    with weight 1 and bias 0 maps x to tanh(x). */
 static void check_fused_tanh(const kernels_t *k)
@@ -574,7 +618,8 @@ static void test_fused_tanh(void **state)
 {
     (void)state;
     check_fused_tanh(kernels_scalar());
-    check_fused_tanh(avx2_or_skip());
+    if (kernels_avx2()) check_fused_tanh(kernels_avx2());
+    if (kernels_neon()) check_fused_tanh(kernels_neon());
 }
 
 /* ---------------------------------------------------------------- Adam */
@@ -617,10 +662,10 @@ static void test_adam_scalar_vs_double(void **state)
     }
 }
 
-static void test_adam_avx2(void **state)
+/* k's Adam against the scalar one over five steps, for lengths that are
+   not multiples of the vector width. */
+static void check_adam(const kernels_t *k)
 {
-    (void)state;
-    const kernels_t *k = avx2_or_skip();
     const adam_hp hp = { 1e-2f, 0.9f, 0.999f, 1e-8f };
     static const size_t sizes[] = { 1, 7, 8, 9, 100, 1003 };
     rng_t r = rng_stream(52, RNG_STREAM_TEST);
@@ -653,6 +698,45 @@ static void test_adam_avx2(void **state)
     }
 }
 
+static void test_adam_avx2(void **state)
+{
+    (void)state;
+    check_adam(avx2_or_skip());
+}
+
+static void test_adam_neon(void **state)
+{
+    (void)state;
+    check_adam(neon_or_skip());
+}
+
+/* ------------------------------------------------------- peak loop */
+
+/* The peak-rate loop reports 2 FLOPs per multiply-add and lane and grows
+   linearly with its rounds. Its chains start in (0, 1) and rise towards
+   c / (1 - m) = 1, so the sum it leaves lies between 0 and the number of
+   chains times lanes (FLOPs per round / 2), and rises with the rounds. */
+static void check_fma_loop(const kernels_t *k)
+{
+    float s1 = NAN, s2 = NAN;
+    const double f1 = k->fma_loop(&s1, 1000), f2 = k->fma_loop(&s2, 3000);
+    const double lanes = f1 / 1000.0 / 2.0;
+    print_message("%s fma_loop: %.0f FLOPs per round\n", k->name, f1 / 1000.0);
+    assert_true(f1 > 0.0 && f2 == 3.0 * f1);
+    assert_true(lanes == floor(lanes));
+    assert_true(s1 > 0.0f && (double)s1 < lanes);
+    assert_true(s2 > s1 && (double)s2 < lanes);
+    assert_true(k->fma_loop(&s1, 0) == 0.0);
+}
+
+static void test_fma_loop(void **state)
+{
+    (void)state;
+    check_fma_loop(kernels_scalar());
+    if (kernels_avx2()) check_fma_loop(kernels_avx2());
+    if (kernels_neon()) check_fma_loop(kernels_neon());
+}
+
 /* ------------------------------------------------------------ choice */
 
 static void test_select(void **state)
@@ -662,11 +746,17 @@ static void test_select(void **state)
     assert_string_equal(kernels_scalar()->name, "scalar");
     assert_null(kernels_select("nonsense"));
     assert_null(kernels_select("AVX2"));
-    const kernels_t *best = kernels_avx2() ? kernels_avx2() : kernels_scalar();
+    /* AVX2 and NEON never coexist: one is x86-64, the other AArch64 */
+    assert_true(!kernels_avx2() || !kernels_neon());
+    const kernels_t *best = kernels_avx2() ? kernels_avx2()
+                          : kernels_neon() ? kernels_neon() : kernels_scalar();
     assert_ptr_equal(kernels_select(NULL), best);
     assert_ptr_equal(kernels_select(""), best);
     assert_ptr_equal(kernels_select("avx2"), best);
+    assert_ptr_equal(kernels_select("neon"), best);
     if (kernels_avx2()) assert_string_equal(kernels_avx2()->name, "avx2");
+    if (kernels_neon()) assert_string_equal(kernels_neon()->name, "neon");
+    print_message("kernels chosen here: %s\n", best->name);
 }
 
 int main(void)
@@ -677,13 +767,20 @@ int main(void)
         cmocka_unit_test(test_avx2_dense_fwd),
         cmocka_unit_test(test_avx2_dense_bwd_data),
         cmocka_unit_test(test_avx2_dense_bwd_weight),
+        cmocka_unit_test(test_neon_dense_fwd),
+        cmocka_unit_test(test_neon_dense_bwd_data),
+        cmocka_unit_test(test_neon_dense_bwd_weight),
         cmocka_unit_test(test_padding_ignored_scalar),
         cmocka_unit_test(test_padding_ignored_avx2),
+        cmocka_unit_test(test_padding_ignored_neon),
         cmocka_unit_test(test_tanh_scalar),
         cmocka_unit_test(test_tanh_avx2),
+        cmocka_unit_test(test_tanh_neon),
         cmocka_unit_test(test_fused_tanh),
         cmocka_unit_test(test_adam_scalar_vs_double),
         cmocka_unit_test(test_adam_avx2),
+        cmocka_unit_test(test_adam_neon),
+        cmocka_unit_test(test_fma_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

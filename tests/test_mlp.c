@@ -43,13 +43,14 @@ static int layer_out(mlp_shape_t s, int l)
     return l == s.depth ? 1 : s.width;
 }
 
-/* The kernel sets to test: scalar, and AVX2 when this machine has it. */
+/* The kernel sets to test: scalar, and the SIMD set this machine has
+   (AVX2 on x86-64, NEON on AArch64). */
 static int kernel_sets(const kernels_t *k[2])
 {
     k[0] = kernels_scalar();
-    k[1] = kernels_avx2();
+    k[1] = kernels_avx2() ? kernels_avx2() : kernels_neon();
     if (!k[1])
-        print_message("kernels_avx2() is NULL (no AVX2+FMA in this CPU or build): "
+        print_message("no SIMD kernels (AVX2+FMA or NEON) in this CPU or build: "
                       "testing the scalar kernels only\n");
     return k[1] ? 2 : 1;
 }

@@ -66,5 +66,6 @@ int cmd_list(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_gui(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -16,16 +16,20 @@ static int cpu_has_avx2_fma(void)
 #endif
 }
 
-static const kernels_t *avx2_or_scalar(void)
+/* The fastest set this CPU and build have: AVX2 on x86-64 CPUs that
+   support it, NEON on AArch64 (where it is always present), else the
+   scalar reference. */
+static const kernels_t *fastest(void)
 {
     const kernels_t *k = cpu_has_avx2_fma() ? kernels_avx2() : NULL;
+    if (!k) k = kernels_neon();
     return k ? k : kernels_scalar();
 }
 
 const kernels_t *kernels_select(const char *want)
 {
-    if (!want || !*want) return avx2_or_scalar(); /* the fastest we have */
+    if (!want || !*want) return fastest();
     if (strcmp(want, "scalar") == 0) return kernels_scalar();
-    if (strcmp(want, "avx2") == 0) return avx2_or_scalar();
+    if (strcmp(want, "avx2") == 0 || strcmp(want, "neon") == 0) return fastest();
     return NULL;
 }

@@ -82,8 +82,27 @@ static void adam(float *p, float *m, float *v, const float *g, size_t n,
     }
 }
 
+/* Eight independent chains a = a m + c, which settle at c / (1 - m). */
+static double fma_loop(float *sink, long n)
+{
+    const float m = 0.9999f, c = 1e-4f;
+    float a0 = 0.1f, a1 = 0.2f, a2 = 0.3f, a3 = 0.4f, a4 = 0.5f, a5 = 0.6f, a6 = 0.7f, a7 = 0.8f;
+    for (long r = 0; r < n; r++) {
+        a0 = a0 * m + c;
+        a1 = a1 * m + c;
+        a2 = a2 * m + c;
+        a3 = a3 * m + c;
+        a4 = a4 * m + c;
+        a5 = a5 * m + c;
+        a6 = a6 * m + c;
+        a7 = a7 * m + c;
+    }
+    *sink = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+    return 16.0 * (double)n;
+}
+
 static const kernels_t scalar_kernels = {
-    "scalar", dense_fwd, dense_bwd_data, dense_bwd_weight, tanh_vec, adam,
+    "scalar", dense_fwd, dense_bwd_data, dense_bwd_weight, tanh_vec, adam, fma_loop,
 };
 
 const kernels_t *kernels_scalar(void)
