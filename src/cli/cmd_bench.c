@@ -37,7 +37,7 @@ static const char SUMMARY[] =
     "the loss are not counted); its backward pass is twice the forward; a trained\n"
     "pair is two points forward and backward, 6 forward passes (101 k for 64 x 3).\n"
     "% of peak divides GFLOP/s by the measured one-thread peak, or for two threads\n"
-    "by the two-thread peak.\n"
+    "by twice it (the two-thread peak is shown, but a busy machine skews it).\n"
     "\n"
     "Rates are timed by the wall clock. On a machine busy with other programs the\n"
     "wall clock also counts the time they ran; --cpu-time then times the one-thread\n"
@@ -246,7 +246,10 @@ static void finish_result(result_t *r, const bench_t *b, const kernels_t *k, int
     r->kernels = k->name;
     r->threads = nt;
     r->gflops = r->rate.med * flop_item * 1e-9;
-    r->pct = 100.0 * r->rate.med * flop_item / b->peak[nt - 1].med;
+    /* two threads are measured against two cores' worth of the one-thread
+       peak: a two-thread peak taken while other programs run can come out
+       far below the machine's rate and would inflate the share */
+    r->pct = 100.0 * r->rate.med * flop_item / (b->peak[0].med * nt);
 }
 
 static int bench_grid(const bench_t *b, const params_t *p, net_result_t *nr)
