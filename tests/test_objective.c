@@ -12,7 +12,7 @@
 
 static objective_t make(objective_kind kind, int K)
 {
-    objective_t o = { kind, 4.0, 0.25, 0.5, 0.7, 1.0, K };
+    objective_t o = { kind, 4.0, 0.25, 0.5, 0.7, 1.0, K, 0.1, 1.0, 1.0, 0.0 };
     return o;
 }
 

@@ -75,7 +75,7 @@ static void check(const items_t *it, int annotator, objective_kind kind)
     a.n_comp = 2;
     a.w[0] = 0.35;
     a.w[1] = 0.65;
-    objective_t o = { kind, 4.0, 0.25, 0.5, 1.0, 1.0, 1 };
+    objective_t o = { kind, 4.0, 0.25, 0.5, 1.0, 1.0, 1, 0.1, 1.0, 1.0, 0.0 };
     double w[N], theory[N], learned[N];
     char name[128];
     theory_win_rate(&a, it->pts, N, it->pts, it->mu, N, w);
@@ -119,14 +119,14 @@ static void test_no_closed_form(void **state)
     for (int i = 0; i < 4; i++)
         for (int k = 0; k < 3; k++) {
             a.kind = (annotator_kind)none_annot[i];
-            objective_t o = { single[k], 4, 0.25, 0.5, 1, 1, 1 };
+            objective_t o = { single[k], 4, 0.25, 0.5, 1, 1, 1, 0.1, 1, 1, 0 };
             assert_int_equal(theory_closed_form(&a, &o, it.pts, NULL, N, out, name, sizeof name), -1);
         }
-    objective_t slic = { OBJECTIVE_SLIC, 4, 0.25, 0.5, 1, 1, 1 };
+    objective_t slic = { OBJECTIVE_SLIC, 4, 0.25, 0.5, 1, 1, 1, 0.1, 1, 1, 0 };
     a.kind = ANNOTATOR_LUCE;
     assert_int_equal(theory_closed_form(&a, &slic, it.pts, NULL, N, out, name, sizeof name), -1);
     /* the mixture has a closed form only with as many networks as annotators */
-    objective_t mix = { OBJECTIVE_MIXTURE, 4, 0.25, 0.5, 1, 1, 3 };
+    objective_t mix = { OBJECTIVE_MIXTURE, 4, 0.25, 0.5, 1, 1, 3, 0.1, 1, 1, 0 };
     a.kind = ANNOTATOR_MIXTURE;
     assert_int_equal(theory_closed_form(&a, &mix, it.pts, NULL, N, out, name, sizeof name), -1);
     mix.K = 2;

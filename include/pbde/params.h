@@ -28,6 +28,8 @@ typedef struct {
     int objective;
     double beta, alpha, tau, delta, lambda;
     long components;       /* K of the mixture objective */
+    double smoothing;      /* eps: label smoothing of cdpo, robust and exo */
+    double desirable_weight, undesirable_weight; /* KTO's lambda_D, lambda_U */
     /* [training] */
     long width, depth;
     double lr;

@@ -19,9 +19,21 @@ int theory_annotator_score(const annotator_t *a, const annotator_point_t *pts, s
 void theory_win_rate(const annotator_t *a, const annotator_point_t *x, size_t n,
                      const annotator_point_t *xp, const double *mu, size_t m, double *w);
 
+/* 1 when the closed form of o needs the win rate w (ipo, sft, nca at
+   beta = 1). */
+int theory_needs_win_rate(const objective_t *o);
+
 /* Unnormalised log of the closed-form optimum at n items into out(n), and
-   its formula into name. win_rate(n) is needed only for ipo (may be NULL
-   otherwise). Returns 0, or -1 when no closed form exists. */
+   its formula into name. win_rate(n) is needed only when
+   theory_needs_win_rate (may be NULL otherwise); log_mu(n), the
+   proposal's log-density at the items (unnormalised), only for sft and
+   nca (NULL: unknown proposal, so no closed form for them). Returns 0, or
+   -1 when no closed form exists. */
+int theory_closed_form_mu(const annotator_t *a, const objective_t *o, const annotator_point_t *pts,
+                          const double *log_mu, const double *win_rate, size_t n, double *out,
+                          char *name, size_t namelen);
+
+/* theory_closed_form_mu with an unknown proposal (log_mu = NULL). */
 int theory_closed_form(const annotator_t *a, const objective_t *o, const annotator_point_t *pts,
                        const double *win_rate, size_t n, double *out, char *name, size_t namelen);
 

@@ -29,7 +29,8 @@ typedef struct {
     double accuracy;       /* share of held-out pairs where the model prefers the likelier choice */
     double kl_true;        /* KL(p* || pi_theta) on the grid */
     double tv_true;        /* TV(p*, pi_theta) */
-    double kl_theory;      /* KL(theory || pi_theta), NaN without a closed form */
+    double kl_theory;      /* KL(theory || pi_theta): the estimation error; NaN without an optimum */
+    double kl_true_theory; /* KL(p* || theory): the misspecification (fixed per world); NaN without */
     double kl_ref;         /* KL(pi_ref || pi_theta): how far training moved from the reference */
     int K;                 /* networks */
     double weight[DENSITY_MAX_COMPONENTS];  /* mixture weights omega_k */
@@ -40,6 +41,11 @@ typedef struct {
 /* Builds world, data and model for *p with kernels k. Returns NULL with a
    message in err on a bad combination or allocation failure. */
 trainer_t *trainer_create(const params_t *p, const kernels_t *k, char *err, size_t errlen);
+
+/* trainer_create reusing prev's optimum (prev may be NULL) when the
+   parameters that define it did not change (world_create_from). */
+trainer_t *trainer_create_from(const params_t *p, const kernels_t *k, const trainer_t *prev,
+                               char *err, size_t errlen);
 void trainer_destroy(trainer_t *t);
 
 const world_t *trainer_world(const trainer_t *t);

@@ -21,15 +21,29 @@ typedef struct {
     double *log_true;       /* (n) p* on the grid, normalised */
     double *log_ref;        /* (n) pi_ref, normalised */
     double *log_prop;       /* (n) the proposal mu, normalised */
-    double *log_theory;     /* (n) closed-form optimum, or NULL when none */
-    char theory_name[96];   /* its formula, "" when none */
+    double *log_theory;     /* (n) the optimum: closed form, else the population
+                               optimum (numerical); NULL when neither exists */
+    char theory_name[96];   /* the closed form's formula, "numerical optimum", or "" */
+    int theory_kind;        /* WORLD_THEORY_* */
+    char theory_note[96];   /* why there is no optimum ("" when there is one) */
+    double theory_ms;       /* what computing the optimum cost, in milliseconds */
+    int theory_grid;        /* cells per side it was computed on (numerical) */
+    double kl_true_theory;  /* KL(p* || optimum): the misspecification; NaN without one */
     int n_targets;          /* mixture annotator: its annotators' densities */
     double *log_target[DENSITY_MAX_COMPONENTS]; /* (n) p_k^s normalised */
 } world_t;
 
+enum { WORLD_THEORY_NONE = 0, WORLD_THEORY_CLOSED, WORLD_THEORY_NUMERICAL };
+
 /* Builds the world of *p. Returns 0, or -1 with a message in err (bad
    combination or allocation failure); on failure *w needs no destroy. */
 int world_create(world_t *w, const params_t *p, char *err, size_t errlen);
+
+/* world_create that takes the optimum from prev (may be NULL) instead of
+   computing it again when the parameters that define it (world, grid,
+   annotator, objective) are the same: the cache that keeps rebuilds for
+   data, seed or training knobs instant. */
+int world_create_from(world_t *w, const params_t *p, const world_t *prev, char *err, size_t errlen);
 void world_destroy(world_t *w);
 
 /* Samples n points from the proposal mu into xy(n, 2). */

@@ -42,11 +42,17 @@ void cli_usage(FILE *f, const char *cmd, const char *summary, const cli_flag_t *
    and returns NULL for an unknown value. */
 const kernels_t *cli_kernels(void);
 
-/* Opens path for writing through a temporary file beside it; cli_commit
-   renames it into place (so an existing file survives a failed write).
-   "-" means standard output. */
+/* Opens path for writing through a temporary file beside it (beside the
+   file a symbolic link names), created with the existing file's mode;
+   cli_commit_out flushes, syncs and renames it into place, so an
+   existing file survives a failed or abandoned write. "-" means standard
+   output; a device, FIFO or socket (/dev/null, a pipe) is written in
+   place, never replaced. Returns NULL with errno set (EISDIR for a
+   folder). cli_commit_out returns 0, or -1 with errno set and the
+   temporary removed; cli_abort_out drops the temporary. */
 FILE *cli_open_out(const char *path, char *tmp, size_t tmplen);
 int cli_commit_out(FILE *f, const char *path, const char *tmp);
+void cli_abort_out(FILE *f, const char *tmp);
 
 /* The folder of the built-in scenarios (the demos folder): $PBDE_DEMOS, else
    demos/ beside the build folder, else share/pbde/demos of the install
@@ -66,6 +72,7 @@ int cmd_list(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_gui(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_curve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
    and the final grid as CSV. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,12 @@ static void print_json(FILE *f, const params_t *p, const trainer_t *t, const tra
     else fputs("null", f);
     fprintf(f, ", \"kl_theory_model\": ");
     json_num(f, w->log_theory ? m->kl_theory : (double)NAN);
+    /* the error split: misspecification KL(p*||optimum), estimation KL(optimum||model) */
+    fprintf(f, ", \"kl_true_optimum\": ");
+    json_num(f, w->kl_true_theory);
+    fprintf(f, ", \"kl_optimum_model\": ");
+    json_num(f, w->log_theory ? m->kl_theory : (double)NAN);
+    fprintf(f, ", \"optimum_ms\": %.1f", w->theory_ms);
     fprintf(f, ", \"kl_ref_model\": ");
     json_num(f, m->kl_ref);
     if (p->objective == OBJECTIVE_MIXTURE) {
@@ -105,10 +112,14 @@ static void print_summary(FILE *f, const params_t *p, const trainer_t *t,
     fprintf(f, "  accuracy   %.2f%% of held-out pairs\n", 100.0 * m->accuracy);
     fprintf(f, "  KL(p*||model)     %.4f   TV %.4f   KL(pi_ref||model) %.4f\n", m->kl_true,
             m->tv_true, m->kl_ref);
-    if (w->log_theory)
-        fprintf(f, "  KL(theory||model) %.4f   theory: %s\n", m->kl_theory, w->theory_name);
-    else
-        fprintf(f, "  theory: no closed form for this annotator and objective\n");
+    if (w->log_theory) {
+        fprintf(f, "  KL(theory||model) %.4f   theory: %s (%.0f ms)\n", m->kl_theory,
+                w->theory_name, w->theory_ms);
+        fprintf(f, "  misspecification KL(p*||optimum) %.4f   estimation KL(optimum||model) %.4f\n",
+                w->kl_true_theory, m->kl_theory);
+    } else {
+        fprintf(f, "  theory: %s\n", w->theory_note);
+    }
     if (p->objective == OBJECTIVE_MIXTURE)
         for (int a = 0; a < m->K; a++) {
             fprintf(f, "  component %d: weight %.3f", a + 1, m->weight[m->match[a]]);
@@ -119,23 +130,20 @@ static void print_summary(FILE *f, const params_t *p, const trainer_t *t,
     fprintf(f, "  %.2f s, %.0f pairs/s\n", wall, wall > 0 ? (double)pairs_done / wall : 0.0);
 }
 
-static int write_grid(const char *path, trainer_t *t)
+/* Writes the final grid as CSV into f (opened by cli_open_out before
+   training, so a path that cannot be written fails before the work) and
+   commits it. Returns 0, or 1 after a message. */
+static int write_grid(FILE *f, const char *path, const char *tmp, trainer_t *t)
 {
     const world_t *w = trainer_world(t);
     size_t n = w->grid.n;
     double *lm = malloc(n * sizeof(double));
     if (!lm) {
         fprintf(stderr, "pbde train: --grid-out: out of memory\n");
+        cli_abort_out(f, tmp);
         return 1;
     }
     trainer_model_grid(t, lm, NULL);
-    char tmp[4096];
-    FILE *f = cli_open_out(path, tmp, sizeof tmp);
-    if (!f) {
-        fprintf(stderr, "pbde train: --grid-out: cannot write '%s': %s\n", path, strerror(errno));
-        free(lm);
-        return 1;
-    }
     fprintf(f, "x,y,log_p_true,log_p_ref,log_p_model,log_p_theory\n");
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "%.9g,%.9g,%.9g,%.9g,%.9g,", (double)w->grid.xy[2 * i], (double)w->grid.xy[2 * i + 1],
@@ -151,6 +159,30 @@ static int write_grid(const char *path, trainer_t *t)
     return 0;
 }
 
+/* Set by SIGINT and SIGTERM: training stops between steps, the temporary
+   output is removed and the exit status is 128 + the signal. */
+static volatile sig_atomic_t g_stop;
+
+static void on_stop(int sig)
+{
+    g_stop = sig;
+}
+
+/* Catches SIGINT and SIGTERM, unless they were ignored when pbde started
+   (nohup, a background job of a script): those stay ignored. */
+static void catch_stop(void)
+{
+    static const int SIGS[] = { SIGINT, SIGTERM };
+    for (size_t i = 0; i < sizeof SIGS / sizeof SIGS[0]; i++) {
+        struct sigaction sa, old;
+        if (sigaction(SIGS[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sigemptyset(&sa.sa_mask);
+        sa.sa_handler = on_stop;
+        sigaction(SIGS[i], &sa, NULL);
+    }
+}
+
 int cmd_train(int argc, char **argv)
 {
     cli_args_t a;
@@ -163,15 +195,24 @@ int cmd_train(int argc, char **argv)
     const kernels_t *k = cli_kernels();
     if (!k) return EXIT_USAGE;
     const params_t *p = &a.params;
+    const char *grid_path = a.present[F_GRID_OUT] ? a.values[F_GRID_OUT] : NULL;
+    char grid_tmp[4096];
+    FILE *grid_f = NULL;
+    if (grid_path && !(grid_f = cli_open_out(grid_path, grid_tmp, sizeof grid_tmp))) {
+        fprintf(stderr, "pbde train: --grid-out: cannot write '%s': %s\n", grid_path, strerror(errno));
+        return 1;
+    }
     char err[512];
     trainer_t *t = trainer_create(p, k, err, sizeof err);
     if (!t) {
         fprintf(stderr, "pbde train: %s\n", err);
+        cli_abort_out(grid_f, grid_tmp);
         return EXIT_USAGE;
     }
+    catch_stop();
     int progress = isatty(2);
     double t0 = cli_now(), last_print = 0;
-    while (trainer_get_state(t) == TRAINER_TRAINING) {
+    while (trainer_get_state(t) == TRAINER_TRAINING && !g_stop) {
         if (trainer_step(t, 25) != 0) break;
         double now = cli_now() - t0;
         if (progress && now - last_print > 0.2) {
@@ -182,11 +223,19 @@ int cmd_train(int argc, char **argv)
     }
     double wall = cli_now() - t0;
     if (progress) fprintf(stderr, "\r%60s\r", "");
+    if (g_stop) {
+        fprintf(stderr, "pbde train: interrupted at step %ld; nothing written\n",
+                trainer_step_count(t));
+        cli_abort_out(grid_f, grid_tmp);
+        trainer_destroy(t);
+        return 128 + (int)g_stop;
+    }
     if (trainer_get_state(t) == TRAINER_DIVERGED) {
         fprintf(stderr,
                 "pbde train: training diverged at step %ld (NaN/Inf or runaway outputs); "
                 "try a smaller --lr (now %g)\n",
                 trainer_diverged_at(t), p->lr);
+        cli_abort_out(grid_f, grid_tmp);
         trainer_destroy(t);
         return EXIT_DIVERGED;
     }
@@ -194,7 +243,14 @@ int cmd_train(int argc, char **argv)
     trainer_metrics(t, &m, 1);
     if (a.present[F_JSON]) print_json(stdout, p, t, &m, k, wall);
     else print_summary(stdout, p, t, &m, k, wall);
-    rc = a.present[F_GRID_OUT] ? write_grid(a.values[F_GRID_OUT], t) : 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "pbde train: cannot write the results to standard output: %s\n",
+                strerror(errno));
+        cli_abort_out(grid_f, grid_tmp);
+        trainer_destroy(t);
+        return 1;
+    }
+    rc = grid_f ? write_grid(grid_f, grid_path, grid_tmp, t) : 0;
     trainer_destroy(t);
     return rc;
 }

@@ -15,6 +15,7 @@ static void usage(FILE *f)
             "  pbde sample [opts] --out F   the preference data set as CSV\n"
             "  pbde gui [opts]          the SDL2 window (f fullscreen, S screenshot, R record)\n"
             "  pbde render [opts] --out F   headless image (.png) or video (.y4m, .mp4, .gif)\n"
+            "  pbde curve [opts] --out F    learning curves: KL against pairs (CSV, table, --png)\n"
             "  pbde bench [--json]      kernel and training throughput against the core's peak\n"
             "  pbde list [what]         densities, annotators, objectives (params: the table)\n"
             "  pbde help                this text; pbde CMD --help for a command's options\n"
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
     if (strcmp(cmd, "gui") == 0) return cmd_gui(argc, argv);
     if (strcmp(cmd, "render") == 0) return cmd_render(argc, argv);
+    if (strcmp(cmd, "curve") == 0) return cmd_curve(argc, argv);
     if (strcmp(cmd, "tui") == 0 || strncmp(cmd, "--", 2) == 0) return cmd_tui(argc, argv);
     fprintf(stderr, "pbde: unknown command '%s'\n\n", cmd);
     usage(stderr);

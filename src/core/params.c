@@ -36,8 +36,10 @@ const char *params_schedule_name(int i) { return i >= 0 && i < SCHEDULE_COUNT ? 
 #define T PARAM_AFFECTS_TRAIN
 #define V PARAM_AFFECTS_VIEW
 
-/* Largest data set: 2^22 pairs, about 130 MB with the held-out split, so
-   a laptop never swaps. */
+/* Largest data set: 2^22 pairs. A pair costs 26 bytes (points, dref,
+   P, label, annotator) plus 8 for the shuffle, held-out pairs 26: about
+   160 MB with the default held-out share, 250 MB with heldout 1 (measured
+   with tests/long/limits.sh), so a laptop never swaps. */
 #define PAIRS_MAX 4194304.0
 
 static const param_def_t TABLE[] = {
@@ -60,7 +62,8 @@ static const param_def_t TABLE[] = {
     { "flip", "annotator", PARAM_REAL, OFF(flip), 0.1, 0, 0.5, 0, NULL, NULL,
       W | D | M, "label-flip probability of the noisy annotator" },
     { "pairs", "annotator", PARAM_INT, OFF(pairs), 32768, 16, PAIRS_MAX, 0, NULL, NULL,
-      D | M, "training pairs (at most 4194304: about 130 MB of memory)" },
+      D | M, "training pairs (at most 4194304, to bound memory: about 160 MB there, "
+             "250 MB with heldout 1)" },
     { "heldout", "annotator", PARAM_REAL, OFF(heldout), 0.1, 0.01, 1, 0, NULL, NULL,
       D | M, "held-out pairs for the metrics, as a fraction of pairs" },
     { "seed", "annotator", PARAM_INT, OFF(seed), 1, 0, 4294967295.0, 0, NULL, NULL,
@@ -68,7 +71,7 @@ static const param_def_t TABLE[] = {
     { "objective", "objective", PARAM_CHOICE, OFF(objective), 0, 0, 0, 0, objective_count,
       objective_name, W | M, "the preference-learning objective" },
     { "beta", "objective", PARAM_REAL, OFF(beta), 4, 0, 1000, 1, NULL, NULL,
-      W | M, "beta of dpo" },
+      W | M, "beta of dpo and the zoo (hinge cdpo robust exo nca bco sppo kto)" },
     { "alpha", "objective", PARAM_REAL, OFF(alpha), 0.25, 0, 100, 1, NULL, NULL,
       W | M, "alpha of geometric averaging" },
     { "tau", "objective", PARAM_REAL, OFF(tau), 0.5, 0, 100, 1, NULL, NULL,
@@ -79,6 +82,12 @@ static const param_def_t TABLE[] = {
       W | M, "weight lambda of slic's regulariser -E_ref log pi" },
     { "components", "objective", PARAM_INT, OFF(components), 2, 1, DENSITY_MAX_COMPONENTS, 0,
       NULL, NULL, W | M, "K, the number of networks of the mixture objective" },
+    { "smoothing", "objective", PARAM_REAL, OFF(smoothing), 0.1, 0, 0.49, 1, NULL, NULL,
+      W | M, "label smoothing eps of cdpo, robust and exo (TRL label_smoothing)" },
+    { "desirable-weight", "objective", PARAM_REAL, OFF(desirable_weight), 1, 0, 100, 0, NULL, NULL,
+      W | M, "kto: weight lambda_D of the preferred (desirable) items" },
+    { "undesirable-weight", "objective", PARAM_REAL, OFF(undesirable_weight), 1, 0, 100, 0, NULL,
+      NULL, W | M, "kto: weight lambda_U of the other (undesirable) items" },
     { "width", "training", PARAM_INT, OFF(width), 64, 1, 512, 0, NULL, NULL,
       M, "hidden units per layer" },
     { "depth", "training", PARAM_INT, OFF(depth), 3, 1, 16, 0, NULL, NULL,

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int theory_annotator_score(const annotator_t *a, const annotator_point_t *pts, size_t n,
                            double *out)
@@ -21,6 +22,24 @@ int theory_annotator_score(const annotator_t *a, const annotator_point_t *pts, s
 void theory_win_rate(const annotator_t *a, const annotator_point_t *x, size_t n,
                      const annotator_point_t *xp, const double *mu, size_t m, double *w)
 {
+    if ((a->kind == ANNOTATOR_LUCE || a->kind == ANNOTATOR_DPO) && n > 0 && m > 0) {
+        /* P(x > x') = sigma(F(x) - F(x')): scores once per item, then one
+           logistic per pair instead of a call of annotator_prob */
+        double *fx = malloc(n * sizeof *fx), *fp = malloc(m * sizeof *fp);
+        if (fx && fp && theory_annotator_score(a, x, n, fx) == 0 &&
+            theory_annotator_score(a, xp, m, fp) == 0) {
+            for (size_t i = 0; i < n; i++) {
+                double s = 0;
+                for (size_t j = 0; j < m; j++) s += mu[j] * annotator_sigmoid(fx[i] - fp[j]);
+                w[i] = s;
+            }
+            free(fx);
+            free(fp);
+            return;
+        }
+        free(fx);
+        free(fp);
+    }
     for (size_t i = 0; i < n; i++) {
         double s = 0;
         for (size_t j = 0; j < m; j++) s += mu[j] * annotator_prob(a, &x[i], &xp[j]);
@@ -54,9 +73,48 @@ static void mixture_marginal(const annotator_t *a, const annotator_point_t *pts,
     }
 }
 
+int theory_needs_win_rate(const objective_t *o)
+{
+    return o->kind == OBJECTIVE_IPO || o->kind == OBJECTIVE_SFT ||
+           (o->kind == OBJECTIVE_NCA && o->beta == 1.0);
+}
+
+/* 1 when log_mu - log pi_ref is constant over the items: the proposal is
+   the reference */
+static int proposal_is_ref(const annotator_point_t *pts, const double *log_mu, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (fabs((log_mu[i] - pts[i].lr) - (log_mu[0] - pts[0].lr)) > 1e-9) return 0;
+    return 1;
+}
+
 int theory_closed_form(const annotator_t *a, const objective_t *o, const annotator_point_t *pts,
                        const double *win_rate, size_t n, double *out, char *name, size_t namelen)
 {
+    return theory_closed_form_mu(a, o, pts, NULL, win_rate, n, out, name, namelen);
+}
+
+int theory_closed_form_mu(const annotator_t *a, const objective_t *o, const annotator_point_t *pts,
+                          const double *log_mu, const double *win_rate, size_t n, double *out,
+                          char *name, size_t namelen)
+{
+    if (o->kind == OBJECTIVE_SFT ||
+        (o->kind == OBJECTIVE_NCA && o->beta == 1.0 && log_mu && proposal_is_ref(pts, log_mu, n))) {
+        /* the winner density q_win = 2 mu w: SFT on the preferred items is
+           maximum likelihood of it; NCA's per-item optimum pi_ref (2w)^(1/beta)
+           is normalised exactly when beta = 1 and mu = pi_ref */
+        if (!win_rate || !log_mu) return -1;
+        for (size_t i = 0; i < n; i++) out[i] = log_mu[i] + log(win_rate[i]);
+        snprintf(name, namelen, "winner density 2 mu(x) w(x), w(x) = P(x > x' ~ mu)");
+        return 0;
+    }
+    if (o->kind == OBJECTIVE_ROBUST && a->kind == ANNOTATOR_NOISY && fabs(a->eps - o->eps) <= 1e-12) {
+        /* robust DPO undoes flips of exactly its own rate: the clean DPO
+           optimum of the underlying Luce annotator */
+        for (size_t i = 0; i < n; i++) out[i] = pts[i].lr + a->s * pts[i].lp / o->beta;
+        snprintf(name, namelen, "pi_ref * exp(F_a/beta), F_a = s log p* (flip rate = eps)");
+        return 0;
+    }
     if (o->kind == OBJECTIVE_IPO) {
         if (!win_rate) return -1;
         for (size_t i = 0; i < n; i++) out[i] = pts[i].lr + win_rate[i] / o->tau;

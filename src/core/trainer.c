@@ -15,8 +15,9 @@
    L1/L2 while the block goes up and back down the network. */
 #define BLOCK_POINTS 256
 #define BLOCK_PAIRS (BLOCK_POINTS / 2)
-/* SLiC's regulariser needs log Z: it is taken on a coarse grid of
-   SLIC_GRID^2 cells, where E_pi[grad r] is exact for the grid's density. */
+/* SLiC's regulariser and the item-wise objectives need log Z: it is
+   taken on a coarse grid of SLIC_GRID^2 cells, where E_pi[grad r] is
+   exact for the grid's density. */
 #define SLIC_GRID 32
 #define MAX_THREADS 16
 /* Network outputs beyond this are runaway: float log-densities of that
@@ -37,6 +38,7 @@ typedef struct {
     float r[DENSITY_MAX_COMPONENTS][BLOCK_POINTS]; /* (K, BLOCK_POINTS) outputs */
     float dout[BLOCK_POINTS];
     double loss;                              /* sum over this thread's pairs */
+    double gsum;                              /* item-wise: sum of dL/du over its items */
     float max_abs_r;                          /* largest |network output| seen */
 } scratch_t;
 
@@ -61,13 +63,17 @@ struct trainer {
     size_t *batch_buf;     /* (batch) */
     long batch;
 
-    grid_t slic_grid;      /* SLIC_GRID^2 cells (slic only) */
+    grid_t slic_grid;      /* SLIC_GRID^2 cells (slic and item-wise objectives) */
     double *slic_ref;      /* (n) pi_ref cell masses on it */
     float *slic_r;         /* (n) network output on it */
     float *slic_dout;      /* (n) */
+    double *norm_mu;       /* (n) proposal masses on it (item-wise objectives) */
+    mlp_work_t *norm_work; /* the network's activations on it (item-wise objectives) */
+    double log_z;          /* item-wise: log sum_g ref_g exp(r_g) on it, this step */
 
-    int n_threads;
-    scratch_t *scratch;    /* (n_threads) */
+    int n_threads;         /* threads that share a step */
+    int n_scratch;         /* scratch areas allocated (>= n_threads) */
+    scratch_t *scratch;    /* (n_scratch) */
     pthread_t threads[MAX_THREADS];
     pthread_mutex_t mu;
     pthread_cond_t go, done;
@@ -175,7 +181,7 @@ static void gather_block(const trainer_t *t, scratch_t *s, const size_t *idx, in
 static void mixture_logits(const trainer_t *t, double *out)
 {
     const float *l = t->params + (size_t)t->K * t->n_mlp;
-    for (int k = 0; k < t->K; k++) out[k] = l[k];
+    for (int k = 0; k < t->K; k++) out[k] = (double)l[k];
 }
 
 /* Loss and gradient of m pairs, accumulated into s->grad and s->loss. */
@@ -186,10 +192,23 @@ static void block_train(trainer_t *t, scratch_t *s, const size_t *idx, int m)
     const objective_t *o = &t->world.obj;
     gather_block(t, s, idx, m, dref, y);
     block_forward(t, s, t->params, m);
+    if (objective_is_itemwise(o->kind)) {
+        /* each item on its normalised log-ratio u = r - log Z */
+        for (int i = 0; i < m; i++) {
+            double ga, gb;
+            s->loss += objective_items_loss(o, (double)s->r[0][i] - t->log_z,
+                                            (double)s->r[0][m + i] - t->log_z, y[i], &ga, &gb);
+            s->dout[i] = (float)ga;
+            s->dout[m + i] = (float)gb;
+            s->gsum += ga + gb;
+        }
+        mlp_backward(t->k, s->work[0], s->grad, s->dout, t->params, 2 * m);
+        return;
+    }
     if (o->kind != OBJECTIVE_MIXTURE) {
         for (int i = 0; i < m; i++) {
             double g;
-            s->loss += objective_pair_loss(o, (double)s->r[0][i] - (double)s->r[0][m + i], dref[i], y[i], &g);
+            s->loss += objective_pair_loss(o, (double)s->r[0][i] - (double)s->r[0][m + i], (double)dref[i], y[i], &g);
             s->dout[i] = (float)g;
             s->dout[m + i] = (float)-g;
         }
@@ -205,7 +224,7 @@ static void block_train(trainer_t *t, scratch_t *s, const size_t *idx, int m)
     mixture_logits(t, logits);
     for (int i = 0; i < m; i++) {
         for (int k = 0; k < K; k++) dk[k] = (double)s->r[k][i] - (double)s->r[k][m + i];
-        s->loss += objective_mixture_loss(o, dk, dref[i], logits, y[i], gd, gl, NULL);
+        s->loss += objective_mixture_loss(o, dk, (double)dref[i], logits, y[i], gd, gl, NULL);
         for (int k = 0; k < K; k++) {
             gdk[k][i] = (float)gd[k];
             glog[k] += (float)gl[k];
@@ -227,6 +246,7 @@ static void thread_part(trainer_t *t, int tid)
     scratch_t *s = &t->scratch[tid];
     memset(s->grad, 0, t->n_params * sizeof(float));
     s->loss = 0;
+    s->gsum = 0;
     s->max_abs_r = 0;
     long nblocks = (t->batch + BLOCK_PAIRS - 1) / BLOCK_PAIRS;
     long b0 = nblocks * tid / t->n_threads, b1 = nblocks * (tid + 1) / t->n_threads;
@@ -271,7 +291,10 @@ static int pool_start(trainer_t *t)
     t->pool_up = 1;
     for (int i = 1; i < t->n_threads; i++) {
         void **arg = malloc(2 * sizeof *arg);
-        if (!arg) return -1;
+        if (!arg) {
+            t->n_threads = i; /* as below: the ones started still run */
+            break;
+        }
         arg[0] = t;
         arg[1] = (void *)(intptr_t)i;
         if (pthread_create(&t->threads[i], NULL, worker_main, arg) != 0) {
@@ -335,6 +358,32 @@ static double slic_regulariser(trainer_t *t)
     return term;
 }
 
+/* log Z of the model on the coarse grid (item-wise objectives) into
+   t->log_z, and KTO's reference point z0 = max(0, E_mu[u]) there into the
+   objective; leaves the network's output on the grid in slic_r. */
+static void norm_prepare(trainer_t *t)
+{
+    size_t n = t->slic_grid.n;
+    mlp_forward(t->k, t->norm_work, t->slic_r, t->slic_grid.xy, t->params, (int)n);
+    double mx = -HUGE_VAL, z = 0, eu = 0;
+    for (size_t i = 0; i < n; i++) mx = fmax(mx, log(t->slic_ref[i]) + (double)t->slic_r[i]);
+    for (size_t i = 0; i < n; i++) z += exp(log(t->slic_ref[i]) + (double)t->slic_r[i] - mx);
+    t->log_z = mx + log(z);
+    for (size_t i = 0; i < n; i++) eu += t->norm_mu[i] * ((double)t->slic_r[i] - t->log_z);
+    t->world.obj.z0 = fmax(0.0, eu);
+}
+
+/* The normaliser's share of an item-wise gradient: u = r - log Z, so the
+   mean item gradient G = mean dL/du flows back as -G pi_g on the grid
+   (through the activations norm_prepare left in norm_work). */
+static void norm_backward(trainer_t *t, double G)
+{
+    size_t n = t->slic_grid.n;
+    for (size_t i = 0; i < n; i++)
+        t->slic_dout[i] = (float)(-G * exp(log(t->slic_ref[i]) + (double)t->slic_r[i] - t->log_z));
+    mlp_backward(t->k, t->norm_work, t->grad, t->slic_dout, t->params, (int)n);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Steps                                                                    */
 
@@ -350,20 +399,25 @@ static float schedule_lr(const trainer_t *t)
 static int one_step(trainer_t *t)
 {
     next_batch(t);
+    int itemwise = objective_is_itemwise(t->world.obj.kind);
+    if (itemwise) norm_prepare(t);
     run_parts(t);
     size_t n = t->n_params;
-    double loss = 0;
+    double loss = 0, gsum = 0;
     memcpy(t->grad, t->scratch[0].grad, n * sizeof(float));
     loss += t->scratch[0].loss;
+    gsum += t->scratch[0].gsum;
     for (int i = 1; i < t->n_threads; i++) {
         const float *g = t->scratch[i].grad;
         for (size_t j = 0; j < n; j++) t->grad[j] += g[j];
         loss += t->scratch[i].loss;
+        gsum += t->scratch[i].gsum;
     }
     float inv = 1.0f / (float)t->batch;
     for (size_t j = 0; j < n; j++) t->grad[j] *= inv;
     loss /= (double)t->batch;
     if (t->world.obj.kind == OBJECTIVE_SLIC) loss += slic_regulariser(t);
+    if (itemwise) norm_backward(t, gsum / (double)t->batch);
 
     int finite = isfinite(loss);
     for (int i = 0; i < t->n_threads; i++) finite = finite && t->scratch[i].max_abs_r < RUNAWAY_OUTPUT;
@@ -405,18 +459,33 @@ static int slic_setup(trainer_t *t)
     t->slic_ref = malloc(n * sizeof(double));
     t->slic_r = alloc_floats(n);
     t->slic_dout = alloc_floats(n);
-    if (!t->slic_ref || !t->slic_r || !t->slic_dout) return -1;
+    t->norm_mu = malloc(n * sizeof(double));
+    if (!t->slic_ref || !t->slic_r || !t->slic_dout || !t->norm_mu) return -1;
+    if (objective_is_itemwise(t->world.obj.kind) && !(t->norm_work = mlp_work_create(t->shape, (int)n)))
+        return -1;
     density_ref_log_prob(t->world.p.ref_scale, t->slic_grid.xy, n, t->slic_ref);
+    for (size_t i = 0; i < n; i++)
+        t->norm_mu[i] = t->world.p.proposal == PROPOSAL_REFERENCE ? t->slic_ref[i] : 0.0;
     grid_normalise(t->slic_ref, n, 1.0);
-    for (size_t i = 0; i < n; i++) t->slic_ref[i] = exp(t->slic_ref[i]);
+    grid_normalise(t->norm_mu, n, 1.0);
+    for (size_t i = 0; i < n; i++) {
+        t->slic_ref[i] = exp(t->slic_ref[i]);
+        t->norm_mu[i] = exp(t->norm_mu[i]);
+    }
     return 0;
 }
 
 trainer_t *trainer_create(const params_t *p, const kernels_t *k, char *err, size_t errlen)
 {
+    return trainer_create_from(p, k, NULL, err, errlen);
+}
+
+trainer_t *trainer_create_from(const params_t *p, const kernels_t *k, const trainer_t *prev,
+                               char *err, size_t errlen)
+{
     trainer_t *t = calloc(1, sizeof *t);
     if (!t) goto nomem;
-    if (world_create(&t->world, p, err, errlen) != 0) {
+    if (world_create_from(&t->world, p, prev ? &prev->world : NULL, err, errlen) != 0) {
         free(t);
         return NULL;
     }
@@ -436,6 +505,7 @@ trainer_t *trainer_create(const params_t *p, const kernels_t *k, char *err, size
     t->perm = malloc(pbde_mul_size(t->data.n_train, sizeof(size_t)));
     t->batch_buf = malloc(pbde_mul_size((size_t)t->batch, sizeof(size_t)));
     t->scratch = calloc((size_t)t->n_threads, sizeof *t->scratch);
+    t->n_scratch = t->scratch ? t->n_threads : 0;
     if (!t->params || !t->grad || !t->m || !t->v || !t->perm || !t->batch_buf || !t->scratch)
         goto nomem;
     for (int i = 0; i < t->n_threads; i++) {
@@ -445,7 +515,9 @@ trainer_t *trainer_create(const params_t *p, const kernels_t *k, char *err, size
         for (int j = 0; j < t->K; j++)
             if (!(s->work[j] = mlp_work_create(t->shape, BLOCK_POINTS))) goto nomem;
     }
-    if (t->world.obj.kind == OBJECTIVE_SLIC && slic_setup(t) != 0) goto nomem;
+    if ((t->world.obj.kind == OBJECTIVE_SLIC || objective_is_itemwise(t->world.obj.kind)) &&
+        slic_setup(t) != 0)
+        goto nomem;
     trainer_reset_model(t);
     if (pool_start(t) != 0) goto nomem;
     return t;
@@ -461,7 +533,7 @@ void trainer_destroy(trainer_t *t)
     if (!t) return;
     pool_stop(t);
     if (t->scratch) {
-        for (int i = 0; i < t->n_threads; i++) {
+        for (int i = 0; i < t->n_scratch; i++) {
             free(t->scratch[i].grad);
             for (int j = 0; j < DENSITY_MAX_COMPONENTS; j++) mlp_work_destroy(t->scratch[i].work[j]);
         }
@@ -477,6 +549,8 @@ void trainer_destroy(trainer_t *t)
     free(t->slic_ref);
     free(t->slic_r);
     free(t->slic_dout);
+    free(t->norm_mu);
+    mlp_work_destroy(t->norm_work);
     dataset_destroy(&t->data);
     world_destroy(&t->world);
     free(t);
@@ -552,7 +626,7 @@ void trainer_pair_logits(trainer_t *t, const float *pts, const float *dref, size
         }
         block_forward(t, s, t->params, m);
         for (int i = 0; i < m; i++) {
-            double dr = dref[i0 + (size_t)i];
+            double dr = (double)dref[i0 + (size_t)i];
             if (o->kind != OBJECTIVE_MIXTURE) {
                 out[i0 + (size_t)i] = objective_pair_logit(o, (double)s->r[0][i] - (double)s->r[0][m + i], dr);
                 continue;
@@ -574,6 +648,8 @@ static void pair_metrics(trainer_t *t, size_t first, size_t n, double *loss, dou
     const dataset_t *d = &t->data;
     double logits[DENSITY_MAX_COMPONENTS], dk[DENSITY_MAX_COMPONENTS];
     if (o->kind == OBJECTIVE_MIXTURE) mixture_logits(t, logits);
+    int itemwise = objective_is_itemwise(o->kind);
+    if (itemwise) norm_prepare(t);
     double sum = 0, hb = 0;
     size_t right = 0, counted = 0;
     for (size_t i0 = 0; i0 < n; i0 += BLOCK_PAIRS) {
@@ -589,14 +665,18 @@ static void pair_metrics(trainer_t *t, size_t first, size_t n, double *loss, dou
             if (o->kind == OBJECTIVE_MIXTURE) {
                 double pa;
                 for (int k = 0; k < t->K; k++) dk[k] = (double)s->r[k][i] - (double)s->r[k][m + i];
-                sum += objective_mixture_loss(o, dk, dref[i], logits, y[i], NULL, NULL, &pa);
+                sum += objective_mixture_loss(o, dk, (double)dref[i], logits, y[i], NULL, NULL, &pa);
                 logit = pa - 0.5;
             } else {
-                double dd = (double)s->r[0][i] - (double)s->r[0][m + i];
-                sum += objective_pair_loss(o, dd, dref[i], y[i], &g);
-                logit = objective_pair_logit(o, dd, dref[i]);
+                double dd = (double)s->r[0][i] - (double)s->r[0][m + i], g2;
+                if (itemwise)
+                    sum += objective_items_loss(o, (double)s->r[0][i] - t->log_z,
+                                                (double)s->r[0][m + i] - t->log_z, y[i], &g, &g2);
+                else
+                    sum += objective_pair_loss(o, dd, (double)dref[i], y[i], &g);
+                logit = objective_pair_logit(o, dd, (double)dref[i]);
             }
-            double P = d->prob[idx[i]];
+            double P = (double)d->prob[idx[i]];
             if (P > 0 && P < 1) hb -= P * log(P) + (1 - P) * log(1 - P);
             if (P != 0.5) {
                 counted++;
@@ -661,6 +741,7 @@ void trainer_evaluate(trainer_t *t, trainer_metrics_t *m, int full, double *log_
         m->kl_ref = grid_kl(w->log_ref, lm, n, w->cell_area);
         if (w->log_theory) m->kl_theory = grid_kl(w->log_theory, lm, n, w->cell_area);
     }
+    m->kl_true_theory = w->kl_true_theory;
     for (int k = 0; k < t->K; k++) {
         m->weight[k] = 1.0;
         m->comp_kl[k] = (double)NAN;

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pbde/common.h"
+#include "pbde/popopt.h"
 #include "pbde/theory.h"
 
 /* IPO's win rate sums over a proposal grid of at most this many cells per
@@ -65,7 +67,140 @@ fail:
     return NULL;
 }
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* The population optimum of an item-wise objective on the world's grid,
+   from the cells' win rates wr(n), into log_theory. Returns a
+   popopt_status. */
+static int items_optimum(world_t *w, const double *wr)
+{
+    size_t n = w->grid.n;
+    double *mu = alloc_doubles(n), *ref = alloc_doubles(n);
+    int st = POPOPT_NOMEM;
+    if (mu && ref) {
+        for (size_t i = 0; i < n; i++) {
+            mu[i] = exp(w->log_prop[i]) * w->cell_area;
+            ref[i] = exp(w->log_ref[i]) * w->cell_area;
+        }
+        popopt_problem_t pb = { n, w->pts, mu, ref, &w->ann, &w->obj, wr };
+        st = popopt_solve(&pb, NULL, w->log_theory, NULL);
+        if (st == POPOPT_OK) grid_normalise(w->log_theory, n, w->cell_area);
+    }
+    free(mu);
+    free(ref);
+    return st;
+}
+
+/* The optimum of the world's pairing into log_theory: the closed form
+   when there is one, else the population optimum on a coarse grid
+   (resampled to the world's grid), else none, with the reason in
+   theory_note. Returns 0, or -1 on allocation failure. */
+static int make_theory(world_t *w)
+{
+    size_t n = w->grid.n;
+    double t0 = now_ms();
+    double *wr = NULL;
+    w->kl_true_theory = (double)NAN;
+    int itemwise = objective_is_itemwise(w->obj.kind);
+    if ((theory_needs_win_rate(&w->obj) || itemwise) && !(wr = win_rate(w))) return -1;
+    int have = theory_closed_form_mu(&w->ann, &w->obj, w->pts, w->log_prop, wr, n, w->log_theory,
+                                     w->theory_name, sizeof w->theory_name) == 0;
+    if (have) {
+        grid_normalise(w->log_theory, n, w->cell_area);
+        w->theory_kind = WORLD_THEORY_CLOSED;
+    } else if (itemwise) {
+        /* item-wise objectives need only each cell's win rate: solved on the
+           world's own grid, O(n) per Newton step, no resampling */
+        int st = items_optimum(w, wr);
+        if (st == POPOPT_NOMEM) {
+            free(wr);
+            return -1;
+        }
+        if (st == POPOPT_OK) {
+            w->theory_kind = WORLD_THEORY_NUMERICAL;
+            w->theory_grid = w->grid.G;
+            snprintf(w->theory_name, sizeof w->theory_name, "numerical optimum");
+        } else {
+            snprintf(w->theory_note, sizeof w->theory_note, "%s",
+                     "no optimum: the loss keeps falling as log-density gaps grow without bound");
+        }
+    } else if (popopt_supported(w->obj.kind)) {
+        int G = w->grid.G, Gc = G < POPOPT_GRID ? G : POPOPT_GRID;
+        double *c = Gc == G ? w->log_theory : alloc_doubles((size_t)Gc * (size_t)Gc);
+        if (!c) return -1;
+        popopt_info_t info;
+        int st = popopt_on_grid(w, Gc, c, &info);
+        if (st == POPOPT_OK && c != w->log_theory) st = popopt_to_world(w, c, Gc, w->log_theory);
+        if (c != w->log_theory) free(c);
+        if (st == POPOPT_NOMEM) return -1;
+        if (st == POPOPT_OK) {
+            w->theory_kind = WORLD_THEORY_NUMERICAL;
+            w->theory_grid = Gc;
+            snprintf(w->theory_name, sizeof w->theory_name, "numerical optimum");
+        } else {
+            snprintf(w->theory_note, sizeof w->theory_note, "%s",
+                     "no optimum: the loss keeps falling as log-density gaps grow without bound");
+        }
+    } else {
+        snprintf(w->theory_note, sizeof w->theory_note, "%s",
+                 "no optimum computed: the mixture's tabular problem is not convex");
+    }
+    free(wr);
+    if (w->theory_kind == WORLD_THEORY_NONE) {
+        free(w->log_theory);
+        w->log_theory = NULL;
+        w->theory_name[0] = '\0';
+    } else {
+        w->kl_true_theory = grid_kl(w->log_true, w->log_theory, n, w->cell_area);
+    }
+    w->theory_ms = now_ms() - t0;
+    return 0;
+}
+
+/* 1 when two parameter sets define the same optimum on the same grid:
+   the world, the annotator and the objective agree (data, seed, training
+   and view may differ). */
+static int same_theory(const params_t *a, const params_t *b)
+{
+    return a->density == b->density && a->box == b->box && a->grid == b->grid &&
+           a->ref_scale == b->ref_scale && a->proposal == b->proposal &&
+           a->annotator == b->annotator && a->rationality == b->rationality &&
+           a->annotator_beta == b->annotator_beta && a->flip == b->flip &&
+           a->objective == b->objective && a->beta == b->beta && a->alpha == b->alpha &&
+           a->tau == b->tau && a->delta == b->delta && a->lambda == b->lambda &&
+           a->components == b->components && a->smoothing == b->smoothing &&
+           a->desirable_weight == b->desirable_weight &&
+           a->undesirable_weight == b->undesirable_weight;
+}
+
+/* Copies prev's optimum into w (same grid). */
+static void copy_theory(world_t *w, const world_t *prev)
+{
+    w->theory_kind = prev->theory_kind;
+    memcpy(w->theory_name, prev->theory_name, sizeof w->theory_name);
+    memcpy(w->theory_note, prev->theory_note, sizeof w->theory_note);
+    w->theory_ms = prev->theory_ms;
+    w->theory_grid = prev->theory_grid;
+    w->kl_true_theory = prev->kl_true_theory;
+    if (prev->log_theory) {
+        memcpy(w->log_theory, prev->log_theory, w->grid.n * sizeof *w->log_theory);
+    } else {
+        free(w->log_theory);
+        w->log_theory = NULL;
+    }
+}
+
 int world_create(world_t *w, const params_t *p, char *err, size_t errlen)
+{
+    return world_create_from(w, p, NULL, err, errlen);
+}
+
+int world_create_from(world_t *w, const params_t *p, const world_t *prev, char *err, size_t errlen)
 {
     memset(w, 0, sizeof *w);
     w->p = *p;
@@ -84,6 +219,10 @@ int world_create(world_t *w, const params_t *p, char *err, size_t errlen)
     w->obj.delta = p->delta;
     w->obj.lambda = p->lambda;
     w->obj.K = p->objective == OBJECTIVE_MIXTURE ? (int)p->components : 1;
+    w->obj.eps = p->smoothing;
+    w->obj.kto_desirable = p->desirable_weight;
+    w->obj.kto_undesirable = p->undesirable_weight;
+    w->obj.z0 = 0;
 
     if (grid_init(&w->grid, (int)p->grid, p->box) != 0) goto nomem;
     size_t n = w->grid.n;
@@ -105,18 +244,8 @@ int world_create(world_t *w, const params_t *p, char *err, size_t errlen)
     grid_normalise(w->log_ref, n, w->cell_area);
     grid_normalise(w->log_prop, n, w->cell_area);
 
-    double *wr = NULL;
-    if (w->obj.kind == OBJECTIVE_IPO && !(wr = win_rate(w))) goto nomem;
-    int have = theory_closed_form(&w->ann, &w->obj, w->pts, wr, n, w->log_theory,
-                                  w->theory_name, sizeof w->theory_name) == 0;
-    free(wr);
-    if (have) {
-        grid_normalise(w->log_theory, n, w->cell_area);
-    } else {
-        free(w->log_theory);
-        w->log_theory = NULL;
-        w->theory_name[0] = '\0';
-    }
+    if (prev && same_theory(&prev->p, p)) copy_theory(w, prev);
+    else if (make_theory(w) != 0) goto nomem;
 
     if (w->ann.kind == ANNOTATOR_MIXTURE) {
         w->n_targets = w->ann.n_comp;

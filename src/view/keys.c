@@ -74,12 +74,20 @@ view_action view_key_action(int key, int frontend)
 const char *view_objective_param(const params_t *p)
 {
     switch (p->objective) {
-    case OBJECTIVE_DPO: return "beta";
+    case OBJECTIVE_DPO:
+    case OBJECTIVE_HINGE:
+    case OBJECTIVE_CDPO:
+    case OBJECTIVE_ROBUST:
+    case OBJECTIVE_EXO:
+    case OBJECTIVE_NCA:
+    case OBJECTIVE_BCO:
+    case OBJECTIVE_SPPO:
+    case OBJECTIVE_KTO: return "beta";
     case OBJECTIVE_GEOMETRIC: return "alpha";
     case OBJECTIVE_IPO: return "tau";
     case OBJECTIVE_SLIC: return "delta";
     case OBJECTIVE_MIXTURE: return "components";
-    default: return NULL; /* reward */
+    default: return NULL; /* reward, sft */
     }
 }
 

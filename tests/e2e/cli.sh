@@ -44,8 +44,8 @@ rc=$?
 # determinism: the same command twice, identical apart from timings
 args="train --json --steps 300 --pairs 8192 --objective mixture --annotator mixture --threads 2"
 "$PBDE" $args >"$tmp/raw.json"
-sed 's/"wall_s": [^,}]*//; s/"pairs_per_s": [^,}]*//' "$tmp/raw.json" >"$tmp/a.json"
-"$PBDE" $args | sed 's/"wall_s": [^,}]*//; s/"pairs_per_s": [^,}]*//' >"$tmp/b.json"
+sed 's/"wall_s": [^,}]*//; s/"pairs_per_s": [^,}]*//; s/"optimum_ms": [^,}]*//' "$tmp/raw.json" >"$tmp/a.json"
+"$PBDE" $args | sed 's/"wall_s": [^,}]*//; s/"pairs_per_s": [^,}]*//; s/"optimum_ms": [^,}]*//' >"$tmp/b.json"
 cmp -s "$tmp/a.json" "$tmp/b.json" && ok "same command, same JSON" || bad "JSON differs between runs"
 for key in density annotator objective pairs steps seed loss_train loss_heldout loss_bayes \
            accuracy_heldout kl_true_model tv_true_model theory kl_theory_model wall_s pairs_per_s \
@@ -53,8 +53,10 @@ for key in density annotator objective pairs steps seed loss_train loss_heldout 
     grep -q "\"$key\": " "$tmp/raw.json" || missing="$missing $key"
 done
 [ -z "$missing" ] && ok "JSON keys present" || bad "JSON keys missing:$missing"
-"$PBDE" train --json --steps 10 --pairs 1024 --annotator thurstone | grep -q '"theory": null, "kl_theory_model": null' \
-    && ok "no closed form: theory null" || bad "theory null"
+"$PBDE" train --json --steps 10 --pairs 1024 --objective mixture | grep -q '"theory": null, "kl_theory_model": null' \
+    && ok "no optimum: theory null" || bad "theory null"
+"$PBDE" train --json --steps 10 --pairs 1024 --annotator thurstone | grep -q '"theory": "numerical optimum"' \
+    && ok "no closed form: the numerical optimum" || bad "theory: numerical optimum"
 
 # grid CSV: header, G^2 rows, every column normalised on the grid
 "$PBDE" train --steps 50 --pairs 1024 --grid 40 --objective dpo --grid-out "$tmp/g.csv" >/dev/null

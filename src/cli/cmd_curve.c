@@ -1,0 +1,384 @@
+/* pbde curve: learning curves. Trains the model for each number of pairs
+   (2^from .. 2^to) and each seed, and reports against pairs the two parts
+   of the error: KL(p*||model), which tends to the misspecification
+   KL(p*||optimum), and the estimation error KL(optimum||model), which
+   should fall towards 0. Writes a CSV, prints a table, and draws a log-log
+   plot as a PNG when asked. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../export/export.h"
+#include "cli.h"
+#include "pbde/trainer.h"
+
+enum { F_OUT, F_PNG, F_FROM, F_TO, F_SEEDS, F_COUNT };
+static const cli_flag_t FLAGS[F_COUNT] = {
+    { "out", 1, "write one CSV row per run to file V (- for standard output)" },
+    { "png", 1, "also draw the curves, log-log, into the PNG file V" },
+    { "from", 1, "smallest number of pairs, as a power of two (default 8: 256 pairs)" },
+    { "to", 1, "largest number of pairs, as a power of two (default 17: 131072 pairs)" },
+    { "seeds", 1, "seeds per number of pairs: seed, seed+1, ... (default 3)" },
+};
+
+#define MAX_POINTS 23 /* 2^22 pairs is the registry's limit */
+#define MAX_SEEDS 64
+
+typedef struct {
+    long pairs[MAX_POINTS];
+    int n_points, n_seeds;
+    double kl_true[MAX_POINTS][MAX_SEEDS]; /* KL(p*||model) */
+    double kl_opt[MAX_POINTS][MAX_SEEDS];  /* KL(optimum||model), NaN without optimum */
+    double misspec;                        /* KL(p*||optimum), NaN without optimum */
+    char theory[96];
+    double theory_ms;
+} curve_t;
+
+/* Parses a whole number in [lo, hi] for flag name. Returns 0 or EXIT_USAGE. */
+static int parse_int(const char *name, const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end != '\0' || errno || x < lo || x > hi) {
+        fprintf(stderr, "pbde curve: --%s: '%s' is not allowed: expected a whole number >= %ld and <= %ld\n",
+                name, v, lo, hi);
+        return EXIT_USAGE;
+    }
+    *out = x;
+    return 0;
+}
+
+static void stats(const double *v, int n, double *mean, double *lo, double *hi)
+{
+    double s = 0;
+    int k = 0;
+    *lo = HUGE_VAL;
+    *hi = -HUGE_VAL;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) {
+            s += v[i];
+            k++;
+            *lo = fmin(*lo, v[i]);
+            *hi = fmax(*hi, v[i]);
+        }
+    *mean = k ? s / k : (double)NAN;
+}
+
+/* The runs of point i: KL(p*||model) (which = 0) or KL(optimum||model). */
+static const double *runs(const curve_t *c, int which, int i)
+{
+    return which ? c->kl_opt[i] : c->kl_true[i];
+}
+
+/* Least-squares slope of log y against log x over the finite, positive means. */
+static double loglog_slope(const curve_t *c, int which)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    int k = 0;
+    for (int i = 0; i < c->n_points; i++) {
+        double mean, lo, hi;
+        stats(runs(c, which, i), c->n_seeds, &mean, &lo, &hi);
+        if (!(mean > 0) || !isfinite(mean)) continue;
+        double x = log((double)c->pairs[i]), y = log(mean);
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+        k++;
+    }
+    if (k < 2) return (double)NAN;
+    return (k * sxy - sx * sy) / (k * sxx - sx * sx);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The PNG: a log-log plot drawn straight into an RGB buffer                */
+
+typedef struct {
+    raster_image_t img;
+    const raster_font_t *font;
+    int x0, y0, x1, y1;     /* plot area in pixels */
+    double lx0, lx1, ly0, ly1; /* its range in log10 units */
+} plot_t;
+
+static void put(plot_t *p, int x, int y, const unsigned char *rgb, double a)
+{
+    if (x < 0 || y < 0 || x >= p->img.w || y >= p->img.h) return;
+    unsigned char *px = p->img.px + 3 * ((size_t)y * (size_t)p->img.w + (size_t)x);
+    for (int c = 0; c < 3; c++) px[c] = (unsigned char)lround((1 - a) * px[c] + a * rgb[c]);
+}
+
+static void line(plot_t *p, double xa, double ya, double xb, double yb, const unsigned char *rgb,
+                 int width, int dashed)
+{
+    double len = hypot(xb - xa, yb - ya);
+    int steps = (int)ceil(len * 2) + 1;
+    for (int i = 0; i <= steps; i++) {
+        double t = (double)i / steps;
+        if (dashed && ((int)(t * len / 6)) % 2) continue;
+        double x = xa + t * (xb - xa), y = ya + t * (yb - ya);
+        for (int dy = -width / 2; dy <= width / 2; dy++)
+            for (int dx = -width / 2; dx <= width / 2; dx++) put(p, (int)lround(x) + dx, (int)lround(y) + dy, rgb, 1);
+    }
+}
+
+static double px_x(const plot_t *p, double v) { return p->x0 + (log10(v) - p->lx0) / (p->lx1 - p->lx0) * (p->x1 - p->x0); }
+static double px_y(const plot_t *p, double v) { return p->y1 - (log10(v) - p->ly0) / (p->ly1 - p->ly0) * (p->y1 - p->y0); }
+
+/* Text at (x, y) (top-left; align 1 right-aligns at x, 2 centres). */
+static void text(plot_t *p, int x, int y, const char *s, int px_size, const unsigned char *rgb, int align)
+{
+    raster_mask_t m;
+    if (!p->font || p->font->text(p->font->ctx, s, px_size, &m) != 0) return;
+    if (align == 1) x -= m.w;
+    if (align == 2) x -= m.w / 2;
+    for (int j = 0; j < m.h; j++)
+        for (int i = 0; i < m.w; i++) {
+            int a = m.a[(size_t)j * (size_t)m.w + (size_t)i];
+            if (a) put(p, x + i, y + j, rgb, a / 255.0);
+        }
+}
+
+static void series(plot_t *p, const curve_t *c, int which, const unsigned char *rgb)
+{
+    double px = 0, py = 0;
+    int have = 0;
+    for (int i = 0; i < c->n_points; i++) {
+        double mean, lo, hi;
+        stats(runs(c, which, i), c->n_seeds, &mean, &lo, &hi);
+        if (!(mean > 0)) continue;
+        double x = px_x(p, (double)c->pairs[i]), y = px_y(p, mean);
+        if (lo > 0) line(p, x, px_y(p, lo), x, px_y(p, hi), rgb, 1, 0); /* the seeds' range */
+        for (int dy = -3; dy <= 3; dy++)
+            for (int dx = -3; dx <= 3; dx++)
+                if (dx * dx + dy * dy <= 10) put(p, (int)lround(x) + dx, (int)lround(y) + dy, rgb, 1);
+        if (have) line(p, px, py, x, y, rgb, 2, 0);
+        px = x;
+        py = y;
+        have = 1;
+    }
+}
+
+static int write_png(const char *path, const curve_t *c, const params_t *prm, char *err, size_t errlen)
+{
+    static const unsigned char INK[3] = { 40, 40, 40 }, GRID[3] = { 225, 225, 225 };
+    static const unsigned char TRUE_C[3] = { 31, 119, 180 }, OPT_C[3] = { 214, 39, 40 };
+    static const unsigned char MIS_C[3] = { 120, 120, 120 };
+    plot_t p;
+    memset(&p, 0, sizeof p);
+    p.img.w = 960;
+    p.img.h = 640;
+    p.img.px = malloc((size_t)p.img.w * (size_t)p.img.h * 3);
+    if (!p.img.px) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memset(p.img.px, 255, (size_t)p.img.w * (size_t)p.img.h * 3);
+    char ferr[256];
+    export_font_t *ef = font_open(NULL, ferr, sizeof ferr); /* no font: a plot without text */
+    raster_font_t font;
+    if (ef) {
+        font = font_raster(ef);
+        p.font = &font;
+    }
+    p.x0 = 110;
+    p.x1 = p.img.w - 40;
+    p.y0 = 70;
+    p.y1 = p.img.h - 80;
+    /* ranges: the pairs, and every finite positive KL */
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (int i = 0; i < c->n_points; i++)
+        for (int s = 0; s < c->n_seeds; s++) {
+            double v[2] = { c->kl_true[i][s], c->kl_opt[i][s] };
+            for (int k = 0; k < 2; k++)
+                if (v[k] > 0 && isfinite(v[k])) {
+                    lo = fmin(lo, v[k]);
+                    hi = fmax(hi, v[k]);
+                }
+        }
+    if (c->misspec > 0) {
+        lo = fmin(lo, c->misspec);
+        hi = fmax(hi, c->misspec);
+    }
+    if (!(lo < hi)) {
+        lo = 1e-4;
+        hi = 1;
+    }
+    p.ly0 = floor(log10(lo));
+    p.ly1 = ceil(log10(hi));
+    if (p.ly1 <= p.ly0) p.ly1 = p.ly0 + 1;
+    p.lx0 = log10((double)c->pairs[0]) - 0.15;
+    p.lx1 = log10((double)c->pairs[c->n_points - 1]) + 0.15;
+    /* grid and labels: a line per decade of KL, per power of two of pairs */
+    char buf[128];
+    for (int e = (int)p.ly0; e <= (int)p.ly1; e++) {
+        double y = px_y(&p, pow(10, e));
+        line(&p, p.x0, y, p.x1, y, GRID, 1, 0);
+        snprintf(buf, sizeof buf, "1e%d", e);
+        text(&p, p.x0 - 10, (int)y - 9, buf, 16, INK, 1);
+    }
+    for (int i = 0; i < c->n_points; i++) {
+        double x = px_x(&p, (double)c->pairs[i]);
+        line(&p, x, p.y0, x, p.y1, GRID, 1, 0);
+        snprintf(buf, sizeof buf, "%ld", c->pairs[i]);
+        text(&p, (int)x, p.y1 + 8, buf, 14, INK, 2);
+    }
+    line(&p, p.x0, p.y0, p.x0, p.y1, INK, 1, 0);
+    line(&p, p.x0, p.y1, p.x1, p.y1, INK, 1, 0);
+    if (c->misspec > 0) {
+        double y = px_y(&p, c->misspec);
+        line(&p, p.x0, y, p.x1, y, MIS_C, 2, 1);
+    }
+    series(&p, c, 0, TRUE_C);
+    series(&p, c, 1, OPT_C);
+    snprintf(buf, sizeof buf, "learning curves: %s annotator, %s objective, %s density, %d seed%s",
+             annotator_name(prm->annotator), objective_name(prm->objective), density_name(prm->density),
+             c->n_seeds, c->n_seeds > 1 ? "s" : "");
+    text(&p, p.x0, 14, buf, 20, INK, 0);
+    text(&p, (p.x0 + p.x1) / 2, p.img.h - 40, "training pairs", 16, INK, 2);
+    text(&p, p.x0 + 10, 44, "KL(p*\xE2\x80\x96model)", 16, TRUE_C, 0);
+    text(&p, p.x0 + 190, 44, "KL(optimum\xE2\x80\x96model): estimation", 16, OPT_C, 0);
+    text(&p, p.x0 + 500, 44, "- - KL(p*\xE2\x80\x96optimum): misspecification", 16, MIS_C, 0);
+    int rc = png_write(path, &p.img, err, errlen);
+    font_close(ef);
+    free(p.img.px);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void print_table(FILE *f, const curve_t *c)
+{
+    fprintf(f, "  %9s   %-22s %-22s\n", "pairs", "KL(p*||model)", "KL(optimum||model)");
+    for (int i = 0; i < c->n_points; i++) {
+        double m1, l1, h1, m2, l2, h2;
+        stats(c->kl_true[i], c->n_seeds, &m1, &l1, &h1);
+        stats(c->kl_opt[i], c->n_seeds, &m2, &l2, &h2);
+        char a[64], b[64];
+        if (isfinite(m1)) snprintf(a, sizeof a, "%.4f [%.4f, %.4f]", m1, l1, h1);
+        else snprintf(a, sizeof a, "-");
+        if (isfinite(m2)) snprintf(b, sizeof b, "%.4f [%.4f, %.4f]", m2, l2, h2);
+        else snprintf(b, sizeof b, "-");
+        fprintf(f, "  %9ld   %-22s %-22s\n", c->pairs[i], a, b);
+    }
+}
+
+int cmd_curve(int argc, char **argv)
+{
+    cli_args_t a;
+    int rc = cli_parse("curve", argc, argv, 2, FLAGS, F_COUNT, &a);
+    if (rc) return rc;
+    if (a.help) {
+        cli_usage(stdout, "curve",
+                  "Learning curves: trains for 2^from .. 2^to pairs and several seeds, and reports\n"
+                  "KL(p*||model) and the estimation error KL(optimum||model) against pairs\n"
+                  "(CSV rows: pairs,seed,kl_true_model,kl_optimum_model,kl_true_optimum,\n"
+                  "loss_heldout,accuracy_heldout,wall_s), with a table and optionally a PNG.\n"
+                  "  pbde curve --objective hinge --out hinge.csv --png hinge.png",
+                  FLAGS, F_COUNT);
+        return 0;
+    }
+    if (!a.present[F_OUT]) {
+        fprintf(stderr, "pbde curve: --out is required (a .csv file, or - for standard output)\n");
+        return EXIT_USAGE;
+    }
+    long from = 8, to = 17, seeds = 3;
+    if (a.present[F_FROM] && (rc = parse_int("from", a.values[F_FROM], 4, 22, &from))) return rc;
+    if (a.present[F_TO] && (rc = parse_int("to", a.values[F_TO], 4, 22, &to))) return rc;
+    if (a.present[F_SEEDS] && (rc = parse_int("seeds", a.values[F_SEEDS], 1, MAX_SEEDS, &seeds))) return rc;
+    if (to < from) {
+        fprintf(stderr, "pbde curve: --to %ld is below --from %ld: expected from <= to\n", to, from);
+        return EXIT_USAGE;
+    }
+    const kernels_t *k = cli_kernels();
+    if (!k) return EXIT_USAGE;
+
+    static curve_t c; /* ~24 KB: keep it off the stack */
+    memset(&c, 0, sizeof c);
+    c.n_points = (int)(to - from + 1);
+    c.n_seeds = (int)seeds;
+    c.misspec = (double)NAN;
+    const char *out = a.values[F_OUT];
+    char tmp[4096];
+    FILE *f = cli_open_out(out, tmp, sizeof tmp);
+    if (!f) {
+        fprintf(stderr, "pbde curve: --out: cannot write '%s': %s\n", out, strerror(errno));
+        return 1;
+    }
+    fprintf(f, "pairs,seed,kl_true_model,kl_optimum_model,kl_true_optimum,loss_heldout,accuracy_heldout,wall_s\n");
+    int progress = isatty(2), diverged = 0;
+    trainer_t *prev = NULL; /* keeps the optimum: only pairs and seed change */
+    for (int i = 0; i < c.n_points; i++) {
+        c.pairs[i] = 1L << (from + i);
+        for (int s = 0; s < c.n_seeds; s++) {
+            params_t p = a.params;
+            p.pairs = c.pairs[i];
+            p.seed = a.params.seed + s;
+            char err[512];
+            if (progress) fprintf(stderr, "\rpbde curve: %ld pairs, seed %ld ...      ", p.pairs, p.seed);
+            double t0 = cli_now();
+            trainer_t *t = trainer_create_from(&p, k, prev, err, sizeof err);
+            trainer_destroy(prev);
+            prev = NULL;
+            if (!t) {
+                if (progress) fputc('\n', stderr);
+                fprintf(stderr, "pbde curve: %s\n", err);
+                cli_abort_out(f, tmp);
+                return EXIT_USAGE;
+            }
+            const world_t *w = trainer_world(t);
+            c.misspec = w->kl_true_theory;
+            c.theory_ms = w->theory_ms;
+            snprintf(c.theory, sizeof c.theory, "%s", w->log_theory ? w->theory_name : w->theory_note);
+            trainer_metrics_t m;
+            memset(&m, 0, sizeof m);
+            if (trainer_step(t, p.steps) != 0) {
+                diverged++;
+                m.kl_true = m.kl_theory = m.loss_heldout = m.accuracy = (double)NAN;
+            } else {
+                trainer_metrics(t, &m, 0);
+                if (!w->log_theory) m.kl_theory = (double)NAN;
+            }
+            double wall = cli_now() - t0;
+            c.kl_true[i][s] = m.kl_true;
+            c.kl_opt[i][s] = m.kl_theory;
+            fprintf(f, "%ld,%ld,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f\n", p.pairs, p.seed, m.kl_true, m.kl_theory,
+                    w->kl_true_theory, m.loss_heldout, m.accuracy, wall);
+            fflush(f);
+            prev = t;
+        }
+    }
+    trainer_destroy(prev);
+    if (progress) fprintf(stderr, "\r%60s\r", "");
+    if (cli_commit_out(f, out, tmp) != 0) {
+        fprintf(stderr, "pbde curve: --out: cannot write '%s': %s\n", out, strerror(errno));
+        return 1;
+    }
+    FILE *o = strcmp(out, "-") == 0 ? stderr : stdout;
+    const params_t *p = &a.params;
+    fprintf(o, "pbde curve: %s density, %s annotator, %s objective; %ld steps of %ld per run, %d seed%s\n",
+            density_name(p->density), annotator_name(p->annotator), objective_name(p->objective), p->steps,
+            p->batch, c.n_seeds, c.n_seeds > 1 ? "s" : "");
+    if (isfinite(c.misspec))
+        fprintf(o, "  optimum: %s (%.0f ms); misspecification KL(p*||optimum) = %.4f\n", c.theory,
+                c.theory_ms, c.misspec);
+    else
+        fprintf(o, "  optimum: none (%s)\n", c.theory);
+    fprintf(o, "  mean [min, max] over seeds:\n");
+    print_table(o, &c);
+    double slope = loglog_slope(&c, 1);
+    if (isfinite(slope)) fprintf(o, "  estimation KL(optimum||model) falls as pairs^%.2f (log-log slope of the means)\n", slope);
+    if (diverged)
+        fprintf(o, "  %d run%s diverged (NaN in the CSV); try a smaller --lr\n", diverged, diverged > 1 ? "s" : "");
+    if (a.present[F_PNG]) {
+        char err[512];
+        if (write_png(a.values[F_PNG], &c, p, err, sizeof err) != 0) {
+            fprintf(stderr, "pbde curve: --png: %s\n", err);
+            return 1;
+        }
+    }
+    return diverged ? EXIT_DIVERGED : 0;
+}
