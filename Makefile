@@ -47,8 +47,9 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libpbde.a
 BIN      := $(BUILD)/pbde
 
-.PHONY: all run test check sanitize readme-params clean install uninstall deps deps-if-missing \
-        bench-compare aarch64-test
+.PHONY: all run test check sanitize fuzz valgrind readme-params clean install uninstall deps \
+        deps-if-missing \
+        bench-compare aarch64-test demos
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(TEST_BIN)
@@ -89,6 +90,26 @@ sanitize: deps-if-missing
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  check
+
+# libFuzzer targets for the scenario, command-line and tour parsers, built
+# with clang under ASan and UBSan in build/fuzz; fuzz/run.sh SECONDS builds
+# them and runs each for that long.
+FUZZ_TARGETS := scenario cli tour
+FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+fuzz:
+	@command -v clang >/dev/null 2>&1 || { echo "make fuzz needs clang (apt-get install clang libclang-rt-dev)"; exit 1; }
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	  $(FUZZ_TARGETS:%=build/fuzz/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_check.h $(LIB) $(BUILD)/src/cli/args.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/src/cli/args.o $(LIB) \
+	  $$(pkg-config --libs inih) $(LDLIBS)
+
+# valgrind memcheck on short train, sample, render and tui runs (tests/long).
+valgrind: $(BIN)
+	@PBDE=$(BIN) sh tests/long/valgrind.sh
 
 # Training speed against the PyTorch reference (bench/torch_ref.py) on one
 # thread: the same network, loss, batch, optimiser and pairs. PyTorch is
@@ -135,6 +156,89 @@ readme-params: $(BIN)
 	@./$(BIN) list params > $(BUILD)/params.md
 	@awk -v table=$(BUILD)/params.md '/<!-- params:end -->/ { while ((getline l < table) > 0) print l; on = 0 } \
 	  !on { print } /<!-- params:begin -->/ { on = 1 }' README.md > $(BUILD)/README.md && mv $(BUILD)/README.md README.md
+
+# Every demo rendered into demos/gallery/ (the sweeps as facets, the
+# comparisons as two images) and the gallery page demos/README.md: each
+# demo's title, what to look for, its images and the exact command that
+# drew each. One shot per line: scenario|image|extra options, in the
+# gallery's order; a demo not listed gets one plain shot at the end.
+DEMO_SHOTS := \
+  'reward-recovers-density|reward-recovers-density|' \
+  'dpo-beta-sweep|dpo-beta-sweep|--facet beta=1,4,16' \
+  'dpo-well-specified|dpo-well-specified|' \
+  'geometric-alpha-sweep|geometric-alpha-sweep|--facet alpha=1,0.25,0.0625' \
+  'ipo-tau-sweep|ipo-tau-sweep|--facet tau=0.1,0.5,1' \
+  'slic-sweep|slic-sweep-lambda0|--lambda 0 --facet delta=0,0.5,1,2' \
+  'slic-sweep|slic-sweep-lambda1|--lambda 1 --facet delta=0,0.5,1,2' \
+  'annotator-misspecification|annotator-misspecification|' \
+  'mixture-well-specified|mixture-well-specified|' \
+  'density-vs-annotator-mixture|density-vs-annotator-mixture|' \
+  'density-vs-annotator-mixture|density-vs-annotator-mixture-annotators|--annotator mixture' \
+  'preference-slices|preference-slices|--cursor 2,1.5' \
+  'preference-slices|preference-slices-annotators|--annotator mixture --cursor 2,1.5' \
+  'proposal-coverage|proposal-coverage|' \
+  'proposal-coverage|proposal-coverage-uniform|--proposal uniform' \
+  'link-misspecification|link-misspecification|' \
+  'link-misspecification|link-misspecification-hardmax|--annotator hardmax' \
+  'label-noise|label-noise|' \
+  'misspec-vs-estimation-misspecified|misspec-vs-estimation-misspecified|' \
+  'misspec-vs-estimation-data-starved|misspec-vs-estimation-data-starved|'
+
+define DEMOS_SH
+set -e
+bin=$$1; shift
+page=demos/README.md; tmp=$$page.tmp
+mkdir -p demos/gallery
+for shot in "$$@"; do
+  [ -f "demos/$${shot%%|*}.ini" ] || { echo "make demos: DEMO_SHOTS names $${shot%%|*}, not in demos/"; exit 1; }
+done
+shots=$$(printf '%s\n' "$$@")
+for f in demos/*.ini; do
+  n=$$(basename "$$f" .ini)
+  printf '%s\n' "$$@" | grep -q "^$$n|" || shots="$$shots
+$$n|$$n|"
+done
+{
+  echo '# Demo gallery'
+  echo
+  echo 'Every scenario in this folder, rendered by `make demos` (generated: edit the'
+  echo 'scenario files or the Makefile, not this page). Each image is the end of'
+  echo "training (the scenario's steps), drawn by \`pbde render\`; the command under it"
+  echo 'draws it again, byte for byte. Open a demo live with `pbde --scenario NAME`'
+  echo 'or `pbde gui --scenario NAME`.'
+  echo
+  echo 'Lecture tours: `pbde --tour NAME` (terminal) or `pbde gui --tour NAME` (window):'
+  echo 'space or → shows the next stop, ← the previous one, and'
+  echo '`pbde render --tour NAME --out NAME.mp4` records a whole tour. The tours here:'
+  echo
+  for t in demos/*.tour; do
+    echo "- \`$$(basename "$$t" .tour)\`: $$(sed -n 's/^title //p' "$$t")"
+  done
+} >"$$tmp"
+last=
+printf '%s\n' "$$shots" | while IFS= read -r shot; do
+  n=$${shot%%|*}; rest=$${shot#*|}; img=$${rest%%|*}; opts=$${rest#*|}
+  cmd="render --scenario $$n $${opts:+$$opts }--threads 2 --out demos/gallery/$$img.png"
+  echo "  pbde $$cmd"
+  PBDE_DEMOS=demos "$$bin" $$cmd </dev/null
+  if [ "$$n" != "$$last" ]; then
+    title=$$(sed -n '1s/^; *//p' "demos/$$n.ini")
+    look=$$(awk '/^; What to look for:/ { on = 1; sub(/^; What to look for: */, ""); printf "%s", $$0; next }
+                 on && (!/^;/ || /^; [A-Z][A-Za-z ]*:/) { exit }
+                 on { sub(/^; */, ""); printf " %s", $$0 }' "demos/$$n.ini")
+    printf '\n## %s\n\n`demos/%s.ini`%s\n' "$$title" "$$n" "$${look:+ — what to look for: $$look}" >>"$$tmp"
+    last=$$n
+  fi
+  printf '\n![%s](gallery/%s.png)\n\n```sh\npbde %s\n```\n' "$$img" "$$img" "$$cmd" >>"$$tmp"
+done
+mv "$$tmp" "$$page"
+echo "wrote $$page and demos/gallery/"
+endef
+export DEMOS_SH
+
+demos: $(BIN)
+	@start=$$(date +%s); sh -c "$$DEMOS_SH" make-demos $(BIN) $(DEMO_SHOTS) && \
+	  echo "make demos: $$(( $$(date +%s) - start )) s"
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pbde

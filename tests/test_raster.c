@@ -345,6 +345,111 @@ static void test_text_through_font(void **state)
     fixture_close(&f);
 }
 
+/* ------------------------------------------------------------ tours */
+
+#define LONG_CAPTION                                                                        \
+    "DPO on the same Luce data assumes the annotator compares beta * log(pi/pi_ref).\n"      \
+    "Its optimum is pi_ref * p*^(1/beta) / Z; with beta = 1 that is pi_ref * p*, not p*, "   \
+    "and with beta = 16 the model hardly leaves pi_ref"
+
+/* The caption box of a tour stop: inside the image, clear of every other
+   part, at 1.5 times the base text size or more where there is room,
+   growing with its text (caption lines join into one paragraph unless a
+   line ends a sentence), and drawn without writing outside the image. */
+static void test_tour_caption(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_open(&f, 0);
+    static fake_font_t ff;
+    raster_font_t font = { &ff, fake_text };
+    view_model_t vm = f.vm;
+    raster_tour_t tour = { "A tour", LONG_CAPTION, 2, 8, 100, 1 };
+    for (int n = 3; n <= 5; n++) {
+        vm.n_panels = n;
+        for (int i = 3; i < n; i++) vm.panels[i] = f.vm.panels[0];
+        static const int SIZES[][2] = { { 1280, 720 }, { 1920, 1080 }, { 800, 450 },
+                                        { 600, 900 }, { 320, 200 } };
+        for (size_t k = 0; k < sizeof SIZES / sizeof SIZES[0]; k++)
+            for (int live = 0; live <= 1; live++) {
+                int w = SIZES[k][0], h = SIZES[k][1];
+                raster_scene_t sc;
+                raster_scene_init(&sc, &vm, &f.s);
+                sc.live = live;
+                sc.tour = &tour;
+                raster_layout_t lo;
+                raster_layout(&lo, &sc, w, h, &font);
+                if (lo.caption.w <= 0 || !inside(&lo.caption, w, h))
+                    fail_msg("%dx%d: caption box %d,%d %dx%d", w, h, lo.caption.x, lo.caption.y,
+                             lo.caption.w, lo.caption.h);
+                view_rect_t all[VIEW_MAX_PANELS + 4];
+                int m = 0;
+                for (int i = 0; i < lo.n_panels; i++) all[m++] = lo.panel[i];
+                all[m++] = lo.colorbar;
+                all[m++] = lo.curves[0];
+                all[m++] = lo.curves[1];
+                all[m++] = lo.metrics;
+                for (int i = 0; i < m; i++)
+                    if (overlaps(&all[i], &lo.caption))
+                        fail_msg("%dx%d, %d panels, live %d: rect %d overlaps the caption", w, h, n,
+                                 live, i);
+                if (w == 1280) {
+                    assert_true(lo.caption_px >= 3 * lo.font_px / 2); /* projector-sized */
+                    if (n <= 4 && lo.panel[0].w < 256)
+                        fail_msg("1280x720 tour, %d panels: panels of %d pixels", n, lo.panel[0].w);
+                }
+            }
+    }
+
+    /* the box grows with the text; a sentence's end keeps its line break */
+    vm.n_panels = 3;
+    raster_scene_t sc;
+    raster_scene_init(&sc, &vm, &f.s);
+    sc.tour = &tour;
+    raster_layout_t lo_long, lo_short, lo_two, lo_joined;
+    raster_layout(&lo_long, &sc, 1280, 720, &font);
+    tour.caption = "Short.";
+    raster_layout(&lo_short, &sc, 1280, 720, &font);
+    tour.caption = "One sentence.\nAnother.";
+    raster_layout(&lo_two, &sc, 1280, 720, &font);
+    tour.caption = "One sentence\ngoes on.";
+    raster_layout(&lo_joined, &sc, 1280, 720, &font);
+    assert_true(lo_long.caption.h > lo_short.caption.h);
+    assert_true(lo_two.caption.h > lo_joined.caption.h);
+    assert_int_equal(lo_joined.caption.h, lo_short.caption.h);
+
+    /* drawn: every pixel written, nothing past the image, the box's colour
+       inside the box */
+    tour.caption = LONG_CAPTION;
+    static const int SMALL[][2] = { { 16, 16 }, { 64, 48 }, { 333, 777 }, { 1280, 720 } };
+    for (size_t k = 0; k < sizeof SMALL / sizeof SMALL[0]; k++) {
+        int w = SMALL[k][0], h = SMALL[k][1];
+        size_t bytes = (size_t)w * h * 3;
+        unsigned char *buf = malloc(bytes + 64);
+        assert_non_null(buf);
+        memset(buf, 0xAB, bytes + 64);
+        raster_image_t img = { buf, w, h };
+        raster_layout_t lo;
+        sc.live = 1;
+        raster_draw(&img, &sc, k % 2 ? &font : NULL, &lo);
+        for (size_t i = 0; i < 64; i++) assert_int_equal(buf[bytes + i], 0xAB);
+        size_t kept = 0;
+        for (size_t i = 0; i < bytes; i += 3)
+            if (buf[i] == 0xAB && buf[i + 1] == 0xAB && buf[i + 2] == 0xAB) kept++;
+        assert_int_equal(kept, 0);
+        if (lo.caption.w > 8 && lo.caption.h > 8) {
+            /* the right padding, halfway down: no text reaches it */
+            const unsigned char *p = buf + ((size_t)(lo.caption.y + lo.caption.h / 2) * w +
+                                            lo.caption.x + lo.caption.w - 2) * 3;
+            assert_int_equal(p[0], 28); /* C_CAPTION_BG */
+            assert_int_equal(p[1], 30);
+            assert_int_equal(p[2], 42);
+        }
+        free(buf);
+    }
+    fixture_close(&f);
+}
+
 /* ------------------------------------------------------------ determinism */
 
 static void test_deterministic(void **state)
@@ -406,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_text_through_font),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_overlay),
+        cmocka_unit_test(test_tour_caption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 /* The RGB rasteriser: draws a scene (a view model plus the live snapshots
    it was built from) into an RGB buffer of any size: the heatmap panels
    with their titles, the colour bar with ticks, the cursor, the pair
-   overlay, the metric curves, the metrics text, and in the window the key
-   footer, the prompt and the help overlay. The window, its screenshots,
+   overlay, the metric curves, the metrics text, a lecture tour's caption
+   box, and in the window the key footer, the prompt and the help overlay. The window, its screenshots,
    `pbde render`'s images and videos all come from raster_draw, so they are
    the same pixels.
 
@@ -45,6 +45,18 @@ typedef struct {
     char label[48];
 } raster_run_t;
 
+/* A lecture tour's stop, as its caption box shows it: the tour's title
+   and "stop i/n" on top, the caption below in large type, word-wrapped.
+   Caption lines are joined into one paragraph unless a line ends a
+   sentence (. : ! ?), which starts a new one. */
+typedef struct {
+    const char *title;   /* the tour's title (NULL or "": "tour") */
+    const char *caption; /* the stop's caption, lines joined by '\n' */
+    int stop, n;         /* the stop shown (0-based) and how many there are */
+    long steps;          /* the step count the stop trains to */
+    int on;              /* window: 1 the tour's keys are active, 0 exploring */
+} raster_tour_t;
+
 /* Everything raster_draw draws. */
 typedef struct {
     const view_model_t *vm;        /* the panels (view_build or raster_facet_model) */
@@ -60,6 +72,7 @@ typedef struct {
     const char *prompt;            /* live: the prompt being typed, or NULL */
     const char *message;           /* a message line, or NULL */
     int recording;                 /* live: show the recording mark */
+    const raster_tour_t *tour;     /* a tour stop's caption box, or NULL */
 } raster_scene_t;
 
 /* Where raster_draw puts things, in pixels (for hit tests and tests). */
@@ -70,6 +83,8 @@ typedef struct {
     view_rect_t colorbar;                 /* the bar itself, w = 0 when none */
     view_rect_t curves[2];                /* metric plots, w = 0 when none */
     view_rect_t metrics;                  /* metrics text block */
+    view_rect_t caption;                  /* the tour's caption box, w = 0 when none */
+    int caption_px;                       /* the caption's text size */
 } raster_layout_t;
 
 /* Initialises *sc for a single run: the panels of vm, all from run s,

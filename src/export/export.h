@@ -2,8 +2,10 @@
    system font found with fontconfig), PNG files (SDL2_image), YUV4MPEG2
    video written natively, .mp4 and .gif through an ffmpeg pipe, and the
    stage both `pbde render` and `pbde gui` draw: one live session per
-   facet value, turned into a raster scene. Private to the binary (the
-   window in src/gui and the render command in src/export). */
+   facet value, turned into a raster scene; and the lecture tours both
+   show (finding and checking a tour file, a stop's caption box). Private
+   to the binary (the window in src/gui and the render command in
+   src/export). */
 #ifndef PBDE_EXPORT_H
 #define PBDE_EXPORT_H
 
@@ -14,6 +16,7 @@
 #include "pbde/live.h"
 #include "pbde/params.h"
 #include "pbde/raster.h"
+#include "pbde/tour.h"
 #include "pbde/view.h"
 
 /* ------------------------------------------------------------ font */
@@ -140,6 +143,28 @@ int stage_poll(stage_t *st);
 /* Builds the view models under vs and fills the scene sc (runs, panels,
    labels). Returns 0, or -1 on allocation failure. */
 int stage_scene(stage_t *st, const view_state_t *vs, raster_scene_t *sc);
+
+/* ------------------------------------------------------------ tours */
+
+/* Finds and loads a lecture tour the way `pbde tui --tour` does: arg is
+   a file, else NAME.tour here, else NAME or NAME.tour in the demos
+   folder. Every stop must reach its step count within its training
+   length (the steps parameter). Returns 0, or -1 with "FILE:LINE: what
+   is wrong" (or "FILE: cannot open: ...") in err and *t empty. */
+int export_tour_open(const char *arg, tour_t *t, char *err, size_t errlen);
+
+/* A tour sets every parameter at every stop, so only a few may be given
+   for the whole tour: returns the name of the first parameter of p that
+   differs from the defaults and is not in allowed (NULL-terminated), or
+   NULL when there is none. */
+const char *export_tour_extra_param(const params_t *p, const char *const *allowed);
+
+/* 1 when a and b train the same way: they differ at most in [view]
+   parameters (so live_set_params would not restart training). */
+int export_same_training(const params_t *a, const params_t *b);
+
+/* The caption box of stop `stop` of t (on: the tour's keys are active). */
+void export_tour_caption(raster_tour_t *rt, const tour_t *t, int stop, int on);
 
 /* ------------------------------------------------------------ options */
 

@@ -3,7 +3,10 @@
    model), drawn by the RGB rasteriser into a streaming texture, so a
    screenshot (S) or a recording (R) holds exactly the window's pixels.
    Training runs on the live sessions' worker threads; this loop only
-   handles input, takes snapshots and draws. */
+   handles input, takes snapshots and draws. With --tour, a lecture tour:
+   space or -> shows the next stop, <- the previous one, t leaves the tour
+   to explore and comes back (as in `pbde tui --tour`); the caption box
+   is drawn by the rasteriser, so screenshots and recordings hold it. */
 #include <SDL.h>
 #include <errno.h>
 #include <math.h>
@@ -15,8 +18,11 @@
 #include "../cli/cli.h"
 #include "../export/export.h"
 
-enum { F_SIZE, F_FONT, F_FACET, F_CURSOR, F_INTERP, F_PAUSED, F_SHOT_AFTER, F_SHOT_OUT, F_COUNT };
+enum { F_TOUR, F_SIZE, F_FONT, F_FACET, F_CURSOR, F_INTERP, F_PAUSED, F_SHOT_AFTER, F_SHOT_OUT,
+       F_COUNT };
 static const cli_flag_t FLAGS[F_COUNT] = {
+    { "tour", 1, "a lecture tour: a .tour file, or a tour's name in the demos folder; space or -> "
+                 "next stop, <- back, t explore" },
     { "size", 1, "window size WxH (default 1280x720)" },
     { "font", 1, "TrueType font file for the text (default: DejaVu Sans via fontconfig)" },
     { "facet", 1, "small multiples NAME=v1,v2,...: one learned panel per value (e.g. beta=1,4,16)" },
@@ -55,6 +61,14 @@ typedef struct {
     long rec_frames;
     double rec_next;
     long frames;
+
+    /* the lecture tour (tour.n == 0: none) */
+    tour_t tour;
+    int tour_on;               /* the tour's keys are active (t toggles) */
+    int stop;                  /* the stop shown, -1 before the first */
+    int disturbed;             /* training changed by hand since the stop was set up */
+    int user_speed, user_cmap; /* --speed / --colormap given: kept at every stop */
+    raster_tour_t caption;     /* the caption box of the stop shown */
 } gui_t;
 
 static double now_s(void) { return (double)SDL_GetTicks64() / 1000.0; }
@@ -140,6 +154,10 @@ static void make_scene(gui_t *g, raster_scene_t *sc)
     sc->prompt = g->prompt_on ? g->prompt : NULL;
     sc->message = g->message[0] && SDL_GetTicks() < g->message_until ? g->message : NULL;
     sc->recording = g->rec != NULL;
+    if (g->tour.n > 0 && g->stop >= 0) {
+        export_tour_caption(&g->caption, &g->tour, g->stop, g->tour_on);
+        sc->tour = &g->caption;
+    }
 }
 
 static int redraw(gui_t *g)
@@ -246,10 +264,13 @@ static void param_action(gui_t *g, view_action a)
             if (i == 0) snprintf(msg, sizeof msg, "%s", m);
             continue;
         }
+        params_t before;
+        live_get_params(g->st.live[i], &before);
         if (live_set_params(g->st.live[i], &p, err, sizeof err) != 0) {
             snprintf(msg, sizeof msg, "%s", err);
             continue;
         }
+        if (!export_same_training(&before, &p)) g->disturbed = 1;
         if (!changed) snprintf(msg, sizeof msg, "%s", m);
         changed = 1;
     }
@@ -304,13 +325,15 @@ static void prompt_run(gui_t *g)
     while (end > value && end[-1] == ' ') *--end = '\0';
     char err[512];
     for (int i = 0; i < g->st.n; i++) {
-        params_t p;
+        params_t p, before;
         live_get_params(g->st.live[i], &p);
+        before = p;
         if (params_set(&p, s, value, err, sizeof err) != 0 || params_check(&p, err, sizeof err) != 0 ||
             live_set_params(g->st.live[i], &p, err, sizeof err) != 0) {
             say3(g, s, ": ", err);
             return;
         }
+        if (!export_same_training(&before, &p)) g->disturbed = 1;
     }
     /* a view parameter changes the view at once (the cursor stays) */
     const param_def_t *def = params_find(s);
@@ -347,9 +370,11 @@ static void act(gui_t *g, view_action a)
         break;
     case ACT_RESET:
         for (int i = 0; i < st->n; i++) live_reset_model(st->live[i]);
+        g->disturbed = 1;
         break;
     case ACT_RESAMPLE:
         for (int i = 0; i < st->n; i++) live_resample(st->live[i]);
+        g->disturbed = 1;
         break;
     case ACT_SLOWER: set_speed(g, g->speed_i == N_SPEEDS - 1 ? N_SPEEDS - 2 : g->speed_i - 1); break;
     case ACT_FASTER: set_speed(g, g->speed_i + 1); break;
@@ -390,6 +415,95 @@ static void act(gui_t *g, view_action a)
         param_action(g, a);
         break;
     }
+}
+
+/* ------------------------------------------------------------ tour */
+
+/* Shows stop `to`: its parameters (and their [view] section) go to the
+   session, which trains to the stop's step count and pauses there. Going
+   on to a stop that continues this one (or staying on this one) keeps
+   training; any other move, or training changed by hand, rebuilds the
+   stop from step 0, so going back shows exactly what was shown before.
+   The same moves as `pbde tui --tour`. */
+static void tour_show(gui_t *g, int to)
+{
+    const tour_stop_t *s = &g->tour.stops[to];
+    live_t *l = g->st.live[0];
+    params_t cur, p = s->params;
+    live_get_params(l, &cur);
+    if (g->user_speed) p.speed = SPEEDS[g->speed_i];
+    if (g->user_cmap) p.colormap = g->vs.colormap;
+    int same = export_same_training(&cur, &p);
+    int onward = to == g->stop || (to == g->stop + 1 && s->continues);
+    int keep = g->stop < 0 || (onward && !g->disturbed && same && g->st.snap[0].step <= s->steps);
+    char err[512];
+    if (live_set_params(l, &p, err, sizeof err) != 0) { /* checked when loaded: cannot happen */
+        say(g, "tour: ", err);
+        return;
+    }
+    if (!keep && same) live_reset_model(l); /* new parameters rebuild by themselves */
+    live_run_to(l, s->steps);
+    g->speed_i = speed_index(p.speed);
+    live_set_speed(l, SPEEDS[g->speed_i]);
+
+    /* the view follows the stop's [view] parameters; the cursor stays */
+    view_state_t vs = g->vs;
+    view_state_from_params(&g->vs, &p);
+    g->vs.cursor_x = vs.cursor_x;
+    g->vs.cursor_y = vs.cursor_y;
+    g->vs.help = vs.help;
+    want_slice(g);
+    g->stop = to;
+    g->disturbed = 0;
+    g->dirty = 1;
+}
+
+static void tour_next(gui_t *g)
+{
+    if (g->stop + 1 >= g->tour.n) say(g, "end of tour: \xE2\x86\x90 goes back, q quits", NULL);
+    else tour_show(g, g->stop + 1);
+}
+
+static void tour_prev(gui_t *g)
+{
+    if (g->stop <= 0) say(g, "this is the first stop of the tour", NULL);
+    else tour_show(g, g->stop - 1);
+}
+
+/* t: leaves the tour (its keys go back to their usual meaning) or
+   returns to the stop, rebuilt when training was changed by hand. */
+static void tour_toggle(gui_t *g)
+{
+    g->tour_on = !g->tour_on;
+    if (g->tour_on) {
+        tour_show(g, g->stop);
+        say(g, "back in the tour: space or \xE2\x86\x92 next stop, \xE2\x86\x90 back", NULL);
+    } else {
+        say(g, "exploring: arrows move the cursor, space pauses, every key works; t returns to "
+               "the tour", NULL);
+    }
+}
+
+/* A key while a tour is open: key is a code point or VIEW_KEY_LEFT /
+   VIEW_KEY_RIGHT (PgUp and PgDn arrive as those). Returns 1 when the key
+   was the tour's. */
+static int tour_key(gui_t *g, int key)
+{
+    if (g->tour.n == 0) return 0;
+    if (key == 't') {
+        tour_toggle(g);
+        return 1;
+    }
+    if (!g->tour_on) return 0;
+    if (key == ' ' || key == VIEW_KEY_RIGHT) {
+        tour_next(g);
+        return 1;
+    }
+    if (key == VIEW_KEY_LEFT) {
+        tour_prev(g);
+        return 1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------ input */
@@ -445,7 +559,7 @@ static void handle(gui_t *g, const SDL_Event *e)
             size_t len = strlen(g->prompt);
             snprintf(g->prompt + len, sizeof g->prompt - len, "%s", e->text.text);
             g->dirty = 1;
-        } else {
+        } else if (!tour_key(g, first_codepoint(e->text.text))) {
             view_action a = view_key_action(first_codepoint(e->text.text), VIEW_FE_GUI);
             if (a != ACT_NONE) act(g, a);
         }
@@ -458,8 +572,10 @@ static void handle(gui_t *g, const SDL_Event *e)
         }
         int key = 0;
         switch (k) {
-        case SDLK_LEFT: key = VIEW_KEY_LEFT; break;
-        case SDLK_RIGHT: key = VIEW_KEY_RIGHT; break;
+        case SDLK_LEFT:
+        case SDLK_PAGEUP: key = VIEW_KEY_LEFT; break;
+        case SDLK_RIGHT:
+        case SDLK_PAGEDOWN: key = VIEW_KEY_RIGHT; break;
         case SDLK_UP: key = VIEW_KEY_UP; break;
         case SDLK_DOWN: key = VIEW_KEY_DOWN; break;
         case SDLK_RETURN: key = VIEW_KEY_ENTER; break;
@@ -473,6 +589,8 @@ static void handle(gui_t *g, const SDL_Event *e)
             break;
         default: return; /* printable keys arrive as SDL_TEXTINPUT */
         }
+        if (tour_key(g, key)) break;
+        if (k == SDLK_PAGEUP || k == SDLK_PAGEDOWN) break; /* the tour's keys only */
         view_action a = view_key_action(key, VIEW_FE_GUI);
         if (a != ACT_NONE) act(g, a);
         break;
@@ -505,6 +623,7 @@ static void gui_free(gui_t *g)
     char err[256];
     if (g->rec) video_close(g->rec, 1, err, sizeof err);
     stage_destroy(&g->st);
+    tour_free(&g->tour);
     if (g->tex) SDL_DestroyTexture(g->tex);
     if (g->ren) SDL_DestroyRenderer(g->ren);
     if (g->win) SDL_DestroyWindow(g->win);
@@ -549,11 +668,51 @@ static int run(gui_t *g, long shot_after, const char *shot_out)
                 for (int i = 0; i < g->layout.n_panels; i++)
                     printf("panel %d %d %d %d\n", g->layout.panel[i].x, g->layout.panel[i].y,
                            g->layout.panel[i].w, g->layout.panel[i].h);
+                if (g->layout.caption.w > 0)
+                    printf("caption %d %d %d %d %dpx\ntour stop %d/%d step %ld\n",
+                           g->layout.caption.x, g->layout.caption.y, g->layout.caption.w,
+                           g->layout.caption.h, g->layout.caption_px, g->stop + 1, g->tour.n,
+                           g->st.snap[0].step);
             }
             g->running = 0;
         }
     }
     return status;
+}
+
+/* --tour: loads the tour (a path, or a name in the demos folder) before
+   the window opens. A tour sets every parameter at every stop, so of the
+   others only --speed and --colormap are allowed: they apply to the
+   whole tour (*speed_set, *cmap_set). Prints the problem (with
+   file:line) and returns EXIT_USAGE, or returns 0. */
+static int load_tour(const cli_args_t *a, tour_t *t, int *speed_set, int *cmap_set)
+{
+    static const char *const ALLOWED[] = { "speed", "colormap", NULL };
+    if (a->scenario) {
+        fprintf(stderr, "pbde gui: --tour and --scenario: a tour loads its own scenarios; give "
+                        "one of them\n");
+        return EXIT_USAGE;
+    }
+    if (a->present[F_FACET]) {
+        fprintf(stderr, "pbde gui: --tour and --facet: a tour shows one training run per stop\n");
+        return EXIT_USAGE;
+    }
+    const char *extra = export_tour_extra_param(&a->params, ALLOWED);
+    if (extra) {
+        fprintf(stderr, "pbde gui: --%s: a tour sets the parameters at every stop; only --speed "
+                        "and --colormap apply to a whole tour\n", extra);
+        return EXIT_USAGE;
+    }
+    params_t def;
+    params_defaults(&def);
+    *speed_set = a->params.speed != def.speed;
+    *cmap_set = a->params.colormap != def.colormap;
+    char err[1024];
+    if (export_tour_open(a->values[F_TOUR], t, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde gui: --tour: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 int cmd_gui(int argc, char **argv)
@@ -564,7 +723,8 @@ int cmd_gui(int argc, char **argv)
     if (a.help) {
         cli_usage(stdout, "gui",
                   "The SDL2 window: the explorer's panels, keys and curves (? lists the keys;\n"
-                  "f fullscreen, S screenshot, R records a .y4m, i nearest/bilinear).",
+                  "f fullscreen, S screenshot, R records a .y4m, i nearest/bilinear).\n"
+                  "A lecture tour: pbde gui --tour NAME (pbde list tours shows them).",
                   FLAGS, F_COUNT);
         return 0;
     }
@@ -622,11 +782,30 @@ int cmd_gui(int argc, char **argv)
     const kernels_t *k = cli_kernels();
     if (!k) return EXIT_USAGE;
 
+    /* a tour starts on its first stop's parameters and view; of the
+       command line only --speed and --colormap apply to a whole tour */
+    tour_t tour = { "", 0, NULL };
+    int user_speed = 0, user_cmap = 0;
+    if (a.present[F_TOUR]) {
+        rc = load_tour(&a, &tour, &user_speed, &user_cmap);
+        if (rc) return rc;
+        ps[0] = tour.stops[0].params;
+        if (user_speed) ps[0].speed = a.params.speed;
+        if (user_cmap) ps[0].colormap = a.params.colormap;
+        view_state_t given = vs;
+        view_state_from_params(&vs, &ps[0]);
+        vs.cursor_x = given.cursor_x;
+        vs.cursor_y = given.cursor_y;
+    }
+
     /* the display first: without one, say where the headless path is */
-    if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY") && !getenv("SDL_VIDEODRIVER"))
+    if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY") && !getenv("SDL_VIDEODRIVER")) {
+        tour_free(&tour);
         return no_display("no display (neither DISPLAY nor WAYLAND_DISPLAY is set)");
+    }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         snprintf(err, sizeof err, "SDL could not open the display: %s", SDL_GetError());
+        tour_free(&tour);
         return no_display(err);
     }
     /* the window's state is large (the stage's snapshots): on the heap */
@@ -634,12 +813,17 @@ int cmd_gui(int argc, char **argv)
     int status = 0;
     if (!g) {
         fprintf(stderr, "pbde gui: out of memory\n");
+        tour_free(&tour);
         SDL_Quit();
         return 1;
     }
+    g->tour = tour; /* owned by g from here on */
+    g->stop = -1;
+    g->user_speed = user_speed;
+    g->user_cmap = user_cmap;
     g->vs = vs;
     g->bilinear = bilinear;
-    g->speed_i = speed_index(a.params.speed);
+    g->speed_i = speed_index(ps[0].speed);
     g->ef = font_open(a.present[F_FONT] ? a.values[F_FONT] : NULL, err, sizeof err);
     if (!g->ef) {
         fprintf(stderr, "pbde gui: %s\n", err);
@@ -647,8 +831,8 @@ int cmd_gui(int argc, char **argv)
         goto done;
     }
     g->font = font_raster(g->ef);
-    if (stage_create(&g->st, ps, n, facet[0] ? facet : NULL, k, a.present[F_PAUSED], err,
-                     sizeof err) != 0) {
+    if (stage_create(&g->st, ps, n, facet[0] ? facet : NULL, k,
+                     a.present[F_PAUSED] || g->tour.n > 0, err, sizeof err) != 0) {
         fprintf(stderr, "pbde gui: %s\n", err);
         status = EXIT_USAGE;
         goto done;
@@ -658,6 +842,10 @@ int cmd_gui(int argc, char **argv)
     g->vs.cursor_y = fmax(-L, fmin(L, g->vs.cursor_y));
     want_slice(g);
     for (int i = 0; i < g->st.n; i++) live_set_speed(g->st.live[i], SPEEDS[g->speed_i]);
+    if (g->tour.n > 0) { /* the first stop: the session already has its parameters */
+        g->tour_on = 1;
+        tour_show(g, 0);
+    }
 
     g->win = SDL_CreateWindow("pbde", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
                               SDL_WINDOW_RESIZABLE);
@@ -671,6 +859,11 @@ int cmd_gui(int argc, char **argv)
         goto done;
     }
     SDL_SetWindowMinimumSize(g->win, 320, 200);
+    if (g->tour.n > 0) {
+        char title[200];
+        snprintf(title, sizeof title, "pbde \xE2\x80\x94 %s", g->tour.title[0] ? g->tour.title : "tour");
+        SDL_SetWindowTitle(g->win, title);
+    }
     SDL_StartTextInput();
     status = run(g, shot_after, a.present[F_SHOT_OUT] ? a.values[F_SHOT_OUT] : NULL);
 done:

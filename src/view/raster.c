@@ -25,6 +25,8 @@ static const view_rgb_t C_GRIDLINE = { 44, 46, 58 };
 static const view_rgb_t C_WHITE = { 255, 255, 255 };
 static const view_rgb_t C_BLACK = { 0, 0, 0 };
 static const view_rgb_t C_FLOOR = { 150, 150, 160 };
+static const view_rgb_t C_CAPTION_BG = { 28, 30, 42 };
+static const view_rgb_t C_GOOD = { 120, 220, 120 };
 
 /* Series colours: the runs of a facet, or the curves of one run. */
 static const view_rgb_t C_SERIES[] = {
@@ -270,6 +272,139 @@ static void name_with_param(char *buf, size_t n, const char *what, const params_
     snprintf(buf, n, "%s (%s)", what, lab);
 }
 
+/* "slic (δ = 1, λ = 0)": the objective and its parameters, leaving out
+   the one a facet varies (shown on each panel instead). */
+static void objective_label(char *buf, size_t n, const params_t *p, const char *facet)
+{
+    const char *names[2] = { view_objective_param(p),
+                             p->objective == OBJECTIVE_SLIC ? "lambda" : NULL };
+    int o = snprintf(buf, n, "%s", objective_name(p->objective)), k = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!names[i] || (facet && strcmp(facet, names[i]) == 0)) continue;
+        char lab[64];
+        raster_param_label(p, names[i], lab, sizeof lab);
+        if (o > 0 && (size_t)o < n)
+            o += snprintf(buf + o, n - (size_t)o, "%s%s", k++ ? ", " : " (", lab);
+    }
+    if (k && o > 0 && (size_t)o < n) snprintf(buf + o, n - (size_t)o, ")");
+}
+
+/* ------------------------------------------------------------ caption */
+
+#define CAP_TEXT_MAX 1024
+#define CAP_LINES_MAX 12
+
+/* A tour caption laid out for its box: the text as paragraphs, the lines
+   it wraps into and the sizes it is drawn at. */
+typedef struct {
+    char text[CAP_TEXT_MAX];  /* the caption, '\n' only where a paragraph ends */
+    int n, cut;               /* lines shown; 1 when the text needed more */
+    int start[CAP_LINES_MAX]; /* byte offset of each line in text */
+    int len[CAP_LINES_MAX];   /* and its length */
+    int px, line;             /* caption text size and line height */
+    int head_px, head_line;   /* the title row */
+    int keys_line;            /* the window's key row (0 in renders) */
+    int pad, h;               /* inner padding, the box's height */
+} caption_t;
+
+/* Joins the caption's lines into paragraphs: a line break stays only
+   after a line that ends a sentence (. : ! ?), since tour files break
+   long sentences wherever the author's editor did. */
+static void caption_flow(char *out, size_t n, const char *caption)
+{
+    snprintf(out, n, "%s", caption ? caption : "");
+    for (char *p = out; *p; p++) {
+        if (*p != '\n') continue;
+        char *q = p;
+        while (q > out && q[-1] == ' ') q--;
+        int ends = q > out && strchr(".:!?", q[-1]) != NULL;
+        if (!ends) *p = ' ';
+    }
+}
+
+/* Width of s[0..len) at size px; without a font (or when it cannot
+   render the text), an estimate of 0.55 em per character, so unit tests
+   without a font still get a layout. */
+static int span_width(const raster_font_t *font, int px, const char *s, int len)
+{
+    char buf[CAP_TEXT_MAX];
+    if (len >= (int)sizeof buf) len = (int)sizeof buf - 1;
+    memcpy(buf, s, (size_t)len);
+    buf[len] = '\0';
+    int w = font && font->text ? text_width(font, px, buf) : 0;
+    if (w > 0 || len == 0) return w;
+    int chars = 0; /* no font, or it could not render this: estimate */
+    for (int i = 0; i < len; i++) chars += ((unsigned char)buf[i] & 0xC0) != 0x80;
+    return (int)(0.55 * px * chars + 0.5);
+}
+
+/* Greedy word wrap of c->text into lines at most width pixels wide at
+   size px (a word longer than a line gets a line of its own). Records
+   the first CAP_LINES_MAX lines; returns how many the whole text takes. */
+static int caption_wrap(caption_t *c, const raster_font_t *font, int px, int width)
+{
+    const char *s = c->text;
+    int n = 0, i = 0;
+    for (;;) {
+        int end = i;
+        while (s[end] && s[end] != '\n') end++;
+        int p = i;
+        for (;;) {
+            while (p < end && s[p] == ' ') p++;
+            if (p >= end) break;
+            int b = p, e = p;
+            while (e < end && s[e] != ' ') e++; /* the first word, whatever its width */
+            for (;;) {
+                int ns = e;
+                while (ns < end && s[ns] == ' ') ns++;
+                if (ns >= end) break;
+                int ne = ns;
+                while (ne < end && s[ne] != ' ') ne++;
+                if (span_width(font, px, s + b, ne - b) > width) break;
+                e = ne;
+            }
+            if (n < CAP_LINES_MAX) {
+                c->start[n] = b;
+                c->len[n] = e - b;
+            }
+            n++;
+            p = e;
+        }
+        if (!s[end]) break;
+        i = end + 1;
+    }
+    return n;
+}
+
+/* Chooses the caption's size: 1.75 times the base size (large enough
+   for a projector), smaller only when the box would take more
+   than 30 % of the image, and never below the base size; lines that
+   still do not fit are cut (the last one ends in an ellipsis). */
+static void caption_plan(caption_t *c, const raster_tour_t *t, const raster_font_t *font,
+                         int base, int live, int width, int h)
+{
+    caption_flow(c->text, sizeof c->text, t->caption);
+    int max_h = h * 3 / 10, total = 0;
+    for (int px = base * 7 / 4;; px--) {
+        c->px = px;
+        c->line = line_height(font, px);
+        c->head_px = px * 4 / 5 > base ? px * 4 / 5 : base;
+        c->head_line = line_height(font, c->head_px);
+        c->keys_line = live ? line_height(font, base) : 0;
+        c->pad = px / 2 > 3 ? px / 2 : 3;
+        total = caption_wrap(c, font, px, width - 2 * c->pad);
+        c->n = total < CAP_LINES_MAX ? total : CAP_LINES_MAX;
+        c->h = c->pad / 2 + c->head_line + c->pad / 3 + c->n * c->line + c->keys_line + c->pad / 2;
+        if (c->h <= max_h || px <= base) break;
+    }
+    c->cut = total > c->n;
+    while (c->n > 1 && c->h > max_h) {
+        c->n--;
+        c->h -= c->line;
+        c->cut = 1;
+    }
+}
+
 /* ------------------------------------------------------------ layout */
 
 /* Text sizes of a w x h image. */
@@ -287,6 +422,7 @@ typedef struct {
     int margin;
     int header_h, footer_h;
     int area;        /* panel side achieved, for choosing a layout */
+    caption_t cap;   /* the tour's caption, when the scene has one */
 } plan_t;
 
 /* Lays the panels out in area (x, y, w, h), the colour bar right of them;
@@ -339,10 +475,34 @@ static int panels_right(const raster_layout_t *lo)
     return r;
 }
 
-/* Layout A: panels on top, curves and metrics in a strip below. */
-static void plan_bottom(plan_t *pl, int n, int w, int h)
+/* Plans the tour's caption box for a box width bw (nothing without a
+   tour); returns its height, 0 when none. */
+static int plan_caption(plan_t *pl, const raster_scene_t *sc, const raster_font_t *font, int bw,
+                        int h)
+{
+    pl->lo.caption = (view_rect_t){ 0, 0, 0, 0 };
+    pl->lo.caption_px = 0;
+    if (!sc->tour || bw < 32) return 0;
+    caption_plan(&pl->cap, sc->tour, font, pl->lo.font_px, sc->live, bw, h);
+    pl->lo.caption.w = bw;
+    pl->lo.caption.h = pl->cap.h;
+    pl->lo.caption_px = pl->cap.px;
+    return pl->cap.h;
+}
+
+/* Layout A: panels on top, curves and metrics in a strip below; a tour's
+   caption box across the whole width at the bottom. */
+static void plan_bottom(plan_t *pl, const raster_scene_t *sc, const raster_font_t *font, int n,
+                        int w, int h)
 {
     int m = pl->margin, top = pl->header_h, fs = pl->lo.font_px;
+    int cap = plan_caption(pl, sc, font, w - 2 * m, h);
+    if (cap > 0) {
+        /* the box sits just above the footer; everything else above it */
+        pl->lo.caption.x = m;
+        pl->lo.caption.y = h - pl->footer_h - m / 2 - cap;
+        pl->footer_h += cap + m / 2;
+    }
     int strip = (int)(0.28 * h);
     if (strip < 7 * pl->line) strip = 7 * pl->line;
     int ph = h - top - pl->footer_h - strip - m;
@@ -365,17 +525,28 @@ static void plan_bottom(plan_t *pl, int n, int w, int h)
     lo->metrics = (view_rect_t){ m + 2 * cw + 2 * fs, sy, w - (m + 2 * cw + 2 * fs) - m, sh };
 }
 
-/* Layout B: panels on the left, curves and metrics in a column. */
-static void plan_right(plan_t *pl, int n, int w, int h)
+/* Layout B: panels on the left, curves and metrics in a column; a tour's
+   caption box under the panels, as wide as their side of the image. */
+static void plan_right(plan_t *pl, const raster_scene_t *sc, const raster_font_t *font, int n,
+                       int w, int h)
 {
     int m = pl->margin, top = pl->header_h, fs = pl->lo.font_px;
     int col = (int)(0.26 * w);
     if (col < 20 * fs) col = 20 * fs;
-    int ph = h - top - pl->footer_h - m;
-    pl->area = place_panels(pl, n, m, top, w - 3 * m - col, ph);
+    int ph = h - top - pl->footer_h - m, lw = w - 3 * m - col;
+    int cap = plan_caption(pl, sc, font, lw, h);
+    int gap = cap > 0 ? pl->line / 2 + m / 2 : 0;
+    pl->area = place_panels(pl, n, m, top, lw, ph - cap - gap);
     raster_layout_t *lo = &pl->lo;
+    if (cap > 0) {
+        /* right under the panels (or at the bottom when none fit) */
+        int y = lo->n_panels > 0 ? panels_bottom(lo) + gap : top + ph - cap;
+        lo->caption.x = m;
+        lo->caption.y = y + cap <= top + ph ? y : top + ph - cap;
+    }
     int cx = panels_right(lo) + 2 * fs;
     if (cx > w - col) cx = w - col;
+    if (cap > 0 && cx < m + lw + 2 * fs) cx = m + lw + 2 * fs; /* clear of the caption */
     int cw = w - cx - m, left = 5 * fs;
     int bh = (ph) / 3;
     memset(lo->curves, 0, sizeof lo->curves);
@@ -403,17 +574,33 @@ static void plan_base(plan_t *pl, const raster_scene_t *sc, int w, int h,
     pl->footer_h = lines * pl->line + (lines ? pl->margin : 0);
 }
 
+/* Both layouts, and the one that shows the panels larger in *out (the
+   column only when it gives clearly bigger panels). */
+static void plan_choose(plan_t *out, const raster_scene_t *sc, int w, int h,
+                        const raster_font_t *font)
+{
+    int n = sc->vm ? sc->vm->n_panels : 0;
+    plan_t *b = malloc(sizeof *b);
+    plan_base(out, sc, w, h, font);
+    plan_bottom(out, sc, font, n, w, h);
+    if (!b) return;
+    plan_base(b, sc, w, h, font);
+    plan_right(b, sc, font, n, w, h);
+    if (b->area > out->area + out->area / 20 && b->lo.curves[0].w > 0) *out = *b;
+    free(b);
+}
+
 void raster_layout(raster_layout_t *lo, const raster_scene_t *sc, int w, int h,
                    const raster_font_t *font)
 {
-    int n = sc->vm ? sc->vm->n_panels : 0;
-    plan_t a, b;
-    plan_base(&a, sc, w, h, font);
-    plan_bottom(&a, n, w, h);
-    plan_base(&b, sc, w, h, font);
-    plan_right(&b, n, w, h);
-    /* the column only when it gives bigger panels */
-    *lo = (b.area > a.area + a.area / 20 && b.lo.curves[0].w > 0) ? b.lo : a.lo;
+    plan_t *pl = malloc(sizeof *pl);
+    if (!pl) {
+        memset(lo, 0, sizeof *lo);
+        return;
+    }
+    plan_choose(pl, sc, w, h, font);
+    *lo = pl->lo;
+    free(pl);
 }
 
 int raster_pixel_to_world(const view_rect_t *r, double L, int px, int py, double *x, double *y)
@@ -992,8 +1179,7 @@ static void draw_header(const canvas_t *cv, const raster_scene_t *sc, const plan
     int fs = pl->lo.font_px, x = pl->margin, y = pl->margin / 2 + 1;
     char ann[96], obj[96], buf[512], steps[32], total[32];
     name_with_param(ann, sizeof ann, annotator_name(p->annotator), p, view_annotator_param(p));
-    name_with_param(obj, sizeof obj, objective_name(p->objective), p,
-                    sc->facet ? NULL : view_objective_param(p));
+    objective_label(obj, sizeof obj, p, sc->facet);
     char pairs[32];
     fmt_count(pairs, sizeof pairs, p->pairs);
     snprintf(buf, sizeof buf, "%s  \xC2\xB7  %s annotator  \xC2\xB7  %s objective  \xC2\xB7  %s pairs",
@@ -1042,6 +1228,7 @@ static void draw_footer(const canvas_t *cv, const raster_scene_t *sc, const plan
                         const raster_font_t *font, int w, int h)
 {
     int fs = pl->lo.font_px, y = h - pl->margin / 2 - pl->line, x = pl->margin;
+    int touring = sc->tour && sc->tour->on; /* space is the tour's: the caption box says so */
     if (sc->live) {
         static const struct {
             view_action a;
@@ -1063,7 +1250,7 @@ static void draw_footer(const canvas_t *cv, const raster_scene_t *sc, const plan
                     label = keys[k].label;
                     break;
                 }
-            if (!label) continue;
+            if (!label || (touring && SHOW[i].a == ACT_PAUSE)) continue;
             int need = text_width(font, fs, label) + text_width(font, fs, SHOW[i].word) + fs * 2;
             if (font && x + need > w - pl->margin) break;
             x += draw_text(cv, font, x, y, fs, C_ACCENT, ALIGN_LEFT, label) + fs / 3;
@@ -1109,6 +1296,89 @@ static void draw_help(const canvas_t *cv, const plan_t *pl, const raster_font_t 
     }
 }
 
+/* ------------------------------------------------------------ caption box */
+
+/* Where the stop stands, for the window's key row; *c is its colour. */
+static void stop_state(char *buf, size_t n, const raster_tour_t *t, const live_snapshot_t *s,
+                       view_rgb_t *c)
+{
+    char steps[32];
+    *c = C_DIM;
+    if (!t->on) snprintf(buf, n, "exploring");
+    else if (s->rebuilding) snprintf(buf, n, "building\xE2\x80\xA6");
+    else if (s->state == TRAINER_DIVERGED) {
+        snprintf(buf, n, "diverged at step %ld", s->diverged_at);
+        *c = C_WARN;
+    } else if (s->step < t->steps && s->state == TRAINER_TRAINING && !s->paused) {
+        fmt_count(steps, sizeof steps, t->steps);
+        snprintf(buf, n, "training to step %s\xE2\x80\xA6", steps);
+        *c = C_GOOD;
+    } else if (t->stop == t->n - 1) {
+        snprintf(buf, n, "end of tour");
+        *c = C_ACCENT;
+    } else if (t->steps == 0) {
+        snprintf(buf, n, "before training");
+    } else {
+        fmt_count(steps, sizeof steps, s->step);
+        snprintf(buf, n, "at step %s", steps);
+    }
+}
+
+/* The tour's caption box: the title and "stop i/n" on top, the caption
+   in large type, and in the window a row with the tour's keys and where
+   the stop stands. Bright while the tour's keys are active, dim while
+   the window is exploring. */
+static void draw_caption(const canvas_t *cv, const raster_scene_t *sc, const plan_t *pl,
+                         const raster_font_t *font)
+{
+    const raster_tour_t *t = sc->tour;
+    const caption_t *c = &pl->cap;
+    const view_rect_t *r = &pl->lo.caption;
+    if (!t || r->w <= 0 || r->h <= 0) return;
+    int on = !sc->live || t->on;
+    fill_rect(cv, r->x, r->y, r->w, r->h, C_CAPTION_BG, 255);
+    frame_rect(cv, r->x, r->y, r->w, r->h, on ? C_ACCENT : C_FRAME);
+    canvas_t in = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    int x = r->x + c->pad, right = r->x + r->w - c->pad, y = r->y + c->pad / 2;
+
+    /* the title row */
+    char num[48];
+    snprintf(num, sizeof num, "stop %d/%d", t->stop + 1, t->n);
+    int nw = draw_text(&in, font, right, y, c->head_px, on ? C_ACCENT : C_DIM, ALIGN_RIGHT, num);
+    canvas_t tc = canvas_clip(&in, x, y, right - nw - c->pad - x, c->head_line);
+    draw_text(&tc, font, x, y, c->head_px, on ? C_ACCENT : C_DIM, ALIGN_LEFT,
+              t->title && t->title[0] ? t->title : "tour");
+    y += c->head_line + c->pad / 3;
+
+    /* the caption */
+    for (int i = 0; i < c->n; i++) {
+        char line[CAP_TEXT_MAX + 4];
+        snprintf(line, sizeof line, "%.*s%s", c->len[i], c->text + c->start[i],
+                 c->cut && i == c->n - 1 ? " \xE2\x80\xA6" : "");
+        draw_text(&in, font, x, y, c->px, on ? C_TEXT : C_DIM, ALIGN_LEFT, line);
+        y += c->line;
+    }
+
+    /* the window: the tour's keys, and where the stop stands */
+    if (!sc->live || !c->keys_line || !sc->runs[0].snap) return;
+    int fs = pl->lo.font_px;
+    char state[96];
+    view_rgb_t sc_col;
+    stop_state(state, sizeof state, t, sc->runs[0].snap, &sc_col);
+    int sw = draw_text(&in, font, right, y, fs, sc_col, ALIGN_RIGHT, state);
+    /* key, what it does; key, what it does; ... */
+    static const char *const KEYS_ON[6] = { "space/\xE2\x86\x92", "next stop", "\xE2\x86\x90",
+                                            "back", "t", "explore" };
+    static const char *const KEYS_OFF[6] = { "t", "back to the tour", "space", "pause", "arrows",
+                                             "move the cursor" };
+    const char *const *keys = t->on ? KEYS_ON : KEYS_OFF;
+    canvas_t kc = canvas_clip(&in, x, y, right - sw - fs - x, c->keys_line);
+    for (int i = 0; i < 6; i += 2) {
+        x += draw_text(&kc, font, x, y, fs, C_ACCENT, ALIGN_LEFT, keys[i]) + fs / 3;
+        x += draw_text(&kc, font, x, y, fs, C_DIM, ALIGN_LEFT, keys[i + 1]) + fs + fs / 2;
+    }
+}
+
 /* ------------------------------------------------------------ scene */
 
 void raster_scene_init(raster_scene_t *sc, const view_model_t *vm, const live_snapshot_t *s)
@@ -1125,19 +1395,24 @@ void raster_draw(raster_image_t *img, const raster_scene_t *sc, const raster_fon
 {
     canvas_t cv = canvas_of(img);
     fill_rect(&cv, 0, 0, img->w, img->h, C_BG, 255);
-    plan_t pl;
-    plan_base(&pl, sc, img->w, img->h, font);
-    raster_layout(&pl.lo, sc, img->w, img->h, font);
-    if (sc->vm && sc->n_runs > 0 && sc->runs[0].snap) {
-        draw_header(&cv, sc, &pl, font, img->w);
-        draw_panels(&cv, sc, &pl.lo, font, pl.line);
-        draw_colorbar(&cv, sc, &pl.lo, font, pl.line);
-        draw_curves(&cv, sc, &pl.lo, font);
-        draw_metrics(&cv, sc, &pl.lo, font);
+    plan_t *pl = malloc(sizeof *pl); /* holds the caption's text: not on the stack */
+    if (!pl) {
+        if (lo_out) memset(lo_out, 0, sizeof *lo_out);
+        return;
     }
-    draw_footer(&cv, sc, &pl, font, img->w, img->h);
-    if (sc->help) draw_help(&cv, &pl, font, img->w, img->h);
-    if (lo_out) *lo_out = pl.lo;
+    plan_choose(pl, sc, img->w, img->h, font);
+    if (sc->vm && sc->n_runs > 0 && sc->runs[0].snap) {
+        draw_header(&cv, sc, pl, font, img->w);
+        draw_panels(&cv, sc, &pl->lo, font, pl->line);
+        draw_colorbar(&cv, sc, &pl->lo, font, pl->line);
+        draw_curves(&cv, sc, &pl->lo, font);
+        draw_metrics(&cv, sc, &pl->lo, font);
+    }
+    draw_caption(&cv, sc, pl, font);
+    draw_footer(&cv, sc, pl, font, img->w, img->h);
+    if (sc->help) draw_help(&cv, pl, font, img->w, img->h);
+    if (lo_out) *lo_out = pl->lo;
+    free(pl);
 }
 
 /* ------------------------------------------------------------ facets */

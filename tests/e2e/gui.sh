@@ -7,6 +7,12 @@
 # the window refuses with a message naming `pbde render`, exit 2.
 # Run by make test; PBDE names the binary. Needs xvfb-run (make deps);
 # the pixel checks decode the PNG with ffmpeg when it is installed.
+# Lecture tours (issue 5): `gui --tour` shows the first stop's caption box
+# (the window reports it; its pixels hold large text on the box's colour,
+# below every panel), and with xdotool the tour's keys are driven for real:
+# space and -> train to the next stop's step count, <- rebuilds the
+# previous stop at exactly its step count (read from the screenshots' file
+# names), t leaves the tour.
 PBDE=${PBDE:-build/pbde}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -95,6 +101,114 @@ if command -v ffmpeg >/dev/null 2>&1; then
     fi
 else
     echo "  skip pixel checks: ffmpeg is not installed (apt-get install ffmpeg)"
+fi
+
+# --- a lecture tour: the caption box, reported and on screen
+# (a missing tour is an error before any display is needed)
+env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$PBDE" gui --tour "$tmp/none.tour" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "none.tour: cannot open" "$tmp/err" && ok "missing tour: exit 2 before the display" \
+    || bad "missing tour (exit $rc: $(cat "$tmp/err"))"
+env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$PBDE" gui --tour demos/preferences-to-densities.tour \
+    --beta 2 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q -- "--beta: a tour sets the parameters at every stop" "$tmp/err" \
+    && ok "tour with a parameter: exit 2 (only --speed and --colormap apply to a tour)" \
+    || bad "tour with --beta (exit $rc: $(cat "$tmp/err"))"
+tshot="$tmp/tour.png"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 xvfb-run -a -s "-screen 0 1600x900x24" \
+    "$PBDE" gui --tour demos/preferences-to-densities.tour --screenshot-after 20 --screenshot-out "$tshot" \
+    >"$tmp/tlayout" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q '^tour stop 1/[0-9]* step 0$' "$tmp/tlayout"; then ok "tour: the window shows stop 1 at step 0"
+else bad "gui --tour (exit $rc: $(cat "$tmp/err"; cat "$tmp/tlayout"))"; fi
+cap=$(awk '/^caption /{ print $2, $3, $4, $5, $6 + 0 }' "$tmp/tlayout")
+# shellcheck disable=SC2086
+set -- $cap
+if [ $# -eq 5 ]; then
+    cx=$1; cy=$2; cw=$3; ch=$4; cpx=$5
+    # projector-sized: at 1280x720 the base text is 16 px, the caption at least 24
+    [ "$cpx" -ge 24 ] && ok "caption text at $cpx px" || bad "caption text only $cpx px"
+    [ "$cw" -ge 900 ] && [ $((cy + ch)) -le 720 ] && ok "caption box ${cw}x$ch at ($cx, $cy), inside the window" \
+        || bad "caption box ${cw}x$ch at ($cx, $cy)"
+    below=$(awk -v cy="$cy" '/^panel /{ if ($3 + $5 > cy) n++ } END { print n + 0 }' "$tmp/tlayout")
+    [ "$below" -eq 0 ] && ok "every panel ends above the caption box" || bad "$below panels reach into the caption box"
+    if command -v ffmpeg >/dev/null 2>&1; then
+        # inside the box: mostly its background (28, 30, 42), and text: many
+        # bright pixels (the caption) and accent ones (title, stop i/n)
+        ffmpeg -v error -i "$tshot" -f rawvideo -pix_fmt rgb24 - 2>/dev/null | od -An -v -tu1 -w3 |
+            awk -v W=1280 -v X="$cx" -v Y="$cy" -v BW="$cw" -v BH="$ch" '
+            { i = NR - 1; x = i % W; y = int(i / W)
+              if (x < X + 2 || x >= X + BW - 2 || y < Y + 2 || y >= Y + BH - 2) next
+              n++
+              if ($1 == 28 && $2 == 30 && $3 == 42) bg++
+              else if ($1 > 200 && $2 > 200 && $3 > 200) text++
+              else if ($1 > 230 && $2 > 170 && $2 < 220 && $3 < 120) accent++ }
+            END { printf "%d %d %d %d\n", n, bg, text, accent }' >"$tmp/capstats"
+        read -r n bg text accent <"$tmp/capstats"
+        if [ "${n:-0}" -gt 0 ] && [ $((100 * bg / n)) -ge 60 ] && [ "$text" -ge 3000 ] && [ "$accent" -ge 300 ]; then
+            ok "caption box pixels: $((100 * bg / n)) % background, $text text, $accent accent"
+        else
+            bad "caption box pixels: $n in the box, $bg background, $text text, $accent accent"
+        fi
+    fi
+else
+    bad "the window did not report its caption box: $(cat "$tmp/tlayout")"
+fi
+
+# --- the tour's keys, pressed for real (xdotool): a tiny tour written here
+if command -v xdotool >/dev/null 2>&1; then
+    cat >"$tmp/k.tour" <<'EOF2'
+title Keys
+set pairs 2048
+set grid 64
+set width 16
+set depth 2
+set steps 60
+caption One.
+pause
+run 20
+caption Two: twenty steps.
+pause
+run 40
+caption Three: on to sixty.
+pause
+EOF2
+    cat >"$tmp/keys.sh" <<'EOF2'
+# inside xvfb-run: start the window, press keys, take screenshots (S),
+# each named after the step it shows
+cd "$1" || exit 1
+"$2" gui --tour k.tour >gui.out 2>gui.err &
+pid=$!
+wid=$(xdotool search --sync --onlyvisible --name 'pbde' | head -n 1)
+xdotool windowfocus --sync "$wid" 2>/dev/null
+shot() { # waits for the n-th screenshot to appear
+    xdotool key --window "$wid" S
+    i=0; while [ "$(ls pbde-*.png 2>/dev/null | wc -l)" -lt "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    sleep 0.3
+}
+sleep 1; shot 1
+xdotool key --window "$wid" space; sleep 2; shot 2
+xdotool key --window "$wid" Right; sleep 2; shot 3
+xdotool key --window "$wid" Left; sleep 2; shot 4
+xdotool key --window "$wid" t space; sleep 1
+xdotool key --window "$wid" q
+i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill $pid 2>/dev/null
+wait $pid
+echo "exit $?" >>gui.out
+EOF2
+    mkdir -p "$tmp/keys"
+    cp "$tmp/k.tour" "$tmp/keys/"
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 xvfb-run -a -s "-screen 0 1600x900x24" \
+        sh "$tmp/keys.sh" "$tmp/keys" "$(cd "$(dirname "$PBDE")" && pwd)/$(basename "$PBDE")" >/dev/null 2>&1
+    steps=$(cd "$tmp/keys" && ls -tr pbde-*.png 2>/dev/null | sed 's/.*-step\([0-9]*\).*/\1/' | tr '\n' ' ')
+    [ "$steps" = "0 20 60 20 " ] && ok "keys: stops at steps 0, space 20, -> 60, <- rebuilt at 20" \
+        || bad "keys: screenshots at steps '$steps' (expected 0 20 60 20): $(cat "$tmp/keys/gui.err" 2>/dev/null)"
+    grep -q '^exit 0$' "$tmp/keys/gui.out" 2>/dev/null && ok "keys: t leaves the tour, q quits (exit 0)" \
+        || bad "keys: the window did not quit cleanly: $(cat "$tmp/keys/gui.out" "$tmp/keys/gui.err" 2>/dev/null)"
+else
+    echo "  skip the tour's keys: xdotool is not installed (apt-get install xdotool)"
 fi
 
 [ $fails -eq 0 ]

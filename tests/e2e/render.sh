@@ -4,6 +4,10 @@
 # holds 30 frames (checked by size here, by the built-in reader in
 # test_export, and by ffprobe when installed); .mp4 and .gif go through
 # ffmpeg, or fail with a clear message without it; bad usage exits 2.
+# Lecture tours (issue 5): `render --tour` records every stop (a frame
+# every --steps-per-frame steps, then the finished stop held --hold
+# seconds) with the frame count that follows from the stops, the same
+# bytes twice, and the caption box on screen; a tour's usage errors exit 2.
 # Run by make test; PBDE names the binary.
 PBDE=${PBDE:-build/pbde}
 tmp=$(mktemp -d)
@@ -102,6 +106,86 @@ if [ $rc -eq 2 ] && grep -q "ffmpeg not found" "$tmp/err" && [ ! -e "$tmp/x.mp4"
 else
     bad "no ffmpeg (exit $rc: $(cat "$tmp/err"))"
 fi
+
+# --- a lecture tour: a tiny tour written here, small and quick
+cat >"$tmp/t.tour" <<'EOF2'
+title A test tour
+set pairs 2048
+set grid 64
+set width 16
+set depth 2
+set steps 60
+caption Stop one: before training.
+pause
+run 20
+caption Stop two: twenty steps.
+pause
+run 40
+caption Stop three: the same training goes on to sixty.
+pause
+set panel slice
+caption Stop four: the slice, same training, no new steps.
+pause
+set objective dpo
+run 30
+caption Stop five: DPO, trained from scratch.
+pause
+EOF2
+# stops of 0, 20, 40 (continued), 0 and 30 steps: at 10 steps a frame
+# 0 + 2 + 4 + 0 + 3 training frames, and 5 held frames (0.5 s at 10 fps)
+# after each of the 5 stops
+TOUR_OPTS="--tour $tmp/t.tour --steps-per-frame 10 --fps 10 --hold 0.5 --size 320x180"
+# shellcheck disable=SC2086
+"$PBDE" render $TOUR_OPTS --out "$tmp/t.y4m" 2>"$tmp/err"
+rc=$?
+head=$(head -n 1 "$tmp/t.y4m" 2>/dev/null)
+want=$(( ${#head} + 1 + 34 * (6 + 320 * 180 + 2 * 160 * 90) ))
+got=$(wc -c <"$tmp/t.y4m" 2>/dev/null || echo 0)
+[ $rc -eq 0 ] && [ "$got" -eq "$want" ] && ok "tour: 34 frames by size (9 training, 25 held)" \
+    || bad "tour y4m: exit $rc, size $got, expected $want ($(cat "$tmp/err"))"
+# shellcheck disable=SC2086
+"$PBDE" render $TOUR_OPTS --out "$tmp/t2.y4m" 2>/dev/null
+cmp -s "$tmp/t.y4m" "$tmp/t2.y4m" && ok "tour twice: identical bytes" || bad "tour y4m differs between runs"
+# the default pace: each stop's training over 4 s, here 1 step a frame
+"$PBDE" render --tour "$tmp/t.tour" --fps 10 --hold 0.5 --size 160x90 --out "$tmp/t3.y4m" 2>"$tmp/err"
+got=$(wc -c <"$tmp/t3.y4m" 2>/dev/null || echo 0)
+head=$(head -n 1 "$tmp/t3.y4m" 2>/dev/null)
+want=$(( ${#head} + 1 + 115 * (6 + 160 * 90 + 2 * 80 * 45) ))
+[ "$got" -eq "$want" ] && ok "tour at the default pace: 115 frames" || bad "tour default pace: size $got, expected $want ($(cat "$tmp/err"))"
+if command -v ffprobe >/dev/null 2>&1; then
+    n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
+        -of csv=p=0 "$tmp/t.y4m")
+    [ "$n" = "34" ] && ok "ffprobe reads 34 frames from the tour" || bad "ffprobe counted '$n' tour frames"
+    # the caption box: its background (28, 30, 42; a few units off after
+    # 4:2:0) fills most of the bottom quarter of the last frame, where a
+    # render without a tour has almost none of it (curves and metrics)
+    ffmpeg -v error -i "$tmp/t.y4m" -vf "select=eq(n\,33)" -frames:v 1 -f rawvideo -pix_fmt rgb24 - \
+        2>/dev/null | od -An -v -tu1 -w3 | awk -v W=320 -v H=180 '
+        { i = NR - 1; y = int(i / W)
+          box = $1 >= 22 && $1 <= 34 && $2 >= 24 && $2 <= 36 && $3 >= 36 && $3 <= 48
+          if (y >= H * 3 / 4) { n++; b += box } }
+        END { printf "%d\n", n ? 100 * b / n : 0 }' >"$tmp/cap"
+    share=$(cat "$tmp/cap")
+    [ "${share:-0}" -ge 40 ] && ok "the tour's last frame shows the caption box ($share % of the bottom quarter)" \
+        || bad "no caption box in the tour's last frame (${share:-0} % of the bottom quarter)"
+else
+    echo "  skip ffprobe checks of the tour: ffmpeg is not installed (apt-get install ffmpeg)"
+fi
+printf 'title broken\nset width 8\nset beta 0\npause\n' >"$tmp/bad.tour"
+printf 'set steps 10\nrun 20\npause\n' >"$tmp/long.tour"
+expect_usage "tour: bad value names file:line" "$tmp/bad.tour:3: beta" render --tour "$tmp/bad.tour" --out "$tmp/x.y4m"
+expect_usage "tour: past its training length" "runs to step 20, past its training length" \
+    render --tour "$tmp/long.tour" --out "$tmp/x.y4m"
+expect_usage "tour: missing file" "cannot open" render --tour "$tmp/none.tour" --out "$tmp/x.y4m"
+expect_usage "tour to a png" "a tour is recorded as a video" render --tour "$tmp/t.tour" --out x.png
+expect_usage "tour with --frames" "--frames: a tour's frames follow its stops" \
+    render --tour "$tmp/t.tour" --frames 5 --out x.y4m
+expect_usage "tour with --facet" "--facet: a tour shows one training run per stop" \
+    render --tour "$tmp/t.tour" --facet beta=1,2 --out x.y4m
+expect_usage "tour with a parameter" "--beta: a tour sets the parameters at every stop" \
+    render --tour "$tmp/t.tour" --beta 2 --out x.y4m
+expect_usage "--hold without a tour" "--hold is for --tour" render --hold 2 --out x.y4m
+expect_usage "bad --hold" "--hold: 'x' is not allowed" render --tour "$tmp/t.tour" --hold x --out x.y4m
 
 # --- bad usage
 expect_usage "no --out" "--out is required" render
