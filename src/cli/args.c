@@ -1,5 +1,6 @@
 /* Command-line parsing driven by the parameter registry. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +37,20 @@ int cli_parse(const char *cmd, int argc, char **argv, int first, const cli_flag_
             path = argv[i] + 11;
         }
         if (!path) continue;
+        if (!*path || strncmp(path, "--", 2) == 0) {
+            fprintf(stderr, "pbde %s: --scenario needs a value (a .ini file or a scenario's name)\n",
+                    cmd);
+            return EXIT_USAGE;
+        }
         char err[1024];
-        cli_resolve_scenario(path, a->scenario_path, sizeof a->scenario_path);
+        const char *arg = path;
+        cli_resolve_scenario(arg, a->scenario_path, sizeof a->scenario_path);
         path = a->scenario_path;
         if (scenario_load(path, &a->params, err, sizeof err) != 0) {
-            fprintf(stderr, "pbde %s: --scenario: %s\n", cmd, err);
+            struct stat st;
+            int unknown_name = !strchr(arg, '/') && stat(path, &st) != 0;
+            fprintf(stderr, "pbde %s: --scenario: %s%s\n", cmd, err,
+                    unknown_name ? " (nor is it a built-in scenario: pbde list scenarios)" : "");
             return EXIT_USAGE;
         }
         a->scenario = path;
@@ -156,26 +166,88 @@ const kernels_t *cli_kernels(void)
 
 FILE *cli_open_out(const char *path, char *tmp, size_t tmplen)
 {
-    if (strcmp(path, "-") == 0) {
-        tmp[0] = '\0';
-        return stdout;
+    tmp[0] = '\0';
+    if (strcmp(path, "-") == 0) return stdout;
+    struct stat st, lst;
+    int exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return NULL;
     }
-    snprintf(tmp, tmplen, "%s.tmp.%ld", path, (long)getpid());
-    return fopen(tmp, "w");
+    /* a device, FIFO or socket (/dev/null, /dev/stdout, a pipe): renaming
+       over it would replace the node itself, so write in place */
+    if (exists && !S_ISREG(st.st_mode)) return fopen(path, "w");
+    /* through a symbolic link: the temporary goes beside the file it names */
+    char real[PATH_MAX];
+    const char *target = path;
+    if (exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && realpath(path, real))
+        target = real;
+    int n = snprintf(tmp, tmplen, "%s.tmp.%ld", target, (long)getpid());
+    if (n < 0 || (size_t)n >= tmplen) {
+        tmp[0] = '\0';
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    /* O_EXCL: never write through something already there under that name */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, exists ? (mode_t)(st.st_mode & 0777) : 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int saved = errno;
+        if (fd >= 0) {
+            close(fd);
+            remove(tmp);
+        }
+        tmp[0] = '\0';
+        errno = saved;
+    }
+    return f;
+}
+
+/* The file a temporary stands for: tmp without its ".tmp.PID" suffix. */
+static void target_of(const char *tmp, char *out, size_t len)
+{
+    snprintf(out, len, "%s", tmp);
+    char *dot = strrchr(out, '.');
+    if (dot && dot - out >= 4 && strncmp(dot - 4, ".tmp", 4) == 0) dot[-4] = '\0';
 }
 
 int cli_commit_out(FILE *f, const char *path, const char *tmp)
 {
-    if (f == stdout) return fflush(f) == 0 ? 0 : -1;
-    int bad = ferror(f);
-    if (fclose(f) != 0) bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        int saved = errno;
+    if (f == stdout) return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+    int bad = fflush(f) != 0 || ferror(f);
+    int saved = bad ? errno : 0;
+    if (!bad && tmp[0] && fsync(fileno(f)) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (!tmp[0]) { /* written in place */
+        errno = saved ? saved : EIO;
+        return bad ? -1 : 0;
+    }
+    char target[PATH_MAX + 32];
+    target_of(tmp, target, sizeof target);
+    (void)path;
+    if (!bad && rename(tmp, target) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad) {
         remove(tmp);
         errno = saved ? saved : EIO;
         return -1;
     }
     return 0;
+}
+
+void cli_abort_out(FILE *f, const char *tmp)
+{
+    if (!f || f == stdout) return;
+    fclose(f);
+    if (tmp[0]) remove(tmp);
 }
 
 static int is_dir(const char *path)

@@ -28,6 +28,13 @@ int cmd_sample(int argc, char **argv)
         fprintf(stderr, "pbde sample: --out is required (a file name, or - for standard output)\n");
         return EXIT_USAGE;
     }
+    const char *path = a.values[F_OUT];
+    char tmp[4096];
+    FILE *f = cli_open_out(path, tmp, sizeof tmp);
+    if (!f) {
+        fprintf(stderr, "pbde sample: --out: cannot write '%s': %s\n", path, strerror(errno));
+        return 1;
+    }
     char err[512];
     world_t w;
     /* the data set needs no grid: keep the world's grid small */
@@ -35,33 +42,27 @@ int cmd_sample(int argc, char **argv)
     p.grid = 8;
     if (world_create(&w, &p, err, sizeof err) != 0) {
         fprintf(stderr, "pbde sample: %s\n", err);
+        cli_abort_out(f, tmp);
         return EXIT_USAGE;
     }
     dataset_t d;
     if (dataset_create(&d, &w) != 0) {
         fprintf(stderr, "pbde sample: out of memory for %ld pairs\n", p.pairs);
+        cli_abort_out(f, tmp);
         world_destroy(&w);
         return 1;
     }
-    const char *path = a.values[F_OUT];
-    char tmp[4096];
-    FILE *f = cli_open_out(path, tmp, sizeof tmp);
+    size_t n = a.present[F_HELDOUT] ? dataset_size(&d) : d.n_train;
+    fprintf(f, "ax,ay,bx,by,y,annotator\n");
+    for (size_t i = 0; i < n; i++) {
+        const float *q = d.pts + 4 * i;
+        fprintf(f, "%.9g,%.9g,%.9g,%.9g,%d,%d\n", (double)q[0], (double)q[1], (double)q[2],
+                (double)q[3], d.y[i], d.who[i]);
+    }
     rc = 0;
-    if (!f) {
+    if (cli_commit_out(f, path, tmp) != 0) {
         fprintf(stderr, "pbde sample: --out: cannot write '%s': %s\n", path, strerror(errno));
         rc = 1;
-    } else {
-        size_t n = a.present[F_HELDOUT] ? dataset_size(&d) : d.n_train;
-        fprintf(f, "ax,ay,bx,by,y,annotator\n");
-        for (size_t i = 0; i < n; i++) {
-            const float *q = d.pts + 4 * i;
-            fprintf(f, "%.9g,%.9g,%.9g,%.9g,%d,%d\n", (double)q[0], (double)q[1], (double)q[2],
-                    (double)q[3], d.y[i], d.who[i]);
-        }
-        if (cli_commit_out(f, path, tmp) != 0) {
-            fprintf(stderr, "pbde sample: --out: cannot write '%s': %s\n", path, strerror(errno));
-            rc = 1;
-        }
     }
     dataset_destroy(&d);
     world_destroy(&w);

@@ -33,6 +33,8 @@ struct live {
     unsigned want_gen;      /* bumped by every live_set_params / resample */
     char want_reason[128];  /* what changed, for the status line */
     int paused, step_once, reset, quit;
+    int building;           /* a new trainer is being built (can take seconds) */
+    int orphaned;           /* live_destroy did not wait: the worker frees the session */
     int manual;             /* live_run_steps drives the trainer: the worker only waits */
     long stop_at;           /* pause on reaching this step, -1: never */
     double speed;           /* steps per second, 0: unlimited */
@@ -56,6 +58,8 @@ struct live {
     double evals_t0;
     int evals_n;
 };
+
+static void session_free(live_t *l);
 
 static double now_s(void)
 {
@@ -309,16 +313,36 @@ static void publish(live_t *l)
 static int rebuild(live_t *l, const params_t *p, const char *reason)
 {
     pthread_mutex_lock(&l->mu);
+    if (l->quit) { /* live_destroy is waiting: do not start a long build */
+        pthread_mutex_unlock(&l->mu);
+        return -1;
+    }
+    l->building = 1;
     l->pub.rebuilding = 1;
     l->pub.version++;
     pthread_mutex_unlock(&l->mu);
 
     char err[200];
     trainer_t *t = trainer_create(p, l->k, err, sizeof err);
+    pthread_mutex_lock(&l->mu);
+    l->building = 0;
+    int quitting = l->quit;
+    pthread_mutex_unlock(&l->mu);
+    if (quitting) { /* the session is going away: nothing to show */
+        trainer_destroy(t);
+        return -1;
+    }
     pthread_mutex_lock(&l->tmu);
     pthread_mutex_lock(&l->mu);
     if (!t) {
         snprintf(l->pub.status, sizeof l->pub.status, "could not apply: %s", err);
+        /* the session keeps the old parameters: so must what it reports
+           and what :save writes, unless a newer request is waiting */
+        if (l->want_gen == l->have_gen) {
+            double speed = l->want.speed;
+            l->want = l->pub.params;
+            l->want.speed = speed;
+        }
         l->pub.rebuilding = 0;
         l->pub.version++;
         pthread_mutex_unlock(&l->mu);
@@ -444,7 +468,9 @@ static void *worker(void *arg)
         pthread_mutex_lock(&l->mu);
         if (once) l->paused = 1;
     }
+    int orphaned = l->orphaned;
     pthread_mutex_unlock(&l->mu);
+    if (orphaned) session_free(l);
     return NULL;
 }
 
@@ -497,10 +523,26 @@ void live_destroy(live_t *l)
     if (l->thread_up) {
         pthread_mutex_lock(&l->mu);
         l->quit = 1;
+        /* a build in progress (a big data set, a numerical optimum) can
+           take many seconds and cannot be interrupted: leave it to finish,
+           and the worker frees the session then (or the process exits) */
+        int busy = l->building;
+        l->orphaned = busy;
         pthread_cond_broadcast(&l->cv);
         pthread_mutex_unlock(&l->mu);
+        if (busy) {
+            pthread_detach(l->thread);
+            return;
+        }
         pthread_join(l->thread, NULL);
     }
+    session_free(l);
+}
+
+/* Frees everything of a session whose worker has stopped (or is the
+   caller). */
+static void session_free(live_t *l)
+{
     trainer_destroy(l->t);
     live_snapshot_free(&l->pub);
     free(l->slice_buf);

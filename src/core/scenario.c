@@ -16,6 +16,7 @@ typedef struct {
     size_t len, pos;
     int line;
     int overlong;      /* line number of the first overlong line, 0: none */
+    int nul;           /* line number of the first line holding a NUL byte, 0: none */
     int bad_section;   /* line number of the first unknown [section], 0: none */
     char section[64];  /* its name */
 } reader_t;
@@ -67,10 +68,12 @@ static char *read_line(char *str, int num, void *stream)
         if (!r->overlong) r->overlong = r->line;
         n = 0; /* hand inih an empty line; the error is reported afterwards */
     }
+    if (memchr(r->text + r->pos, '\0', n)) {
+        if (!r->nul) r->nul = r->line;
+        n = 0; /* binary, not text: reported afterwards */
+    }
     memcpy(str, r->text + r->pos, n);
     check_section(r, str, n);
-    for (size_t i = 0; i < n; i++)
-        if (str[i] == '\0') str[i] = ' '; /* a NUL would cut the line short */
     str[n] = '\n';
     str[n + 1] = '\0';
     r->pos = end < r->len ? end + 1 : end;
@@ -136,10 +139,10 @@ int scenario_load_text(const char *text, size_t len, const char *name, params_t 
     ld.p = *p;
     int rc = ini_parse_stream(read_line, &rd, on_pair, &ld);
     /* report the earliest problem: an overlong line, an unknown section, a
-       bad key or value, or a line inih could not parse */
-    int lines[4] = { rd.overlong, rd.bad_section, ld.failed, rc > 0 ? rc : 0 };
+       bad key or value, a line inih could not parse, or a NUL byte */
+    int lines[5] = { rd.overlong, rd.bad_section, ld.failed, rc > 0 ? rc : 0, rd.nul };
     int first = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (lines[i] > 0 && (first < 0 || lines[i] < lines[first])) first = i;
     switch (first) {
     case 0:
@@ -156,6 +159,9 @@ int scenario_load_text(const char *text, size_t len, const char *name, params_t 
     case 3:
         snprintf(err, errlen, "%s:%d: not a scenario line: expected [section] or name = value", name,
                  rc);
+        return -1;
+    case 4:
+        snprintf(err, errlen, "%s:%d: not a text line (it holds a NUL byte)", name, rd.nul);
         return -1;
     default:
         break;
