@@ -108,6 +108,22 @@ beta8() { head -n 1 "$tmp/screen" | grep -qE "objective dpo \((β|beta) = 8\)"; 
 if wait_for 5 beta8; then ok ":set objective dpo, :set beta 8: header shows $(head -n 1 "$tmp/screen" | grep -oE '(β|beta) = 8')"
 else bad ":set beta 8 shows beta = 8"; fi
 
+# 4b. :save writes the explorer's state as a scenario that loads back to it:
+#     the same pbde train --json as the flags of that state (timings aside)
+annot_now=$(annotator)
+tmx send-keys -t pbde -l ":save $tmp/saved.ini"
+tmx send-keys -t pbde Enter
+saved() { [ -s "$tmp/saved.ini" ]; }
+if wait_for 5 saved; then
+    quick="--steps 40 --pairs 2048 --json"
+    "$PBDE" train --scenario "$tmp/saved.ini" $quick | sed 's/"wall_s": [^,}]*//; s/"pairs_per_s": [^,}]*//; s/"optimum_ms": [^,}]*//' >"$tmp/a.json"
+    "$PBDE" train --annotator "$annot_now" --objective dpo --beta 8 $quick | sed 's/"wall_s": [^,}]*//; s/"pairs_per_s": [^,}]*//; s/"optimum_ms": [^,}]*//' >"$tmp/b.json"
+    if [ -s "$tmp/a.json" ] && cmp -s "$tmp/a.json" "$tmp/b.json"; then ok ":save then --scenario: the same train --json as the explorer's state"
+    else bad ":save then --scenario differs from the state ($(diff "$tmp/a.json" "$tmp/b.json" | head -c 300))"; fi
+else
+    bad ":save wrote no file"
+fi
+
 # 5. resize to 60x20: the message; back to 120x40: the panels
 tmx resize-window -t pbde -x 60 -y 20
 if wait_for 5 has "enlarge the terminal (need 80x24, have 60x20)"; then ok "60x20: enlarge-the-terminal message"
