@@ -244,6 +244,8 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pbde
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/pbde
 	cp -r assets/. $(DESTDIR)$(PREFIX)/share/pbde/
+	install -d $(DESTDIR)$(PREFIX)/share/pbde/demos
+	install -m 644 demos/*.ini demos/*.tour demos/README.md $(DESTDIR)$(PREFIX)/share/pbde/demos/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/pbde

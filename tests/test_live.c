@@ -163,12 +163,56 @@ static void test_run_to(void **state)
     live_destroy(l);
 }
 
+/* Going back to a tour stop: a reset followed by run_to rebuilds the very
+   same model the first visit showed, and both equal a fresh trainer's. */
+static void test_reset_then_run_to_repeats(void **state)
+{
+    (void)state;
+    params_t p = small();
+    char err[256];
+    const kernels_t *k = kernels_select(NULL);
+    live_t *l = live_create(&p, k, 1, err, sizeof err);
+    assert_non_null(l);
+    live_snapshot_t s;
+    memset(&s, 0, sizeof s);
+    live_run_to(l, 40);
+    assert_true(wait_for(l, &s, paused_at, 40));
+    double *first = malloc(s.n * sizeof *first);
+    assert_non_null(first);
+    memcpy(first, s.log_model, s.n * sizeof *first);
+    double kl_first = s.metrics.kl_true;
+    /* on to a later stop, interrupted while it trains */
+    live_run_to(l, 100000);
+    assert_true(wait_for(l, &s, step_above, 60));
+    live_reset_model(l);
+    live_run_to(l, 40);
+    assert_true(wait_for(l, &s, paused_at, 40));
+    sleep_ms(100);
+    live_snapshot(l, &s);
+    assert_int_equal(s.step, 40);
+    assert_memory_equal(first, s.log_model, s.n * sizeof *first);
+    assert_true(s.metrics.kl_true == kl_first);
+    trainer_t *t = trainer_create(&p, k, err, sizeof err);
+    assert_non_null(t);
+    trainer_step(t, 40);
+    double *g = malloc(s.n * sizeof *g);
+    assert_non_null(g);
+    trainer_model_grid(t, g, NULL);
+    assert_memory_equal(g, first, s.n * sizeof *g);
+    free(g);
+    free(first);
+    trainer_destroy(t);
+    live_snapshot_free(&s);
+    live_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trains_and_pauses),
         cmocka_unit_test(test_run_steps_matches_trainer),
         cmocka_unit_test(test_run_to),
+        cmocka_unit_test(test_reset_then_run_to_repeats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,6 @@
 #include "../src/tui/command.c"
 #include "../src/tui/palette.c"
 #include "../src/tui/text.c"
-#include "../src/tui/tour_ui.c"
 
 #include "pbde/annotator.h"
 #include "pbde/density.h"
@@ -636,16 +635,16 @@ static void test_tour_open(void **state)
     tour_t t;
     char err[1024];
     /* a name in the demos folder, with or without ".tour", or a path */
-    assert_int_equal(tui_tour_open("preferences-to-densities", "demos", &t, err, sizeof err), 0);
+    assert_int_equal(tour_open("preferences-to-densities", "demos", &t, err, sizeof err), 0);
     assert_int_equal(t.n, 8);
     tour_free(&t);
-    assert_int_equal(tui_tour_open("when-annotators-disagree.tour", "demos", &t, err, sizeof err), 0);
+    assert_int_equal(tour_open("when-annotators-disagree.tour", "demos", &t, err, sizeof err), 0);
     assert_int_equal(t.n, 5);
     tour_free(&t);
-    assert_int_equal(tui_tour_open("demos/when-annotators-disagree.tour", NULL, &t, err, sizeof err), 0);
+    assert_int_equal(tour_open("demos/when-annotators-disagree.tour", NULL, &t, err, sizeof err), 0);
     tour_free(&t);
     /* a missing tour names what was asked for */
-    assert_int_equal(tui_tour_open("no-such-tour", "demos", &t, err, sizeof err), -1);
+    assert_int_equal(tour_open("no-such-tour", "demos", &t, err, sizeof err), -1);
     assert_non_null(strstr(err, "no-such-tour: cannot open"));
     assert_null(t.stops);
     /* file:line for a bad line, and for a stop past its training length */
@@ -656,13 +655,13 @@ static void test_tour_open(void **state)
     fputs("title t\n# a comment\nset beta 0\n", f);
     fclose(f);
     char want[600];
-    assert_int_equal(tui_tour_open(path, "demos", &t, err, sizeof err), -1);
+    assert_int_equal(tour_open(path, "demos", &t, err, sizeof err), -1);
     snprintf(want, sizeof want, "%s:3: beta", path);
     assert_int_equal(strncmp(err, want, strlen(want)), 0);
     f = fopen(path, "w");
     fputs("title t\nscenario reward-recovers-density\nrun 100\npause\nset steps 150\nrun 200\npause\n", f);
     fclose(f);
-    assert_int_equal(tui_tour_open(path, "demos", &t, err, sizeof err), -1);
+    assert_int_equal(tour_open(path, "demos", &t, err, sizeof err), -1);
     snprintf(want, sizeof want, "%s:5: stop 2 runs to step 200, past its training length (steps = 150)",
              path);
     assert_string_equal(err, want);
@@ -675,54 +674,54 @@ static void test_tour_plan(void **state)
     (void)state;
     tour_t t;
     char err[1024];
-    assert_int_equal(tui_tour_open("demos/preferences-to-densities.tour", "demos", &t, err, sizeof err), 0);
-    tui_tour_move_t m;
+    assert_int_equal(tour_open("demos/preferences-to-densities.tour", "demos", &t, err, sizeof err), 0);
+    tour_move_t m;
     const params_t *p = &t.stops[0].params;
     /* the first stop: the session was made for it */
-    tui_tour_plan(&t, -1, 0, p, 0, 0, &m);
+    tour_plan(&t, -1, 0, p, 0, 0, &m);
     assert_int_equal(m.reset, 0);
     assert_int_equal(m.run_to, 0);
     /* on to a stop that continues this one: train on */
-    tui_tour_plan(&t, 0, 1, p, 0, 0, &m);
+    tour_plan(&t, 0, 1, p, 0, 0, &m);
     assert_int_equal(m.reset, 0);
     assert_int_equal(m.run_to, 200);
-    tui_tour_plan(&t, 1, 2, &t.stops[1].params, 200, 0, &m);
+    tour_plan(&t, 1, 2, &t.stops[1].params, 200, 0, &m);
     assert_int_equal(m.reset, 0);
     assert_int_equal(m.run_to, 3000);
     /* ... unless training was changed by hand, or went past the stop */
-    tui_tour_plan(&t, 1, 2, &t.stops[1].params, 200, 1, &m);
+    tour_plan(&t, 1, 2, &t.stops[1].params, 200, 1, &m);
     assert_int_equal(m.reset, 1);
-    tui_tour_plan(&t, 0, 1, p, 201, 0, &m);
+    tour_plan(&t, 0, 1, p, 201, 0, &m);
     assert_int_equal(m.reset, 1);
     /* back, same parameters: the model is reset and retrained to the stop */
-    tui_tour_plan(&t, 2, 1, &t.stops[2].params, 3000, 0, &m);
+    tour_plan(&t, 2, 1, &t.stops[2].params, 3000, 0, &m);
     assert_int_equal(m.reset, 1);
     assert_int_equal(m.run_to, 200);
     /* a [view] change (set panel slice) keeps training going on ... */
-    assert_true(tui_tour_same_training(&t.stops[2].params, &t.stops[3].params));
+    assert_true(tour_same_training(&t.stops[2].params, &t.stops[3].params));
     assert_int_not_equal(t.stops[2].params.panel, t.stops[3].params.panel);
-    tui_tour_plan(&t, 2, 3, &t.stops[2].params, 3000, 0, &m);
+    tour_plan(&t, 2, 3, &t.stops[2].params, 3000, 0, &m);
     assert_int_equal(m.reset, 0);
     assert_int_equal(m.params.panel, t.stops[3].params.panel);
     /* ... and back over it retrains */
-    tui_tour_plan(&t, 3, 2, &t.stops[3].params, 3000, 0, &m);
+    tour_plan(&t, 3, 2, &t.stops[3].params, 3000, 0, &m);
     assert_int_equal(m.reset, 1);
     assert_int_equal(m.params.panel, t.stops[2].params.panel);
     /* new parameters rebuild the session by themselves: no reset */
-    tui_tour_plan(&t, 3, 4, &t.stops[3].params, 3000, 0, &m);
+    tour_plan(&t, 3, 4, &t.stops[3].params, 3000, 0, &m);
     assert_int_equal(m.reset, 0);
     assert_int_equal(m.params.objective, t.stops[4].params.objective);
-    tui_tour_plan(&t, 5, 4, &t.stops[5].params, 3000, 0, &m);
+    tour_plan(&t, 5, 4, &t.stops[5].params, 3000, 0, &m);
     assert_int_equal(m.reset, 0);
     assert_true(m.params.beta == 1.0);
     /* staying on a stop (back from exploring) trains on, or rebuilds */
-    tui_tour_plan(&t, 5, 5, &t.stops[5].params, 1000, 0, &m);
+    tour_plan(&t, 5, 5, &t.stops[5].params, 1000, 0, &m);
     assert_int_equal(m.reset, 0);
-    tui_tour_plan(&t, 5, 5, &t.stops[5].params, 1000, 1, &m);
+    tour_plan(&t, 5, 5, &t.stops[5].params, 1000, 1, &m);
     assert_int_equal(m.reset, 1);
     params_t other = t.stops[5].params;
     other.seed += 1; /* resampled by hand */
-    tui_tour_plan(&t, 5, 5, &other, 1000, 0, &m);
+    tour_plan(&t, 5, 5, &other, 1000, 0, &m);
     assert_int_equal(m.reset, 0); /* the seed comes back: a rebuild */
     assert_int_equal(m.params.seed, t.stops[5].params.seed);
     tour_free(&t);

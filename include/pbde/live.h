@@ -76,9 +76,10 @@ live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, cha
                     size_t errlen);
 
 /* Stops the worker and frees everything. When the worker is building a
-   new world and data set (seconds for a big data set or a numerical
-   optimum, and not interruptible), returns at once instead: the worker
-   frees the session when the build ends, unless the process exits first. */
+   new world and data set, or is still in a step after a second (a big
+   data set, a numerical optimum or a huge network take seconds to
+   minutes, and are not interruptible), returns without waiting: the worker
+   frees the session when that work ends, unless the process exits first. */
 void live_destroy(live_t *l);
 
 /* Commands: each returns at once; the worker applies it before its next

@@ -50,4 +50,32 @@ int tour_load_text(const char *text, size_t len, const char *name, const char *b
 
 void tour_free(tour_t *t);
 
+/* Opens the tour an argument names: a path, NAME.tour, or a tour's name in
+   demos_dir (may be NULL), and checks that every stop's step count is
+   within its training length. Returns 0, or -1 with "FILE:LINE: what is
+   wrong" (or "FILE: cannot open: ...") in err and *t empty. */
+int tour_open(const char *arg, const char *demos_dir, tour_t *t, char *err, size_t errlen);
+
+/* 1 when a and b train the same way: equal in every parameter that is not
+   a [view] parameter (so live_set_params would not restart training). */
+int tour_same_training(const params_t *a, const params_t *b);
+
+/* How to show a stop. */
+typedef struct {
+    params_t params; /* hand to live_set_params */
+    int reset;       /* 1: then live_reset_model (the parameters did not change) */
+    long run_to;     /* then live_run_to */
+} tour_move_t;
+
+/* Plans the move from stop `from` (-1: a session just created with stop
+   to's parameters) to stop `to`, given the parameters in force (cur), the
+   step reached (step) and whether training was changed by hand since stop
+   `from` was set up (disturbed: reset, resample, another parameter).
+   Going on to the next stop when it continues this one (or staying on
+   this one) keeps training; any other move rebuilds the stop from step 0,
+   so it shows exactly what it showed before. Every front end moves
+   through a tour this way. */
+void tour_plan(const tour_t *t, int from, int to, const params_t *cur, long step, int disturbed,
+               tour_move_t *m);
+
 #endif

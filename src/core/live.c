@@ -34,6 +34,7 @@ struct live {
     char want_reason[128];  /* what changed, for the status line */
     int paused, step_once, reset, quit;
     int building;           /* a new trainer is being built (can take seconds) */
+    int finished;           /* the worker has left its loop */
     int orphaned;           /* live_destroy did not wait: the worker frees the session */
     int manual;             /* live_run_steps drives the trainer: the worker only waits */
     long stop_at;           /* pause on reaching this step, -1: never */
@@ -469,6 +470,8 @@ static void *worker(void *arg)
         if (once) l->paused = 1;
     }
     int orphaned = l->orphaned;
+    l->finished = 1;
+    pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
     if (orphaned) session_free(l);
     return NULL;
@@ -517,20 +520,29 @@ live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, cha
     return l;
 }
 
+/* How long live_destroy waits for the worker to stop. */
+#define DESTROY_WAIT_S 1
+
 void live_destroy(live_t *l)
 {
     if (!l) return;
     if (l->thread_up) {
+        /* A build (a big data set, a numerical optimum) or one step of a
+           huge network can take seconds to minutes and cannot be
+           interrupted: wait a moment, then leave the worker to finish on
+           its own; it frees the session then (or the process exits). */
         pthread_mutex_lock(&l->mu);
         l->quit = 1;
-        /* a build in progress (a big data set, a numerical optimum) can
-           take many seconds and cannot be interrupted: leave it to finish,
-           and the worker frees the session then (or the process exits) */
-        int busy = l->building;
-        l->orphaned = busy;
         pthread_cond_broadcast(&l->cv);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += DESTROY_WAIT_S;
+        while (!l->finished && !l->building)
+            if (pthread_cond_timedwait(&l->cv, &l->mu, &until) != 0) break;
+        int left = !l->finished;
+        l->orphaned = left;
         pthread_mutex_unlock(&l->mu);
-        if (busy) {
+        if (left) {
             pthread_detach(l->thread);
             return;
         }

@@ -60,19 +60,6 @@ static void resolve(const parser_t *ps, const char *arg, char *out, size_t len)
     snprintf(out, len, "%s", arg);
 }
 
-static int same_params(const params_t *a, const params_t *b)
-{
-    size_t n;
-    const param_def_t *tab = params_table(&n);
-    for (size_t i = 0; i < n; i++) {
-        char va[64], vb[64];
-        params_format(a, &tab[i], va, sizeof va);
-        params_format(b, &tab[i], vb, sizeof vb);
-        if (strcmp(va, vb) != 0 && !(tab[i].affects == PARAM_AFFECTS_VIEW)) return 0;
-    }
-    return 1;
-}
-
 /* Closes the stop being built (when it has content) and appends it. */
 static int close_stop(parser_t *ps)
 {
@@ -83,7 +70,7 @@ static int close_stop(parser_t *ps)
     if (params_check(&ps->cur, e, sizeof e) != 0) return failf(ps, e, NULL);
     tour_stop_t *s = &ps->stop;
     s->params = ps->cur;
-    if (t->n > 0 && same_params(&t->stops[t->n - 1].params, &s->params)) {
+    if (t->n > 0 && tour_same_training(&t->stops[t->n - 1].params, &s->params)) {
         s->continues = 1;
         s->steps += t->stops[t->n - 1].steps;
     }
@@ -106,7 +93,9 @@ static int command(parser_t *ps, char *cmd, char *arg)
 {
     char e[600];
     if (strcmp(cmd, "title") == 0) {
-        snprintf(ps->t->title, sizeof ps->t->title, "%s", arg);
+        size_t n = strlen(arg);
+        if (n >= sizeof ps->t->title) return failf(ps, "title too long (at most 127 characters)", NULL);
+        memcpy(ps->t->title, arg, n + 1);
         return 0;
     }
     if (strcmp(cmd, "scenario") == 0) {
@@ -127,7 +116,7 @@ static int command(parser_t *ps, char *cmd, char *arg)
         begin(ps);
         if (params_set(&ps->cur, arg, value, e, sizeof e) != 0) {
             char msg[700];
-            snprintf(msg, sizeof msg, "%s: %s", arg, e);
+            snprintf(msg, sizeof msg, "%.64s: %s", arg, e);
             return failf(ps, msg, NULL);
         }
         return 0;
@@ -144,10 +133,11 @@ static int command(parser_t *ps, char *cmd, char *arg)
     }
     if (strcmp(cmd, "caption") == 0) {
         begin(ps);
-        size_t used = strlen(ps->stop.caption);
-        if (used + strlen(arg) + 2 > TOUR_CAPTION_MAX)
+        size_t used = strlen(ps->stop.caption), n = strlen(arg);
+        if (used + n + 2 > TOUR_CAPTION_MAX)
             return failf(ps, "caption too long for one stop (at most 640 characters)", NULL);
-        snprintf(ps->stop.caption + used, TOUR_CAPTION_MAX - used, "%s%s", used ? "\n" : "", arg);
+        if (used) ps->stop.caption[used++] = '\n';
+        memcpy(ps->stop.caption + used, arg, n + 1);
         return 0;
     }
     if (strcmp(cmd, "pause") == 0) {
@@ -249,4 +239,90 @@ void tour_free(tour_t *t)
 {
     free(t->stops);
     memset(t, 0, sizeof *t);
+}
+
+/* ------------------------------------------------------------ opening */
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n > m && strcmp(s + n - m, tail) == 0;
+}
+
+/* Writes dir/name+ext (dir NULL: name+ext) into out; 1 when it fits and
+   names a file. */
+static int try_path(char *out, size_t len, const char *dir, const char *name, const char *ext)
+{
+    int n = dir ? snprintf(out, len, "%s/%s%s", dir, name, ext) : snprintf(out, len, "%s%s", name, ext);
+    return n > 0 && (size_t)n < len && file_exists(out);
+}
+
+/* The file a tour argument names: the path as given when it is a file,
+   else "NAME.tour" here, else NAME or NAME.tour in the demos folder (for
+   names without a '/'); else the argument itself, so the error names it. */
+static void resolve_tour(const char *arg, const char *demos_dir, char *out, size_t len)
+{
+    const char *ext = ends_with(arg, ".tour") ? "" : ".tour";
+    if (try_path(out, len, NULL, arg, "")) return;
+    if (*ext && try_path(out, len, NULL, arg, ext)) return;
+    if (demos_dir && !strchr(arg, '/')) {
+        if (try_path(out, len, demos_dir, arg, "")) return;
+        if (*ext && try_path(out, len, demos_dir, arg, ext)) return;
+    }
+    snprintf(out, len, "%s", arg);
+}
+
+int tour_open(const char *arg, const char *demos_dir, tour_t *t, char *err, size_t errlen)
+{
+    char path[4096];
+    resolve_tour(arg, demos_dir, path, sizeof path);
+    if (tour_load(path, demos_dir, t, err, errlen) != 0) return -1;
+    for (int i = 0; i < t->n; i++) {
+        const tour_stop_t *s = &t->stops[i];
+        if (s->steps > s->params.steps) {
+            snprintf(err, errlen, "%s:%d: stop %d runs to step %ld, past its training length (steps = %ld)",
+                     path, s->line, i + 1, s->steps, s->params.steps);
+            tour_free(t);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ moving */
+
+int tour_same_training(const params_t *a, const params_t *b)
+{
+    size_t n;
+    const param_def_t *tab = params_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        if ((tab[i].affects & ~(unsigned)PARAM_AFFECTS_VIEW) == 0) continue; /* as live_set_params */
+        char va[64], vb[64];
+        params_format(a, &tab[i], va, sizeof va);
+        params_format(b, &tab[i], vb, sizeof vb);
+        if (strcmp(va, vb) != 0) return 0;
+    }
+    return 1;
+}
+
+void tour_plan(const tour_t *t, int from, int to, const params_t *cur, long step, int disturbed,
+               tour_move_t *m)
+{
+    const tour_stop_t *s = &t->stops[to];
+    int same = tour_same_training(cur, &s->params);
+    m->params = s->params;
+    m->run_to = s->steps;
+    if (from < 0) { /* the session was just created for this stop */
+        m->reset = 0;
+        return;
+    }
+    /* training goes on only along the stop's own trajectory */
+    int onward = to == from || (to == from + 1 && s->continues);
+    if (onward && !disturbed && same && step <= s->steps) {
+        m->reset = 0;
+        return;
+    }
+    /* from step 0: new parameters rebuild the session by themselves, the
+       same ones need the model reset */
+    m->reset = same;
 }

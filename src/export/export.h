@@ -159,10 +159,6 @@ int export_tour_open(const char *arg, tour_t *t, char *err, size_t errlen);
    NULL when there is none. */
 const char *export_tour_extra_param(const params_t *p, const char *const *allowed);
 
-/* 1 when a and b train the same way: they differ at most in [view]
-   parameters (so live_set_params would not restart training). */
-int export_same_training(const params_t *a, const params_t *b);
-
 /* The caption box of stop `stop` of t (on: the tour's keys are active). */
 void export_tour_caption(raster_tour_t *rt, const tour_t *t, int stop, int on);
 

@@ -270,7 +270,7 @@ static void param_action(gui_t *g, view_action a)
             snprintf(msg, sizeof msg, "%s", err);
             continue;
         }
-        if (!export_same_training(&before, &p)) g->disturbed = 1;
+        if (!tour_same_training(&before, &p)) g->disturbed = 1;
         if (!changed) snprintf(msg, sizeof msg, "%s", m);
         changed = 1;
     }
@@ -333,7 +333,7 @@ static void prompt_run(gui_t *g)
             say3(g, s, ": ", err);
             return;
         }
-        if (!export_same_training(&before, &p)) g->disturbed = 1;
+        if (!tour_same_training(&before, &p)) g->disturbed = 1;
     }
     /* a view parameter changes the view at once (the cursor stays) */
     const param_def_t *def = params_find(s);
@@ -427,22 +427,21 @@ static void act(gui_t *g, view_action a)
    The same moves as `pbde tui --tour`. */
 static void tour_show(gui_t *g, int to)
 {
-    const tour_stop_t *s = &g->tour.stops[to];
     live_t *l = g->st.live[0];
-    params_t cur, p = s->params;
+    params_t cur;
     live_get_params(l, &cur);
+    tour_move_t m;
+    tour_plan(&g->tour, g->stop, to, &cur, g->st.snap[0].step, g->disturbed, &m);
+    params_t p = m.params;
     if (g->user_speed) p.speed = SPEEDS[g->speed_i];
     if (g->user_cmap) p.colormap = g->vs.colormap;
-    int same = export_same_training(&cur, &p);
-    int onward = to == g->stop || (to == g->stop + 1 && s->continues);
-    int keep = g->stop < 0 || (onward && !g->disturbed && same && g->st.snap[0].step <= s->steps);
     char err[512];
     if (live_set_params(l, &p, err, sizeof err) != 0) { /* checked when loaded: cannot happen */
         say(g, "tour: ", err);
         return;
     }
-    if (!keep && same) live_reset_model(l); /* new parameters rebuild by themselves */
-    live_run_to(l, s->steps);
+    if (m.reset) live_reset_model(l); /* new parameters rebuild by themselves */
+    live_run_to(l, m.run_to);
     g->speed_i = speed_index(p.speed);
     live_set_speed(l, SPEEDS[g->speed_i]);
 

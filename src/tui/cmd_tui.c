@@ -110,7 +110,7 @@ static void apply_params(app_t *a, const params_t *p, const char *msg)
         say(a, ROLE_BAD, err);
         return;
     }
-    if (!tui_tour_same_training(&a->want, p)) a->disturbed = 1;
+    if (!tour_same_training(&a->want, p)) a->disturbed = 1;
     a->want = *p;
     view_state_t nv;
     view_state_from_params(&nv, p);
@@ -269,14 +269,14 @@ static void act(app_t *a, view_action act_)
 /* Shows stop `to`: its parameters (and their [view] section) go to the
    session, which trains to the stop's step count and pauses there. Going
    on to a stop that continues this one keeps training; any other move
-   rebuilds the stop from step 0 (tui_tour_plan), so going back shows
+   rebuilds the stop from step 0 (tour_plan), so going back shows
    exactly what was shown before. */
 static void tour_show(app_t *a, int to)
 {
     params_t cur;
-    tui_tour_move_t m;
+    tour_move_t m;
     live_get_params(a->live, &cur);
-    tui_tour_plan(&a->tour, a->stop, to, &cur, a->snap.step, a->disturbed, &m);
+    tour_plan(&a->tour, a->stop, to, &cur, a->snap.step, a->disturbed, &m);
     if (a->user_speed) m.params.speed = a->speed;
     if (a->user_cmap) m.params.colormap = a->vs.colormap;
     char err[300];
@@ -614,7 +614,7 @@ static int load_tour(const cli_args_t *args, tour_t *t, int *speed_set, int *cma
     }
     char demos[4096], err[1024];
     int have_demos = cli_demos_dir(demos, sizeof demos) == 0;
-    if (tui_tour_open(args->values[F_TOUR], have_demos ? demos : NULL, t, err, sizeof err) != 0) {
+    if (tour_open(args->values[F_TOUR], have_demos ? demos : NULL, t, err, sizeof err) != 0) {
         fprintf(stderr, "pbde tui: --tour: %s\n", err);
         return EXIT_USAGE;
     }

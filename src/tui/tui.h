@@ -5,8 +5,6 @@
    braille.c  line plots packed into braille cells          (pure)
    text.c     UTF-8 width, the ASCII fallback, formatting    (pure)
    command.c  the `:` prompt's commands, :save as INI       (pure)
-   tour_ui.c  lecture tours: finding the file, checking it,
-              planning each move between stops              (pure)
    term.c     terminal setup and teardown, signals, colour tiers and roles
    draw.c     one frame: header, panels, colour bar, metrics, tour
               caption, curves, readout, status, footer, help overlay
@@ -131,36 +129,6 @@ void tui_fmt_si(char *buf, size_t n, double v);
    length of the first max lines into start and len, and returns how many
    lines the whole text takes (which may be more than max). */
 int tui_wrap(const char *s, int cols, int *start, int *len, int max);
-
-/* ================================================================ tours */
-
-/* Finds and loads a tour: arg names a file, or a tour in demos_dir (may
-   be NULL) with or without ".tour". Every stop must reach its step count
-   within its training length (the steps parameter). Returns 0, or -1
-   with "FILE:LINE: what is wrong" (or "FILE: cannot open: ...") in err
-   and *t empty. */
-int tui_tour_open(const char *arg, const char *demos_dir, tour_t *t, char *err, size_t errlen);
-
-/* 1 when a and b train the same way: equal in every parameter that is not
-   a [view] parameter (so live_set_params would not restart training). */
-int tui_tour_same_training(const params_t *a, const params_t *b);
-
-/* How to show a stop. */
-typedef struct {
-    params_t params; /* hand to live_set_params */
-    int reset;       /* 1: then live_reset_model (the parameters did not change) */
-    long run_to;     /* then live_run_to */
-} tui_tour_move_t;
-
-/* Plans the move from stop `from` (-1: a session just created with stop
-   to's parameters) to stop `to`, given the parameters in force (cur), the
-   step reached (step) and whether training was changed by hand since stop
-   `from` was set up (disturbed: reset, resample, another parameter).
-   Going on to the next stop when it continues this one (or staying on
-   this one) keeps training; any other move rebuilds the stop from step 0,
-   so it shows exactly what it showed before. */
-void tui_tour_plan(const tour_t *t, int from, int to, const params_t *cur, long step,
-                   int disturbed, tui_tour_move_t *m);
 
 /* ================================================================ commands */
 

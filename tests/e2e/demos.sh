@@ -107,5 +107,20 @@ run link-misspecification --annotator hardmax && check "hardmax: KL(p*||model)" 
 # Flipped labels flatten the learned density (1.05).
 run label-noise && check "noisy: KL(p*||model)" "$(get kl_true_model)" ">=" 0.5
 
+# An installed pbde finds its demos: make install puts them beside the
+# binary's share folder, where pbde list and --scenario/--tour look.
+if make --no-print-directory -s install DESTDIR="$tmp/root" PREFIX=/usr >"$tmp/inst" 2>&1; then
+    inst="$tmp/root/usr/bin/pbde"
+    n_ini=$(ls "$D"/*.ini | wc -l)
+    n_listed=$(PBDE_DEMOS= "$inst" list scenarios 2>&1 | grep -c '^  [a-z]')
+    if [ "$n_listed" -eq "$n_ini" ]; then echo "  ok   installed: pbde list scenarios shows all $n_ini demos"
+    else echo "  FAIL installed: pbde list scenarios shows $n_listed of $n_ini demos"; fails=$((fails + 1)); fi
+    if PBDE_DEMOS= "$inst" train --scenario reward-recovers-density --steps 2 --json >/dev/null 2>"$tmp/err"
+    then echo "  ok   installed: --scenario NAME loads from share/pbde/demos"
+    else echo "  FAIL installed: --scenario NAME: $(cat "$tmp/err")"; fails=$((fails + 1)); fi
+else
+    echo "  FAIL make install DESTDIR=...: $(tail -n 3 "$tmp/inst")"; fails=$((fails + 1))
+fi
+
 echo "demos: $fails failure(s)"
 [ $fails -eq 0 ]
