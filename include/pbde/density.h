@@ -11,16 +11,22 @@
 #define PBDE_DENSITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pbde/rng.h"
 
 #define DENSITY_MAX_COMPONENTS 8
 #define DENSITY_MAX_ATOMS 512
+#define DENSITY_IMAGE_MAX_SIDE 64
+/* The log-density of a black pixel (density 0): finite, so differences
+   stay defined (two black items tie), and exp() of it is 0 in double. */
+#define DENSITY_LOG_ZERO (-1000.0)
 
 typedef enum {
     DCOMP_ATOMS = 0, /* mixture of Gaussian atoms */
     DCOMP_CHECKER,   /* checkerboard: uniform on dark squares, plus a floor */
-    DCOMP_BANANA     /* x ~ N(0, s1^2), y | x ~ N(c + b x^2, s2^2) */
+    DCOMP_BANANA,    /* x ~ N(0, s1^2), y | x ~ N(c + b x^2, s2^2) */
+    DCOMP_IMAGE      /* piecewise constant over the pixels of an image on the box */
 } density_comp_kind;
 
 typedef struct {
@@ -45,6 +51,12 @@ typedef struct {
     density_comp_t comp[DENSITY_MAX_COMPONENTS];
     int n_atoms;
     density_atom_t atoms[DENSITY_MAX_ATOMS];
+    /* DCOMP_IMAGE: side x side pixels on [-img_box, img_box]^2, row 0 at the
+       top; img_cum[k] = sum of the grey values of pixels 0..k (row-major),
+       so pixel k's value is img_cum[k] - img_cum[k - 1] */
+    int img_side;
+    double img_box;
+    uint32_t img_cum[DENSITY_IMAGE_MAX_SIDE * DENSITY_IMAGE_MAX_SIDE];
 } density_t;
 
 /* Catalogue: number of built-in densities, their names and one-line
@@ -56,6 +68,12 @@ int density_find(const char *name);
 
 /* Fills *d with built-in density id. Returns 0, or -1 for an unknown id. */
 int density_init(density_t *d, int id);
+
+/* Fills *d with the image density of px (side x side grey values,
+   row-major, row 0 at y = +box) spread over [-box, box]^2: density
+   proportional to the grey value, 0 outside the box. id is -1. Returns 0,
+   or -1 when side is out of range or every pixel is black. */
+int density_init_image(density_t *d, const unsigned char *px, int side, double box);
 
 /* out(n) = log p(x) for points xy(n, 2). */
 void density_log_prob(const density_t *d, const float *xy, size_t n, double *out);

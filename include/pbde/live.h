@@ -65,6 +65,12 @@ typedef struct {
     /* a sample of training pairs, winner first: (n_pairs, 4) wx wy lx ly */
     size_t n_pairs;
     float pairs[LIVE_OVERLAY_PAIRS * 4];
+
+    /* "be the annotator" (live_set_human) */
+    int human;               /* 1: training on the answers collected so far */
+    long n_answers;          /* answers collected */
+    size_t n_answered;       /* the last few answered pairs, newest last */
+    float answered[LIVE_OVERLAY_PAIRS * 4]; /* (n_answered, 4) winner first: wx wy lx ly */
 } live_snapshot_t;
 
 typedef struct live live_t;
@@ -126,5 +132,47 @@ void live_snapshot_free(live_snapshot_t *s);
    correspond to an exact step count. The session must have been created
    paused and must not be running freely. Returns the trainer status. */
 int live_run_steps(live_t *l, long n);
+
+/* ---- be the annotator ---- */
+
+/* The counter-based stream questions are drawn from (beside rng.h's named
+   streams): question q is pair q of this stream for the proposal. */
+#define LIVE_STREAM_QUESTIONS 7
+
+/* on = 1: the training pairs become the answers collected so far (none at
+   first: the worker waits, as if paused, until there is one), from a fresh
+   model; training runs on the answers with a constant learning rate, and
+   every new answer (or undo) joins the data at once, keeping the model,
+   and buys `steps` more steps: after those the worker waits for the next
+   answer (a few separable answers have no best fit: trained for ever, the
+   density would only sharpen). on = 0: back to the annotator's data set
+   (training restarts). The answers are kept when switching. Returns 0, or
+   -1 (allocation failure). */
+int live_set_human(live_t *l, int on);
+
+/* Draws the next question (ax, ay, bx, by) into pts with the session's
+   proposal: reference, uniform and local as they draw pairs; model from
+   the current pi_theta; active the candidate pair (of active-candidates
+   drawn from pi_ref) on which the model is least sure. A pure function of
+   the seed, the number of questions asked so far and (model, active) the
+   current model. Returns 0, or -1 (allocation failure). */
+int live_next_question(live_t *l, float pts[4]);
+
+/* Records an answer: y = 1 when a (pts[0..1]) is preferred, 0 when b.
+   Returns the number of answers, or -1 (allocation failure, or a point
+   outside the box). */
+long live_answer(live_t *l, const float pts[4], int y);
+
+/* Removes the last answer. Returns the number left, or -1 when there was
+   none. */
+long live_undo_answer(live_t *l);
+
+/* Number of answers collected. */
+long live_answer_count(live_t *l);
+
+/* Writes the answers as CSV in pbde sample's format (ax,ay,bx,by,y,annotator)
+   through a temporary file and a rename, so an existing file is replaced
+   whole or not at all. Returns 0, or -1 with a message in err. */
+int live_save_answers(live_t *l, const char *path, char *err, size_t errlen);
 
 #endif

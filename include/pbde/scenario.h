@@ -13,7 +13,8 @@
 #define SCENARIO_MAX_BYTES (1 << 20)
 
 /* Applies the scenario file at path over *p (its keys override, the rest
-   stays). Returns 0, or -1 with "PATH:LINE: what is wrong" (or "PATH: ...")
+   stays). File names inside it (density = image:F, pairs-file = F) are
+   relative to the scenario's folder. Returns 0, or -1 with "PATH:LINE: what is wrong" (or "PATH: ...")
    in err and *p unchanged. */
 int scenario_load(const char *path, params_t *p, char *err, size_t errlen);
 
@@ -24,6 +25,15 @@ int scenario_load_text(const char *text, size_t len, const char *name, params_t 
 /* Writes *p as a scenario: the description as the first comment line, then
    every parameter by section. Returns 0, or -1 on a write error. */
 int scenario_write(FILE *f, const params_t *p, const char *description);
+
+/* Saves *p as the scenario file path (temporary file + rename). With an
+   image density it first writes the image as a PGM beside it (path with
+   .pgm in place of .ini) and refers to it as `density = image:NAME.pgm`,
+   so the scenario loads again anywhere; a relative pairs-file is written
+   relative to the scenario's folder when it can be. Returns 0, or -1 with
+   a message in err. */
+int scenario_save(const char *path, const params_t *p, const char *description, char *err,
+                  size_t errlen);
 
 /* Reads the one-line description of a scenario file into out ("" when it
    has none). Returns 0, or -1 when the file cannot be read. */

@@ -67,6 +67,22 @@ int trainer_step(trainer_t *t, long n);
 /* Re-initialises the model and the optimiser (same seed: same start). */
 void trainer_reset_model(trainer_t *t);
 
+/* Replaces the training pairs with n given pairs pts(n, 4) with labels
+   y(n) (1: a preferred) and ids who(n) (may be NULL: 0), keeping the
+   model and the optimiser: "be the annotator" trains on the answers so
+   far. n = 0 leaves no training pairs (trainer_step then does nothing).
+   Returns 0, or -1 on allocation failure (data unchanged). */
+int trainer_set_pairs(trainer_t *t, const float *pts, const uint8_t *y, const uint8_t *who,
+                      size_t n);
+
+/* Endless training: on = 1 trains with the constant learning rate lr and
+   never reaches TRAINER_DONE (steps is ignored); on = 0 restores the
+   normal run (DONE when step >= steps). */
+void trainer_set_endless(trainer_t *t, int on);
+
+/* Training pairs in use now (model and active: grows as training goes). */
+size_t trainer_pairs_in_use(const trainer_t *t);
+
 /* Evaluates the model on the grid: its normalised log-density into
    log_model(n), and, when comps is not NULL, each network's component
    log-density into comps[k](n) (mixture objective). */

@@ -20,7 +20,11 @@ typedef struct {
     annotator_point_t *pts; /* (n) per-cell annotator inputs */
     double *log_true;       /* (n) p* on the grid, normalised */
     double *log_ref;        /* (n) pi_ref, normalised */
-    double *log_prop;       /* (n) the proposal mu, normalised */
+    double *log_prop;       /* (n) the proposal's fixed mu, normalised: pi_ref for
+                               reference, model, active and local (the optimum is
+                               defined for a fixed mu; model and active start from
+                               pi_ref, local's first items come from it), uniform
+                               for uniform */
     double *log_theory;     /* (n) the optimum: closed form, else the population
                                optimum (numerical); NULL when neither exists */
     char theory_name[96];   /* the closed form's formula, "numerical optimum", or "" */
@@ -46,7 +50,8 @@ int world_create(world_t *w, const params_t *p, char *err, size_t errlen);
 int world_create_from(world_t *w, const params_t *p, const world_t *prev, char *err, size_t errlen);
 void world_destroy(world_t *w);
 
-/* Samples n points from the proposal mu into xy(n, 2). */
+/* Samples n points from the proposal's fixed mu (pi_ref or uniform; see
+   log_prop) into xy(n, 2). */
 void world_sample_proposal(const world_t *w, rng_t *rng, float *xy, size_t n);
 
 #endif

@@ -46,15 +46,22 @@ int cmd_sample(int argc, char **argv)
         return EXIT_USAGE;
     }
     dataset_t d;
-    if (dataset_create(&d, &w) != 0) {
-        fprintf(stderr, "pbde sample: out of memory for %ld pairs\n", p.pairs);
+    if (dataset_create_err(&d, &w, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde sample: %s\n", err);
         cli_abort_out(f, tmp);
         world_destroy(&w);
-        return 1;
+        return p.pairs_file[0] ? EXIT_USAGE : 1;
     }
-    size_t n = a.present[F_HELDOUT] ? dataset_size(&d) : d.n_train;
+    if (params_proposal_grows(p.proposal) && d.n_train < d.n_cap)
+        fprintf(stderr,
+                "pbde sample: the %s proposal draws its pairs from the model as it trains; "
+                "writing the %zu pairs drawn before training (pairs-start)\n",
+                params_proposal_name(p.proposal), d.n_train);
+    /* training pairs [0, n_train), then (with-heldout) the held-out ones */
+    size_t n = d.n_train + (a.present[F_HELDOUT] ? d.n_held : 0);
     fprintf(f, "ax,ay,bx,by,y,annotator\n");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < n; j++) {
+        size_t i = j < d.n_train ? j : d.n_cap + (j - d.n_train);
         const float *q = d.pts + 4 * i;
         fprintf(f, "%.9g,%.9g,%.9g,%.9g,%d,%d\n", (double)q[0], (double)q[1], (double)q[2],
                 (double)q[3], d.y[i], d.who[i]);

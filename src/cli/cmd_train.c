@@ -39,13 +39,18 @@ static void print_json(FILE *f, const params_t *p, const trainer_t *t, const tra
 {
     const world_t *w = trainer_world(t);
     long pairs_done = trainer_step_count(t) * p->batch;
+    char dn[PARAMS_PATH_MAX + 16];
+    params_format(p, params_find("density"), dn, sizeof dn);
     fprintf(f, "{\"density\": ");
-    json_str(f, density_name(p->density));
+    json_str(f, dn);
     fprintf(f, ", \"annotator\": ");
     json_str(f, annotator_name(p->annotator));
     fprintf(f, ", \"objective\": ");
     json_str(f, objective_name(p->objective));
-    fprintf(f, ", \"pairs\": %ld, \"steps\": %ld, \"seed\": %ld", p->pairs, m->step, p->seed);
+    /* pairs: the data set's size (a pairs file's rows); pairs_used: the
+       training pairs at the end (model and active grow up to pairs) */
+    fprintf(f, ", \"pairs\": %ld, \"pairs_used\": %zu, \"steps\": %ld, \"seed\": %ld", w->p.pairs,
+            trainer_pairs_in_use(t), m->step, p->seed);
     fprintf(f, ", \"loss_train\": ");
     json_num(f, m->loss_train);
     fprintf(f, ", \"loss_heldout\": ");
@@ -88,10 +93,10 @@ static void print_json(FILE *f, const params_t *p, const trainer_t *t, const tra
     size_t n;
     const param_def_t *tab = params_table(&n);
     for (size_t i = 0; i < n; i++) {
-        char v[64];
+        char v[PARAMS_PATH_MAX + 16];
         params_format(p, &tab[i], v, sizeof v);
         fprintf(f, "%s\"%s\": ", i ? ", " : "", tab[i].name);
-        if (tab[i].type == PARAM_CHOICE) json_str(f, v);
+        if (tab[i].type == PARAM_CHOICE || tab[i].type == PARAM_STRING) json_str(f, v);
         else fputs(v, f);
     }
     fprintf(f, "}, \"wall_s\": %.4f, \"pairs_per_s\": %.1f}\n", wall,
@@ -103,10 +108,17 @@ static void print_summary(FILE *f, const params_t *p, const trainer_t *t,
 {
     const world_t *w = trainer_world(t);
     long pairs_done = trainer_step_count(t) * p->batch;
-    fprintf(f, "pbde train: %s density, %s annotator, %s objective\n", density_name(p->density),
-            annotator_name(p->annotator), objective_name(p->objective));
-    fprintf(f, "  %ld pairs, %ld steps of %ld, seed %ld, %s kernels, %ld thread%s\n", p->pairs,
-            m->step, p->batch, p->seed, k->name, p->threads, p->threads > 1 ? "s" : "");
+    char dn[PARAMS_PATH_MAX + 16];
+    params_format(p, params_find("density"), dn, sizeof dn);
+    fprintf(f, "pbde train: %s density, %s annotator, %s objective, %s proposal\n", dn,
+            annotator_name(p->annotator), objective_name(p->objective),
+            params_proposal_name(p->proposal));
+    fprintf(f, "  %ld pairs%s, %ld steps of %ld, seed %ld, %s kernels, %ld thread%s\n", w->p.pairs,
+            p->pairs_file[0] ? " (from the pairs file)" : "", m->step, p->batch, p->seed, k->name,
+            p->threads, p->threads > 1 ? "s" : "");
+    if ((size_t)w->p.pairs != trainer_pairs_in_use(t))
+        fprintf(f, "  %zu training pairs in use at the end (the %s proposal grows the data as the "
+                "model trains)\n", trainer_pairs_in_use(t), params_proposal_name(p->proposal));
     fprintf(f, "  loss       train %.4f   held-out %.4f   Bayes floor %.4f\n", m->loss_train,
             m->loss_heldout, m->loss_bayes);
     fprintf(f, "  accuracy   %.2f%% of held-out pairs\n", 100.0 * m->accuracy);
@@ -189,7 +201,14 @@ int cmd_train(int argc, char **argv)
     int rc = cli_parse("train", argc, argv, 2, FLAGS, F_COUNT, &a);
     if (rc) return rc;
     if (a.help) {
-        cli_usage(stdout, "train", "Trains the model headless and reports the metrics.", FLAGS, F_COUNT);
+        cli_usage(stdout, "train",
+                  "Trains the model headless and reports the metrics.\n"
+                  "Data: --proposal reference|uniform|model|active|local says how pairs are asked\n"
+                  "(model and active grow the data as the model trains: --pairs-start, --pairs-add,\n"
+                  "--pairs-every; local: --local-radius; active: --active-candidates);\n"
+                  "--pairs-file F trains on the pairs of a CSV in pbde sample's format instead;\n"
+                  "--density image:FILE (.pgm or .png) makes a greyscale picture the density p*.",
+                  FLAGS, F_COUNT);
         return 0;
     }
     const kernels_t *k = cli_kernels();

@@ -204,6 +204,72 @@ static void atoms_sample(const density_t *d, const density_comp_t *c, rng_t *rng
 }
 
 /* ------------------------------------------------------------------ */
+/* Image                                                                */
+/* ------------------------------------------------------------------ */
+
+/* An image component: img_side^2 pixels tiling [-B, B]^2 (B = img_box),
+   row 0 at the top; the density of pixel k is v_k / (V a), v_k its grey
+   value, V the sum of all of them and a a pixel's area; 0 (log:
+   DENSITY_LOG_ZERO) on black pixels and outside the box. */
+static unsigned image_value(const density_t *d, int k)
+{
+    return k == 0 ? d->img_cum[0] : d->img_cum[k] - d->img_cum[k - 1];
+}
+
+static double image_log_prob(const density_t *d, double x, double y)
+{
+    int S = d->img_side;
+    double B = d->img_box;
+    if (!(x >= -B && x <= B && y >= -B && y <= B)) return DENSITY_LOG_ZERO;
+    int col = (int)floor((x + B) / (2.0 * B) * S), row = (int)floor((B - y) / (2.0 * B) * S);
+    if (col >= S) col = S - 1;
+    if (row >= S) row = S - 1;
+    if (col < 0) col = 0;
+    if (row < 0) row = 0;
+    unsigned v = image_value(d, row * S + col);
+    if (v == 0) return DENSITY_LOG_ZERO;
+    double cell = 2.0 * B / S;
+    return log((double)v) - log((double)d->img_cum[S * S - 1]) - 2.0 * log(cell);
+}
+
+/* Exact sampling: the pixel by inverse CDF over the cumulative grey
+   values, then a uniform point inside it. */
+static void image_sample(const density_t *d, rng_t *rng, double *x, double *y)
+{
+    int S = d->img_side, n = S * S;
+    double u = rng_uniform(rng) * (double)d->img_cum[n - 1];
+    int lo = 0, hi = n - 1; /* first k with cum[k] > u */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if ((double)d->img_cum[mid] > u) hi = mid;
+        else lo = mid + 1;
+    }
+    double B = d->img_box, cell = 2.0 * B / S;
+    int row = lo / S, col = lo % S;
+    *x = -B + ((double)col + rng_uniform(rng)) * cell;
+    *y = B - ((double)row + rng_uniform(rng)) * cell;
+}
+
+int density_init_image(density_t *d, const unsigned char *px, int side, double box)
+{
+    if (side < 1 || side > DENSITY_IMAGE_MAX_SIDE || !(box > 0)) return -1;
+    memset(d, 0, sizeof *d);
+    d->id = -1;
+    d->img_side = side;
+    d->img_box = box;
+    uint32_t acc = 0;
+    for (int k = 0; k < side * side; k++) {
+        acc += px[k];
+        d->img_cum[k] = acc;
+    }
+    if (acc == 0) return -1;
+    density_comp_t *c = &d->comp[d->n_comp++];
+    c->kind = DCOMP_IMAGE;
+    c->weight = 1.0;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Components                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -214,6 +280,7 @@ static double comp_log_prob(const density_t *d, const atom_pre_t *pre, int k, do
     case DCOMP_ATOMS: return atoms_log_prob(pre, c->atom_first, c->atom_count, x, y);
     case DCOMP_CHECKER: return checker_log_prob(c, x, y);
     case DCOMP_BANANA: return banana_log_prob(c, x, y);
+    case DCOMP_IMAGE: return image_log_prob(d, x, y);
     }
     return -HUGE_VAL;
 }
@@ -225,6 +292,7 @@ static void comp_sample(const density_t *d, int k, rng_t *rng, double *x, double
     case DCOMP_ATOMS: atoms_sample(d, c, rng, x, y); return;
     case DCOMP_CHECKER: checker_sample(c, rng, x, y); return;
     case DCOMP_BANANA: banana_sample(c, rng, x, y); return;
+    case DCOMP_IMAGE: image_sample(d, rng, x, y); return;
     }
     *x = *y = 0.0;
 }

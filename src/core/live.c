@@ -10,6 +10,11 @@
 #include <time.h>
 
 #include "pbde/common.h"
+#include "pbde/dataset.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 /* Re-evaluate the grid at most this often, and never spend more than a
    third of the worker's time on it. */
@@ -44,6 +49,18 @@ struct live {
     double slice_x, slice_y;
 
     live_snapshot_t pub;    /* the newest published state */
+
+    /* be the annotator (guarded by mu) */
+    int human;              /* asked for: train on the answers */
+    float *ans_pts;         /* (ans_cap, 4) the answered pairs, as asked */
+    uint8_t *ans_y;         /* (ans_cap) 1: a preferred */
+    size_t n_ans, ans_cap;
+    unsigned long ans_gen;  /* bumped by every answer and undo */
+    long questions;         /* questions drawn so far */
+    int t_human;            /* the trainer trains on the answers (worker) */
+    unsigned long t_ans_gen; /* the answers it was given */
+    size_t t_n_ans;         /* how many */
+    long t_until;           /* human: train up to this step, then wait for an answer (worker) */
 
     /* worker-only */
     trainer_t *t;
@@ -213,6 +230,7 @@ static int publish_world(live_t *l)
         s->pairs[4 * i + 3] = a_wins ? p[3] : p[1];
     }
     s->have_slice = 0;
+    s->human = l->human;
     history_reset(s);
     return 0;
 }
@@ -290,6 +308,21 @@ static void publish(live_t *l)
         memcpy(s->slice_annot, l->slice_buf, n * sizeof(double));
         memcpy(s->slice_model, l->slice_logit, n * sizeof(double));
     }
+    if (!l->t_human && params_proposal_grows(w->p.proposal)) {
+        /* model and active: the overlay shows the newest pairs, those the
+           model asked for */
+        const dataset_t *d = trainer_data(l->t);
+        size_t k = d->n_train < LIVE_OVERLAY_PAIRS ? d->n_train : LIVE_OVERLAY_PAIRS;
+        for (size_t i = 0; i < k; i++) {
+            const float *q = d->pts + 4 * (d->n_train - k + i);
+            int a_wins = d->y[d->n_train - k + i];
+            s->pairs[4 * i + 0] = a_wins ? q[0] : q[2];
+            s->pairs[4 * i + 1] = a_wins ? q[1] : q[3];
+            s->pairs[4 * i + 2] = a_wins ? q[2] : q[0];
+            s->pairs[4 * i + 3] = a_wins ? q[3] : q[1];
+        }
+        s->n_pairs = k;
+    }
     s->state = trainer_get_state(l->t);
     s->step = trainer_step_count(l->t);
     s->diverged_at = trainer_diverged_at(l->t);
@@ -324,7 +357,10 @@ static int rebuild(live_t *l, const params_t *p, const char *reason)
     pthread_mutex_unlock(&l->mu);
 
     char err[200];
-    trainer_t *t = trainer_create(p, l->k, err, sizeof err);
+    /* the old trainer's optimum is reused when the change leaves it valid
+       (data, seed, training knobs): only this thread replaces l->t, and
+       its world is never written after creation */
+    trainer_t *t = trainer_create_from(p, l->k, l->t, err, sizeof err);
     pthread_mutex_lock(&l->mu);
     l->building = 0;
     int quitting = l->quit;
@@ -352,6 +388,7 @@ static int rebuild(live_t *l, const params_t *p, const char *reason)
     }
     trainer_destroy(l->t);
     l->t = t;
+    l->t_human = 0; /* a human session puts the new trainer on the answers next */
     l->pub.params = *p;
     int rc = publish_world(l);
     snprintf(l->pub.status, sizeof l->pub.status, "%s", reason);
@@ -361,6 +398,85 @@ static int rebuild(live_t *l, const params_t *p, const char *reason)
     publish(l);
     pthread_mutex_unlock(&l->tmu);
     return rc;
+}
+
+/* The last answers into the snapshot's overlay, winner first (under mu). */
+static void answers_overlay(live_t *l)
+{
+    live_snapshot_t *s = &l->pub;
+    size_t k = l->n_ans < LIVE_OVERLAY_PAIRS ? l->n_ans : LIVE_OVERLAY_PAIRS;
+    size_t first = l->n_ans - k;
+    for (size_t i = 0; i < k; i++) {
+        const float *p = l->ans_pts + 4 * (first + i);
+        int a_wins = l->ans_y[first + i];
+        s->answered[4 * i + 0] = a_wins ? p[0] : p[2];
+        s->answered[4 * i + 1] = a_wins ? p[1] : p[3];
+        s->answered[4 * i + 2] = a_wins ? p[2] : p[0];
+        s->answered[4 * i + 3] = a_wins ? p[3] : p[1];
+    }
+    s->n_answered = k;
+    s->n_answers = (long)l->n_ans;
+    if (l->t_human) { /* the pair overlay shows what training uses: the answers */
+        s->n_pairs = k;
+        memcpy(s->pairs, s->answered, k * 4 * sizeof(float));
+    }
+}
+
+/* Puts the trainer on the answers (human on), or asks for the annotator's
+   data back (off). Called and returns with mu held. Switching on trains
+   from a fresh model with a constant learning rate and no end; a new
+   answer or an undo only replaces the pairs, keeping the model. */
+static void apply_answers(live_t *l)
+{
+    if (!l->human) {
+        /* a new trainer on the annotator's data: the rebuild clears human */
+        l->t_human = 0;
+        snprintf(l->want_reason, sizeof l->want_reason,
+                 "back to the annotator's data: training restarted");
+        l->want_gen++;
+        return;
+    }
+    int fresh = !l->t_human;
+    size_t n = l->n_ans;
+    unsigned long gen = l->ans_gen;
+    float *pts = malloc(pbde_mul_size(n ? n : 1, 4 * sizeof(float)));
+    uint8_t *y = malloc(n ? n : 1);
+    if (pts && y && n) {
+        memcpy(pts, l->ans_pts, n * 4 * sizeof(float));
+        memcpy(y, l->ans_y, n);
+    }
+    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_lock(&l->tmu);
+    int ok = pts && y && trainer_set_pairs(l->t, pts, y, NULL, n) == 0;
+    if (!ok) trainer_set_pairs(l->t, NULL, NULL, NULL, 0); /* no memory: train on nothing */
+    if (fresh) {
+        trainer_set_endless(l->t, 1);
+        trainer_reset_model(l->t);
+    }
+    pthread_mutex_lock(&l->mu);
+    l->t_human = 1;
+    l->t_ans_gen = gen;
+    l->t_n_ans = ok ? n : 0;
+    /* every change of the answers buys `steps` more steps: the model
+       follows the answers, and a few separable answers are not fitted for
+       ever (their likelihood has no maximum), nor the CPU kept busy while
+       the room thinks */
+    l->t_until = trainer_step_count(l->t) + trainer_world(l->t)->p.steps;
+    l->pub.human = 1;
+    if (fresh) {
+        history_reset(&l->pub);
+        snprintf(l->pub.status, sizeof l->pub.status,
+                 "you are the annotator: training on your answers (%zu so far)", n);
+    } else if (!ok) {
+        snprintf(l->pub.status, sizeof l->pub.status, "out of memory for the answers");
+    }
+    answers_overlay(l);
+    pthread_mutex_unlock(&l->mu);
+    publish(l);
+    pthread_mutex_unlock(&l->tmu);
+    free(pts);
+    free(y);
+    pthread_mutex_lock(&l->mu);
 }
 
 static void *worker(void *arg)
@@ -384,6 +500,7 @@ static void *worker(void *arg)
             pthread_mutex_lock(&l->tmu);
             trainer_reset_model(l->t);
             pthread_mutex_lock(&l->mu);
+            if (l->t_human) l->t_until = trainer_world(l->t)->p.steps;
             history_reset(&l->pub);
             snprintf(l->pub.status, sizeof l->pub.status, "model reset: training restarted");
             pthread_mutex_unlock(&l->mu);
@@ -392,12 +509,18 @@ static void *worker(void *arg)
             pthread_mutex_lock(&l->mu);
             continue;
         }
+        if (l->human != l->t_human || (l->human && l->ans_gen != l->t_ans_gen)) {
+            apply_answers(l); /* returns with mu held */
+            continue;
+        }
         if (l->stop_at >= 0 && trainer_step_count(l->t) >= l->stop_at) {
             l->stop_at = -1;
             l->paused = 1;
         }
-        int once = l->step_once && !l->manual;
-        int running = !l->paused && !l->manual && trainer_get_state(l->t) == TRAINER_TRAINING;
+        int once = l->step_once && !l->manual && !(l->t_human && l->t_n_ans == 0);
+        long human_until = l->t_human ? l->t_until : -1;
+        int running = !l->paused && !l->manual && trainer_get_state(l->t) == TRAINER_TRAINING &&
+                      !(l->t_human && (l->t_n_ans == 0 || trainer_step_count(l->t) >= l->t_until));
         if (!running && !once) {
             if (!l->manual && (trainer_step_count(l->t) != l->pub.step || l->slice_dirty)) {
                 /* steps taken since the last publication: show them first */
@@ -432,7 +555,8 @@ static void *worker(void *arg)
             done = 1;
         } else {
             while (trainer_get_state(l->t) == TRAINER_TRAINING && now_s() - t0 < SLICE_S &&
-                   (stop_at < 0 || trainer_step_count(l->t) < stop_at)) {
+                   (stop_at < 0 || trainer_step_count(l->t) < stop_at) &&
+                   (human_until < 0 || trainer_step_count(l->t) < human_until)) {
                 trainer_step(l->t, 1);
                 done++;
             }
@@ -561,6 +685,8 @@ static void session_free(live_t *l)
     free(l->slice_pts);
     free(l->slice_dref);
     free(l->slice_logit);
+    free(l->ans_pts);
+    free(l->ans_y);
     pthread_mutex_destroy(&l->mu);
     pthread_mutex_destroy(&l->tmu);
     pthread_cond_destroy(&l->cv);
@@ -619,13 +745,22 @@ static unsigned each_change(const params_t *a, const params_t *b,
     size_t n;
     const param_def_t *tab = params_table(&n);
     unsigned affects = 0;
+    int density_differs = 0;
     for (size_t i = 0; i < n; i++) {
-        char va[64], vb[64];
+        char va[PARAMS_PATH_MAX + 16], vb[PARAMS_PATH_MAX + 16];
         params_format(a, &tab[i], va, sizeof va);
         params_format(b, &tab[i], vb, sizeof vb);
         if (strcmp(va, vb) == 0) continue;
         affects |= tab[i].affects;
+        density_differs |= strcmp(tab[i].name, "density") == 0;
         if (fn) fn(ctx, tab[i].name, vb);
+    }
+    /* two painted images print alike ("image:painted"): compare the pixels */
+    if (!density_differs && a->image.side > 0 &&
+        (a->image.side != b->image.side || memcmp(a->image.px, b->image.px, sizeof a->image.px) != 0)) {
+        const param_def_t *d = params_find("density");
+        affects |= d->affects;
+        if (fn) fn(ctx, "density", "image (new pixels)");
     }
     return affects;
 }
@@ -747,5 +882,168 @@ int live_run_steps(live_t *l, long n)
     int rc = trainer_step(l->t, n);
     publish(l);
     pthread_mutex_unlock(&l->tmu);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Be the annotator                                                         */
+
+int live_set_human(live_t *l, int on)
+{
+    pthread_mutex_lock(&l->mu);
+    l->human = on != 0;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    return 0;
+}
+
+static void question_logits(void *ctx, const float *pts, const float *dref, size_t n, double *out)
+{
+    trainer_pair_logits(ctx, pts, dref, n, out);
+}
+
+int live_next_question(live_t *l, float pts[4])
+{
+    pthread_mutex_lock(&l->mu);
+    uint64_t q = (uint64_t)l->questions++;
+    pthread_mutex_unlock(&l->mu);
+    /* the trainer is the worker's between steps: hold it while drawing */
+    pthread_mutex_lock(&l->tmu);
+    const world_t *w = trainer_world(l->t);
+    dataset_model_t m = { NULL, question_logits, l->t };
+    double *lm = NULL;
+    int rc = -1;
+    if (w->p.proposal == PROPOSAL_MODEL) {
+        lm = malloc(pbde_mul_size(w->grid.n, sizeof(double)));
+        if (!lm) goto done;
+        trainer_model_grid(l->t, lm, NULL);
+        m.log_model = lm;
+    }
+    rc = dataset_propose(w, &m, LIVE_STREAM_QUESTIONS, q, 1, pts);
+done:
+    pthread_mutex_unlock(&l->tmu);
+    free(lm);
+    return rc;
+}
+
+long live_answer(live_t *l, const float pts[4], int y)
+{
+    pthread_mutex_lock(&l->mu);
+    double L = l->want.box;
+    for (int k = 0; k < 4; k++)
+        if (!(fabs((double)pts[k]) <= L)) {
+            pthread_mutex_unlock(&l->mu);
+            return -1;
+        }
+    if (l->n_ans == l->ans_cap) {
+        size_t cap = l->ans_cap ? 2 * l->ans_cap : 256;
+        float *np = realloc(l->ans_pts, pbde_mul_size(cap, 4 * sizeof(float)));
+        if (np) l->ans_pts = np;
+        uint8_t *ny = np ? realloc(l->ans_y, cap) : NULL;
+        if (ny) l->ans_y = ny;
+        if (!np || !ny) {
+            pthread_mutex_unlock(&l->mu);
+            return -1;
+        }
+        l->ans_cap = cap;
+    }
+    memcpy(l->ans_pts + 4 * l->n_ans, pts, 4 * sizeof(float));
+    l->ans_y[l->n_ans] = y ? 1 : 0;
+    long n = (long)++l->n_ans;
+    l->ans_gen++;
+    answers_overlay(l);
+    l->pub.version++;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+long live_undo_answer(live_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    if (l->n_ans == 0) {
+        pthread_mutex_unlock(&l->mu);
+        return -1;
+    }
+    long n = (long)--l->n_ans;
+    l->ans_gen++;
+    answers_overlay(l);
+    l->pub.version++;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+long live_answer_count(live_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    long n = (long)l->n_ans;
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+int live_save_answers(live_t *l, const char *path, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&l->mu);
+    size_t n = l->n_ans;
+    float *pts = malloc(pbde_mul_size(n ? n : 1, 4 * sizeof(float)));
+    uint8_t *y = malloc(n ? n : 1);
+    if (pts && y && n) {
+        memcpy(pts, l->ans_pts, n * 4 * sizeof(float));
+        memcpy(y, l->ans_y, n);
+    }
+    pthread_mutex_unlock(&l->mu);
+    int rc = -1;
+    FILE *f = NULL;
+    char tmp[4096];
+    tmp[0] = '\0';
+    if (!pts || !y) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (!path[0] || len < 0 || (size_t)len >= sizeof tmp) {
+        snprintf(err, errlen, "%s", path[0] ? "file name too long" : "empty file name");
+        tmp[0] = '\0';
+        goto done;
+    }
+    /* O_EXCL: never write through something already there under that name */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            remove(tmp);
+        }
+        tmp[0] = '\0';
+        goto done;
+    }
+    fprintf(f, "ax,ay,bx,by,y,annotator\n");
+    for (size_t i = 0; i < n; i++) {
+        const float *q = pts + 4 * i;
+        fprintf(f, "%.9g,%.9g,%.9g,%.9g,%d,0\n", (double)q[0], (double)q[1], (double)q[2],
+                (double)q[3], y[i]);
+    }
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int saved = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    f = NULL;
+    if (!bad && rename(tmp, path) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad) {
+        snprintf(err, errlen, "%s", strerror(saved ? saved : EIO));
+        remove(tmp);
+        goto done;
+    }
+    rc = 0;
+done:
+    free(pts);
+    free(y);
     return rc;
 }

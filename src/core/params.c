@@ -10,9 +10,11 @@
 
 #include "pbde/annotator.h"
 #include "pbde/density.h"
+#include "pbde/image.h"
 #include "pbde/objective.h"
 
-static const char *const PROPOSALS[PROPOSAL_COUNT] = { "reference", "uniform" };
+static const char *const PROPOSALS[PROPOSAL_COUNT] = { "reference", "uniform", "model", "active",
+                                                       "local" };
 static const char *const SCHEDULES[SCHEDULE_COUNT] = { "cosine", "constant" };
 
 static const char *const COLORMAPS[] = { "viridis", "magma", "cividis", "grey" };
@@ -26,6 +28,11 @@ const char *params_panel_name(int i) { return i >= 0 && i < COUNT(PANELS) ? PANE
 
 int params_proposal_count(void) { return PROPOSAL_COUNT; }
 const char *params_proposal_name(int i) { return i >= 0 && i < PROPOSAL_COUNT ? PROPOSALS[i] : NULL; }
+int params_proposal_base_is_ref(int proposal) { return proposal != PROPOSAL_UNIFORM; }
+int params_proposal_grows(int proposal)
+{
+    return proposal == PROPOSAL_MODEL || proposal == PROPOSAL_ACTIVE;
+}
 int params_schedule_count(void) { return SCHEDULE_COUNT; }
 const char *params_schedule_name(int i) { return i >= 0 && i < SCHEDULE_COUNT ? SCHEDULES[i] : NULL; }
 
@@ -44,7 +51,8 @@ const char *params_schedule_name(int i) { return i >= 0 && i < SCHEDULE_COUNT ? 
 
 static const param_def_t TABLE[] = {
     { "density", "world", PARAM_CHOICE, OFF(density), 0, 0, 0, 0, density_count, density_name,
-      W | D | M, "the annotator's implicit preference density p*" },
+      W | D | M, "the annotator's implicit preference density p*, or image:FILE (.pgm or .png, "
+                 "grey value = relative density over the box, 64x64)" },
     { "box", "world", PARAM_REAL, OFF(box), 6, 3, 50, 0, NULL, NULL,
       W | D | M, "half-width L of the box [-L, L]^2" },
     { "grid", "world", PARAM_INT, OFF(grid), 128, 8, 512, 0, NULL, NULL,
@@ -52,7 +60,16 @@ static const param_def_t TABLE[] = {
     { "ref-scale", "world", PARAM_REAL, OFF(ref_scale), 3, 0, 100, 1, NULL, NULL,
       W | D | M, "scale s_ref of the reference model pi_ref = N(0, s_ref^2 I)" },
     { "proposal", "world", PARAM_CHOICE, OFF(proposal), 0, 0, 0, 0, params_proposal_count,
-      params_proposal_name, W | D | M, "where pairs are drawn from: reference (pi_ref) or uniform" },
+      params_proposal_name, W | D | M,
+      "how pairs are asked: reference (pi_ref), uniform, model (from the current pi_theta, "
+      "on-policy), active (of active-candidates pairs from pi_ref, the one the model is least "
+      "sure about), local (b = a + N(0, local-radius^2)); model and active grow the data as the "
+      "model trains (pairs-start, pairs-add, pairs-every); for model, active and local the "
+      "optimum panel and the held-out pairs use pi_ref (the optimum is defined for a fixed mu)" },
+    { "local-radius", "world", PARAM_REAL, OFF(local_radius), 1, 0, 100, 1, NULL, NULL,
+      D | M, "local proposal: sd of the second item's offset from the first (truncated to the box)" },
+    { "active-candidates", "world", PARAM_INT, OFF(active_candidates), 8, 1, 1024, 0, NULL, NULL,
+      D | M, "active proposal: candidate pairs drawn from pi_ref for each pair kept (M)" },
     { "annotator", "annotator", PARAM_CHOICE, OFF(annotator), 0, 0, 0, 0, annotator_count,
       annotator_name, W | D | M, "the annotator model that labels pairs" },
     { "rationality", "annotator", PARAM_REAL, OFF(rationality), 1, 0, 100, 0, NULL, NULL,
@@ -64,6 +81,15 @@ static const param_def_t TABLE[] = {
     { "pairs", "annotator", PARAM_INT, OFF(pairs), 32768, 16, PAIRS_MAX, 0, NULL, NULL,
       D | M, "training pairs (at most 4194304, to bound memory: about 160 MB there, "
              "250 MB with heldout 1)" },
+    { "pairs-start", "annotator", PARAM_INT, OFF(pairs_start), 2048, 1, PAIRS_MAX, 0, NULL, NULL,
+      D | M, "model and active proposals: pairs drawn from pi_ref before training (capped at pairs)" },
+    { "pairs-add", "annotator", PARAM_INT, OFF(pairs_add), 1024, 1, PAIRS_MAX, 0, NULL, NULL,
+      D | M, "model and active proposals: pairs added every pairs-every steps, up to pairs" },
+    { "pairs-every", "annotator", PARAM_INT, OFF(pairs_every), 100, 1, 100000000, 0, NULL, NULL,
+      D | M, "model and active proposals: steps between additions of pairs-add pairs" },
+    { "pairs-file", "annotator", PARAM_STRING, OFF(pairs_file), 0, 0, 0, 0, NULL, NULL,
+      D | M, "CSV of training pairs in pbde sample's format (ax,ay,bx,by,y,annotator) used "
+             "instead of drawing them; held-out pairs are still drawn; empty: none" },
     { "heldout", "annotator", PARAM_REAL, OFF(heldout), 0.1, 0.01, 1, 0, NULL, NULL,
       D | M, "held-out pairs for the metrics, as a fraction of pairs" },
     { "seed", "annotator", PARAM_INT, OFF(seed), 1, 0, 4294967295.0, 0, NULL, NULL,
@@ -136,6 +162,7 @@ void params_defaults(params_t *p)
         case PARAM_INT: *(long *)field = (long)TABLE[i].def; break;
         case PARAM_REAL: *(double *)field = TABLE[i].def; break;
         case PARAM_CHOICE: *(int *)field = (int)TABLE[i].def; break;
+        case PARAM_STRING: field[0] = '\0'; break;
         }
     }
 }
@@ -147,10 +174,16 @@ static void fmt_num(char *buf, size_t n, double v)
 
 void params_allowed(const param_def_t *def, char *buf, size_t n)
 {
+    if (def->type == PARAM_STRING) {
+        snprintf(buf, n, "a file name (at most %d bytes), or empty", PARAMS_PATH_MAX - 1);
+        return;
+    }
     if (def->type == PARAM_CHOICE) {
         size_t used = (size_t)snprintf(buf, n, "one of:");
         for (int i = 0; i < def->count() && used < n; i++)
             used += (size_t)snprintf(buf + used, n - used, " %s", def->label(i));
+        if (def->offset == OFF(density) && used < n)
+            snprintf(buf + used, n - used, " image:FILE");
         return;
     }
     char lo[32], hi[32];
@@ -176,10 +209,22 @@ int params_set(params_t *p, const char *name, const char *value, char *err, size
         return -1;
     }
     char *field = (char *)p + def->offset;
+    if (def->type == PARAM_STRING) {
+        if (strlen(value) >= PARAMS_PATH_MAX) {
+            snprintf(err, errlen, "'%.40s...' is not allowed: expected a file name of at most %d bytes",
+                     value, PARAMS_PATH_MAX - 1);
+            return -1;
+        }
+        snprintf(field, PARAMS_PATH_MAX, "%s", value);
+        return 0;
+    }
+    if (def->offset == OFF(density) && strncmp(value, "image:", 6) == 0)
+        return params_image_load(p, value + 6, err, errlen);
     if (def->type == PARAM_CHOICE) {
         for (int i = 0; i < def->count(); i++)
             if (strcmp(def->label(i), value) == 0) {
                 *(int *)field = i;
+                if (def->offset == OFF(density)) p->image.side = 0;
                 return 0;
             }
         return fail(err, errlen, def, value);
@@ -206,23 +251,60 @@ void params_format(const params_t *p, const param_def_t *def, char *buf, size_t 
     switch (def->type) {
     case PARAM_INT: snprintf(buf, n, "%ld", *(const long *)field); break;
     case PARAM_REAL: fmt_num(buf, n, *(const double *)field); break;
-    case PARAM_CHOICE: snprintf(buf, n, "%s", def->label(*(const int *)field)); break;
+    case PARAM_CHOICE:
+        if (def->offset == OFF(density) && p->image.side > 0)
+            snprintf(buf, n, "image:%s", p->image.src[0] ? p->image.src : "painted");
+        else
+            snprintf(buf, n, "%s", def->label(*(const int *)field));
+        break;
+    case PARAM_STRING: snprintf(buf, n, "%s", field); break;
     }
 }
 
 int params_check(const params_t *p, char *err, size_t errlen)
 {
-    density_t d;
-    if (density_init(&d, p->density) != 0) {
-        snprintf(err, errlen, "unknown density id %d", p->density);
-        return -1;
+    int n_comp;
+    if (p->image.side > 0) {
+        if (p->image.side > PARAMS_IMAGE_SIDE) {
+            snprintf(err, errlen, "image density: side %d is more than %d", p->image.side,
+                     PARAMS_IMAGE_SIDE);
+            return -1;
+        }
+        size_t cells = (size_t)p->image.side * (size_t)p->image.side, lit = 0;
+        for (size_t i = 0; i < cells; i++) lit += p->image.px[i] != 0;
+        if (!lit) {
+            snprintf(err, errlen, "image density%s%s is all black: it needs some grey (density) "
+                     "somewhere", p->image.src[0] ? " " : "", p->image.src);
+            return -1;
+        }
+        n_comp = 1;
+    } else {
+        if (p->density < 0 || p->density >= density_count()) {
+            snprintf(err, errlen, "unknown density id %d", p->density);
+            return -1;
+        }
+        n_comp = 0;
     }
-    if (p->annotator == ANNOTATOR_MIXTURE && d.n_comp < 2) {
-        snprintf(err, errlen,
-                 "annotator mixture needs a density with at least 2 components, and %s has %d; "
-                 "pick one of the mixtures (e.g. two-gauss, eight-gauss)",
-                 density_name(p->density), d.n_comp);
-        return -1;
+    if (p->annotator == ANNOTATOR_MIXTURE) {
+        if (!n_comp) {
+            density_t *dd = malloc(sizeof *dd); /* big: not on a worker's stack */
+            if (!dd) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            density_init(dd, p->density);
+            n_comp = dd->n_comp;
+            free(dd);
+        }
+        if (n_comp < 2) {
+            char name[300];
+            params_format(p, params_find("density"), name, sizeof name);
+            snprintf(err, errlen,
+                     "annotator mixture needs a density with at least 2 components, and %s has %d; "
+                     "pick one of the mixtures (e.g. two-gauss, eight-gauss)",
+                     name, n_comp);
+            return -1;
+        }
     }
     return 0;
 }

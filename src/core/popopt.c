@@ -666,7 +666,7 @@ static int solve_level(const world_t *w, int G, double *out, popopt_info_t *acc)
     annotator_points(&w->dens, w->p.ref_scale, g.xy, n, pts);
     for (size_t i = 0; i < n; i++) {
         ref[i] = pts[i].lr;
-        mu[i] = w->p.proposal == PROPOSAL_REFERENCE ? pts[i].lr : 0.0;
+        mu[i] = params_proposal_base_is_ref(w->p.proposal) ? pts[i].lr : 0.0;
     }
     grid_normalise(ref, n, 1.0);
     grid_normalise(mu, n, 1.0);

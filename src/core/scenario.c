@@ -3,9 +3,12 @@
 #include "pbde/scenario.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const SECTIONS[] = { "world", "annotator", "objective", "training", "view" };
 
@@ -117,6 +120,28 @@ static int on_pair(void *user, const char *section, const char *name, const char
         snprintf(msg, sizeof msg, "key '%s' belongs in [%s], not [%s]", name, def->section, section);
         return fail(ld, msg);
     }
+    /* file names inside a scenario are relative to its folder */
+    char resolved[PARAMS_PATH_MAX + 8];
+    int is_image = strcmp(name, "density") == 0 && strncmp(value, "image:", 6) == 0;
+    int is_file = def->type == PARAM_STRING && value[0];
+    if (is_image && strcmp(value, "image:painted") == 0)
+        return fail(ld, "density: image:painted names no file (save the scenario from an explorer "
+                        "with :save: it writes the picture beside it as a .pgm)");
+    if (is_image || is_file) {
+        const char *file = is_image ? value + 6 : value;
+        const char *slash = strrchr(ld->name, '/');
+        if (file[0] != '/' && slash) {
+            int dl = (int)(slash - ld->name);
+            int n = snprintf(resolved, sizeof resolved, "%s%.*s/%s", is_image ? "image:" : "", dl,
+                             ld->name, file);
+            if (n < 0 || (size_t)n >= sizeof resolved || (size_t)n - (is_image ? 6 : 0) >= PARAMS_PATH_MAX) {
+                snprintf(msg, sizeof msg, "%s: the file name with the scenario's folder is too long "
+                         "(at most %d bytes)", name, PARAMS_PATH_MAX - 1);
+                return fail(ld, msg);
+            }
+            value = resolved;
+        }
+    }
     char e[300];
     if (params_set(&ld->p, name, value, e, sizeof e) != 0) {
         snprintf(msg, sizeof msg, "%s: %s", name, e);
@@ -221,12 +246,101 @@ int scenario_write(FILE *f, const params_t *p, const char *description)
         fprintf(f, "\n[%s]\n", SECTIONS[s]);
         for (size_t i = 0; i < n; i++) {
             if (strcmp(tab[i].section, SECTIONS[s]) != 0) continue;
-            char v[64];
+            char v[PARAMS_PATH_MAX + 16];
             params_format(p, &tab[i], v, sizeof v);
             fprintf(f, "%s = %s\n", tab[i].name, v);
         }
     }
     return ferror(f) ? -1 : 0;
+}
+
+/* Writes text through path.tmp.PID and a rename. Returns 0, or -1 with
+   errno set. */
+static int write_scenario_file(const char *path, const params_t *p, const char *description)
+{
+    char tmp[PATH_MAX + 32];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int saved = errno;
+        if (fd >= 0) {
+            close(fd);
+            remove(tmp);
+        }
+        errno = saved;
+        return -1;
+    }
+    int bad = scenario_write(f, p, description) != 0 || fflush(f) != 0 || ferror(f) ||
+              fsync(fileno(f)) != 0;
+    int saved = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (!bad && rename(tmp, path) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad) {
+        remove(tmp);
+        errno = saved ? saved : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+int scenario_save(const char *path, const params_t *p, const char *description, char *err,
+                  size_t errlen)
+{
+    if (!path[0]) {
+        snprintf(err, errlen, "empty file name");
+        return -1;
+    }
+    params_t *q = malloc(sizeof *q);
+    if (!q) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *q = *p;
+    int rc = -1;
+    if (q->image.side > 0) {
+        /* the picture goes beside the scenario: NAME.ini -> NAME.pgm */
+        char pgm[PATH_MAX];
+        size_t n = strlen(path);
+        int has_ini = n > 4 && strcmp(path + n - 4, ".ini") == 0;
+        int w = snprintf(pgm, sizeof pgm, "%.*s.pgm", (int)(has_ini ? n - 4 : n), path);
+        const char *base = strrchr(pgm, '/');
+        base = base ? base + 1 : pgm;
+        if (w < 0 || (size_t)w >= sizeof pgm || strlen(base) >= sizeof q->image.src) {
+            snprintf(err, errlen, "file name too long");
+            goto done;
+        }
+        if (params_image_save_pgm(q, pgm) != 0) {
+            snprintf(err, errlen, "cannot write the image %s: %s", pgm, strerror(errno));
+            goto done;
+        }
+        snprintf(q->image.src, sizeof q->image.src, "%s", base);
+    }
+    if (q->pairs_file[0] && q->pairs_file[0] != '/') {
+        /* relative to where we run now; the scenario reads it relative to
+           its own folder, so it keeps the absolute name */
+        char real[PATH_MAX];
+        if (realpath(q->pairs_file, real) && strlen(real) < sizeof q->pairs_file)
+            snprintf(q->pairs_file, sizeof q->pairs_file, "%s", real);
+    }
+    if (write_scenario_file(path, q, description) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    free(q);
+    return rc;
 }
 
 int scenario_describe(const char *path, char *out, size_t outlen)

@@ -56,7 +56,13 @@ struct trainer {
     long step, diverged_at;
     double last_loss;
 
-    size_t *perm;          /* (n_train) this epoch's order */
+    size_t *perm;          /* (n_cap) this epoch's order */
+    size_t perm_cap;       /* its room */
+    size_t n_start;        /* training pairs before the first growth (model, active) */
+    long next_grow;        /* step at which the data grows next (model, active); -1: never */
+    int custom_pairs;      /* 1: pairs set by trainer_set_pairs (no growth, kept on reset) */
+    int endless;           /* 1: constant lr, never DONE */
+    double *grow_grid;     /* (G*G) the model's grid density for the model proposal */
     size_t perm_pos;
     uint64_t epoch;
     const size_t *batch_idx; /* the current step's indices, len batch */
@@ -122,8 +128,16 @@ void trainer_reset_model(trainer_t *t)
     t->last_loss = (double)NAN;
     t->perm_pos = 0;
     t->epoch = 0;
+    if (!t->custom_pairs && params_proposal_grows(w->p.proposal)) {
+        /* the grown pairs depended on the model's path: start again from
+           the seed set, and the same path regrows the same pairs */
+        t->data.n_train = t->n_start;
+        t->next_grow = t->data.n_train < t->data.n_cap ? w->p.pairs_every : -1;
+    } else {
+        t->next_grow = -1;
+    }
     for (size_t i = 0; i < t->data.n_train; i++) t->perm[i] = i;
-    t->state = t->world.p.steps > 0 ? TRAINER_TRAINING : TRAINER_DONE;
+    t->state = t->world.p.steps > 0 || t->endless ? TRAINER_TRAINING : TRAINER_DONE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -390,14 +404,40 @@ static void norm_backward(trainer_t *t, double G)
 static float schedule_lr(const trainer_t *t)
 {
     const params_t *p = &t->world.p;
-    if (p->schedule == SCHEDULE_CONSTANT || p->steps <= 0) return (float)p->lr;
+    if (t->endless || p->schedule == SCHEDULE_CONSTANT || p->steps <= 0) return (float)p->lr;
     double frac = (double)t->step / (double)p->steps;
     if (frac > 1) frac = 1;
     return (float)(p->lr * 0.5 * (1.0 + cos(M_PI * frac)));
 }
 
+static void pair_logits_cb(void *ctx, const float *pts, const float *dref, size_t n, double *out)
+{
+    trainer_pair_logits(ctx, pts, dref, n, out);
+}
+
+/* Model and active proposals: adds pairs_add pairs drawn with the current
+   model when the step count reaches next_grow. Returns 0, or -1 on
+   allocation failure (the data stays as it was). */
+static int maybe_grow(trainer_t *t)
+{
+    if (t->next_grow < 0 || t->step < t->next_grow) return 0;
+    const world_t *w = &t->world;
+    dataset_model_t m = { NULL, pair_logits_cb, t };
+    if (w->p.proposal == PROPOSAL_MODEL) {
+        if (!t->grow_grid && !(t->grow_grid = malloc(pbde_mul_size(w->grid.n, sizeof(double)))))
+            return -1;
+        trainer_model_grid(t, t->grow_grid, NULL);
+        m.log_model = t->grow_grid;
+    }
+    if (dataset_grow(&t->data, w, &m, (size_t)w->p.pairs_add) < 0) return -1;
+    t->next_grow = t->data.n_train < t->data.n_cap ? t->next_grow + w->p.pairs_every : -1;
+    t->perm_pos = 0; /* a new epoch over the larger set */
+    return 0;
+}
+
 static int one_step(trainer_t *t)
 {
+    if (maybe_grow(t) != 0) t->next_grow = -1; /* out of memory: train on what there is */
     next_batch(t);
     int itemwise = objective_is_itemwise(t->world.obj.kind);
     if (itemwise) norm_prepare(t);
@@ -438,12 +478,13 @@ static int one_step(trainer_t *t)
         t->diverged_at = t->step;
         return PBDE_EDIVERGED;
     }
-    if (t->step >= t->world.p.steps) t->state = TRAINER_DONE;
+    if (!t->endless && t->step >= t->world.p.steps) t->state = TRAINER_DONE;
     return 0;
 }
 
 int trainer_step(trainer_t *t, long n)
 {
+    if (t->data.n_train == 0) return t->state == TRAINER_DIVERGED ? PBDE_EDIVERGED : 0;
     for (long i = 0; i < n && t->state == TRAINER_TRAINING; i++)
         if (one_step(t) != 0) return PBDE_EDIVERGED;
     return t->state == TRAINER_DIVERGED ? PBDE_EDIVERGED : 0;
@@ -465,7 +506,7 @@ static int slic_setup(trainer_t *t)
         return -1;
     density_ref_log_prob(t->world.p.ref_scale, t->slic_grid.xy, n, t->slic_ref);
     for (size_t i = 0; i < n; i++)
-        t->norm_mu[i] = t->world.p.proposal == PROPOSAL_REFERENCE ? t->slic_ref[i] : 0.0;
+        t->norm_mu[i] = params_proposal_base_is_ref(t->world.p.proposal) ? t->slic_ref[i] : 0.0;
     grid_normalise(t->slic_ref, n, 1.0);
     grid_normalise(t->norm_mu, n, 1.0);
     for (size_t i = 0; i < n; i++) {
@@ -497,12 +538,18 @@ trainer_t *trainer_create_from(const params_t *p, const kernels_t *k, const trai
     t->n_params = (size_t)t->K * t->n_mlp + (t->world.obj.kind == OBJECTIVE_MIXTURE ? (size_t)t->K : 0);
     t->batch = p->batch;
     t->n_threads = (int)p->threads;
-    if (dataset_create(&t->data, &t->world) != 0) goto nomem;
+    if (dataset_create_err(&t->data, &t->world, err, errlen) != 0) {
+        trainer_destroy(t);
+        return NULL;
+    }
+    t->n_start = t->data.n_train;
+    if (p->pairs_file[0]) t->world.p.pairs = (long)t->data.n_train; /* what the file holds */
     t->params = alloc_floats(t->n_params);
     t->grad = alloc_floats(t->n_params);
     t->m = alloc_floats(t->n_params);
     t->v = alloc_floats(t->n_params);
-    t->perm = malloc(pbde_mul_size(t->data.n_train, sizeof(size_t)));
+    t->perm_cap = t->data.n_cap ? t->data.n_cap : 1;
+    t->perm = malloc(pbde_mul_size(t->perm_cap, sizeof(size_t)));
     t->batch_buf = malloc(pbde_mul_size((size_t)t->batch, sizeof(size_t)));
     t->scratch = calloc((size_t)t->n_threads, sizeof *t->scratch);
     t->n_scratch = t->scratch ? t->n_threads : 0;
@@ -544,6 +591,7 @@ void trainer_destroy(trainer_t *t)
     free(t->m);
     free(t->v);
     free(t->perm);
+    free(t->grow_grid);
     free(t->batch_buf);
     grid_free(&t->slic_grid);
     free(t->slic_ref);
@@ -562,6 +610,34 @@ trainer_state trainer_get_state(const trainer_t *t) { return t->state; }
 long trainer_step_count(const trainer_t *t) { return t->step; }
 long trainer_diverged_at(const trainer_t *t) { return t->diverged_at; }
 double trainer_last_loss(const trainer_t *t) { return t->last_loss; }
+size_t trainer_pairs_in_use(const trainer_t *t) { return t->data.n_train; }
+
+int trainer_set_pairs(trainer_t *t, const float *pts, const uint8_t *y, const uint8_t *who,
+                      size_t n)
+{
+    if (dataset_set_train(&t->data, &t->world, pts, y, who, n) != 0) return -1;
+    if (t->data.n_cap > t->perm_cap) {
+        size_t *np = realloc(t->perm, pbde_mul_size(t->data.n_cap, sizeof(size_t)));
+        if (!np) { /* keep a consistent state: no training pairs */
+            t->data.n_train = 0;
+            return -1;
+        }
+        t->perm = np;
+        t->perm_cap = t->data.n_cap;
+    }
+    t->custom_pairs = 1;
+    t->next_grow = -1;
+    t->perm_pos = 0; /* a new epoch over the new set */
+    return 0;
+}
+
+void trainer_set_endless(trainer_t *t, int on)
+{
+    t->endless = on != 0;
+    if (t->state == TRAINER_DIVERGED) return;
+    if (t->endless) t->state = TRAINER_TRAINING;
+    else t->state = t->step >= t->world.p.steps ? TRAINER_DONE : TRAINER_TRAINING;
+}
 
 /* ---------------------------------------------------------------------- */
 /* Evaluation                                                               */
@@ -758,7 +834,7 @@ void trainer_evaluate(trainer_t *t, trainer_metrics_t *m, int full, double *log_
     if (lm != log_model) free(lm);
     for (int k = 0; k < t->K; k++)
         if (!(comps_out && comps_out[k] == comps[k])) free(comps[k]);
-    pair_metrics(t, t->data.n_train, t->data.n_held, &m->loss_heldout, &m->accuracy, &m->loss_bayes);
+    pair_metrics(t, t->data.n_cap, t->data.n_held, &m->loss_heldout, &m->accuracy, &m->loss_bayes);
     m->loss_train = (double)NAN;
-    if (full) pair_metrics(t, 0, t->data.n_train, &m->loss_train, NULL, NULL);
+    if (full && t->data.n_train > 0) pair_metrics(t, 0, t->data.n_train, &m->loss_train, NULL, NULL);
 }

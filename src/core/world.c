@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "pbde/common.h"
+#include "pbde/image.h"
 #include "pbde/popopt.h"
 #include "pbde/theory.h"
 
@@ -24,7 +25,7 @@ static double *alloc_doubles(size_t n)
 
 void world_sample_proposal(const world_t *w, rng_t *rng, float *xy, size_t n)
 {
-    if (w->p.proposal == PROPOSAL_REFERENCE) {
+    if (params_proposal_base_is_ref(w->p.proposal)) {
         density_ref_sample(w->p.ref_scale, w->p.box, rng, xy, n);
         return;
     }
@@ -35,7 +36,7 @@ void world_sample_proposal(const world_t *w, rng_t *rng, float *xy, size_t n)
 static void log_proposal(const world_t *w, const annotator_point_t *pts, size_t n, double *out)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = w->p.proposal == PROPOSAL_REFERENCE ? pts[i].lr : 0.0;
+        out[i] = params_proposal_base_is_ref(w->p.proposal) ? pts[i].lr : 0.0;
 }
 
 /* IPO's w(x) on the grid, against the proposal on a grid of at most
@@ -175,7 +176,8 @@ static int same_theory(const params_t *a, const params_t *b)
            a->tau == b->tau && a->delta == b->delta && a->lambda == b->lambda &&
            a->components == b->components && a->smoothing == b->smoothing &&
            a->desirable_weight == b->desirable_weight &&
-           a->undesirable_weight == b->undesirable_weight;
+           a->undesirable_weight == b->undesirable_weight && a->image.side == b->image.side &&
+           memcmp(a->image.px, b->image.px, sizeof a->image.px) == 0;
 }
 
 /* Copies prev's optimum into w (same grid). */
@@ -205,11 +207,13 @@ int world_create_from(world_t *w, const params_t *p, const world_t *prev, char *
     memset(w, 0, sizeof *w);
     w->p = *p;
     if (params_check(p, err, errlen) != 0) return -1;
-    density_init(&w->dens, p->density);
+    if (image_params_density(&w->dens, p, err, errlen) != 0) return -1;
     if (annotator_init(&w->ann, p->annotator, p->rationality, p->annotator_beta, p->flip,
                        &w->dens) != 0) {
-        snprintf(err, errlen, "annotator %s does not fit density %s",
-                 annotator_name(p->annotator), density_name(p->density));
+        char dn[300];
+        params_format(p, params_find("density"), dn, sizeof dn);
+        snprintf(err, errlen, "annotator %s does not fit density %s", annotator_name(p->annotator),
+                 dn);
         return -1;
     }
     w->obj.kind = (objective_kind)p->objective;
