@@ -10,11 +10,11 @@ CC      ?= cc
 
 # pkg-config names the build links against, and the packages that provide
 # them (plus tools the end-to-end tests use).
-PKGS     := ncursesw sdl2 SDL2_ttf SDL2_image fontconfig inih cmocka
+PKGS     := ncursesw sdl2 SDL2_ttf SDL2_image fontconfig inih cmocka libpng
 APT_PKGS := build-essential pkg-config libncurses-dev libsdl2-dev libsdl2-ttf-dev \
-            libsdl2-image-dev libfontconfig-dev libinih-dev libcmocka-dev tmux \
-            xvfb xauth fonts-dejavu-core ffmpeg
-BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka tmux ffmpeg
+            libsdl2-image-dev libfontconfig-dev libinih-dev libcmocka-dev libpng-dev tmux \
+            xvfb xauth xdotool fonts-dejavu-core ffmpeg
+BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka libpng tmux ffmpeg
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 UI_LIBS  := $(shell pkg-config --libs ncursesw sdl2 SDL2_ttf SDL2_image fontconfig inih 2>/dev/null)
@@ -26,7 +26,8 @@ OPT    ?= -O2
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
               -Iinclude $(PKG_CFLAGS) -pthread -MMD -MP
-LDLIBS := -lm -pthread
+# the library reads PNG images (image densities) with libpng
+LDLIBS := $(shell pkg-config --libs libpng 2>/dev/null) -lm -pthread
 
 ARCH := $(shell uname -m)
 ifeq ($(ARCH),x86_64)
@@ -131,7 +132,8 @@ aarch64-test:
 	@BUILD=$(BUILD) sh .ci/aarch64.sh
 
 deps-if-missing:
-	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null 2>&1 \
+	@pkg-config --exists $(PKGS) 2>/dev/null && \
+	  ( for c in tmux xvfb-run xauth xdotool ffmpeg; do command -v $$c >/dev/null || exit 1; done ) \
 	  || $(MAKE) --no-print-directory deps
 
 deps:
@@ -182,7 +184,8 @@ DEMO_SHOTS := \
   'link-misspecification|link-misspecification-hardmax|--annotator hardmax' \
   'label-noise|label-noise|' \
   'misspec-vs-estimation-misspecified|misspec-vs-estimation-misspecified|' \
-  'misspec-vs-estimation-data-starved|misspec-vs-estimation-data-starved|'
+  'misspec-vs-estimation-data-starved|misspec-vs-estimation-data-starved|' \
+  'misspec-vs-estimation-data-starved|misspec-vs-estimation-side-by-side|--facet annotator=thurstone,mixture'
 
 define DEMOS_SH
 set -e

@@ -18,6 +18,8 @@
 
 /* ------------------------------------------------------------ keys */
 
+/* A key is bound at most once per front end and mode; a mode's own
+   binding may take over a key of every mode (mode 0) only. */
 static void test_keys_unique_per_frontend(void **state)
 {
     (void)state;
@@ -25,11 +27,14 @@ static void test_keys_unique_per_frontend(void **state)
     const view_key_t *k = view_keys(&n);
     const int fes[2] = { VIEW_FE_TUI, VIEW_FE_GUI };
     for (int f = 0; f < 2; f++)
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            assert_true(k[i].mode >= VIEW_MODE_NORMAL && k[i].mode < VIEW_MODE_COUNT);
             for (size_t j = i + 1; j < n; j++)
                 if ((k[i].frontends & fes[f]) && (k[j].frontends & fes[f]) &&
-                    k[i].key == k[j].key)
-                    fail_msg("key %s bound twice in front end %d", k[i].label, fes[f]);
+                    k[i].key == k[j].key && k[i].mode == k[j].mode)
+                    fail_msg("key %s bound twice in front end %d, mode %d", k[i].label, fes[f],
+                             k[i].mode);
+        }
 }
 
 static void test_every_action_has_a_key(void **state)
@@ -55,9 +60,9 @@ static void test_every_action_has_a_key(void **state)
         assert_non_null(k[i].help);
         assert_true(k[i].action > ACT_NONE && k[i].action < ACT_COUNT);
         if (k[i].frontends & VIEW_FE_TUI)
-            assert_int_equal(view_key_action(k[i].key, VIEW_FE_TUI), k[i].action);
+            assert_int_equal(view_key_action_mode(k[i].key, VIEW_FE_TUI, k[i].mode), k[i].action);
         if (k[i].frontends & VIEW_FE_GUI)
-            assert_int_equal(view_key_action(k[i].key, VIEW_FE_GUI), k[i].action);
+            assert_int_equal(view_key_action_mode(k[i].key, VIEW_FE_GUI, k[i].mode), k[i].action);
     }
 }
 
@@ -90,6 +95,52 @@ static void test_key_bindings(void **state)
     }
     assert_int_equal(view_key_action('x', VIEW_FE_TUI), ACT_NONE);
     assert_int_equal(view_key_action(VIEW_KEY_ESCAPE, VIEW_FE_GUI), ACT_NONE);
+}
+
+/* The modes: a mode's keys take over while it is on, the keys of every
+   mode still work, and none of the mode's keys leak into exploring. */
+static void test_mode_keys(void **state)
+{
+    (void)state;
+    const int fes[2] = { VIEW_FE_TUI, VIEW_FE_GUI };
+    for (int f = 0; f < 2; f++) {
+        int fe = fes[f];
+        /* exploring */
+        assert_int_equal(view_key_action_mode('=', fe, VIEW_MODE_NORMAL), ACT_PAIRS_MORE);
+        assert_int_equal(view_key_action_mode(VIEW_KEY_LEFT, fe, VIEW_MODE_NORMAL), ACT_CURSOR_LEFT);
+        assert_int_equal(view_key_action_mode(' ', fe, VIEW_MODE_NORMAL), ACT_PAUSE);
+        assert_int_equal(view_key_action_mode('u', fe, VIEW_MODE_NORMAL), ACT_NONE);
+        assert_int_equal(view_key_action_mode('x', fe, VIEW_MODE_NORMAL), ACT_NONE);
+        assert_int_equal(view_key_action_mode(VIEW_KEY_ESCAPE, fe, VIEW_MODE_NORMAL), ACT_NONE);
+        assert_int_equal(view_key_action_mode('h', fe, VIEW_MODE_NORMAL), ACT_ANNOTATE);
+        assert_int_equal(view_key_action_mode('b', fe, VIEW_MODE_NORMAL), ACT_BRUSH);
+        /* be the annotator */
+        int m = VIEW_MODE_ANNOTATE;
+        assert_int_equal(view_key_action_mode(VIEW_KEY_LEFT, fe, m), ACT_ANSWER_A);
+        assert_int_equal(view_key_action_mode(VIEW_KEY_RIGHT, fe, m), ACT_ANSWER_B);
+        assert_int_equal(view_key_action_mode('=', fe, m), ACT_ANSWER_SKIP);
+        assert_int_equal(view_key_action_mode('+', fe, m), ACT_PAIRS_MORE);
+        assert_int_equal(view_key_action_mode('u', fe, m), ACT_ANSWER_UNDO);
+        assert_int_equal(view_key_action_mode('W', fe, m), ACT_SAVE_PAIRS);
+        assert_int_equal(view_key_action_mode(VIEW_KEY_ESCAPE, fe, m), ACT_MODE_EXIT);
+        assert_int_equal(view_key_action_mode('h', fe, m), ACT_ANNOTATE);
+        assert_int_equal(view_key_action_mode(VIEW_KEY_UP, fe, m), ACT_CURSOR_UP);
+        assert_int_equal(view_key_action_mode('q', fe, m), ACT_QUIT);
+        assert_int_equal(view_key_action_mode('x', fe, m), ACT_NONE); /* the brush's */
+        /* draw the density */
+        m = VIEW_MODE_BRUSH;
+        assert_int_equal(view_key_action_mode(' ', fe, m), ACT_BRUSH_PEN);
+        assert_int_equal(view_key_action_mode('x', fe, m), ACT_BRUSH_ERASE);
+        assert_int_equal(view_key_action_mode('m', fe, m), ACT_BRUSH_SMOOTH);
+        assert_int_equal(view_key_action_mode('(', fe, m), ACT_BRUSH_SMALLER);
+        assert_int_equal(view_key_action_mode(')', fe, m), ACT_BRUSH_BIGGER);
+        assert_int_equal(view_key_action_mode('C', fe, m), ACT_BRUSH_CLEAR);
+        assert_int_equal(view_key_action_mode('C', fe, VIEW_MODE_NORMAL), ACT_NONE);
+        assert_int_equal(view_key_action_mode(VIEW_KEY_LEFT, fe, m), ACT_CURSOR_LEFT);
+        assert_int_equal(view_key_action_mode('=', fe, m), ACT_PAIRS_MORE);
+        assert_int_equal(view_key_action_mode(VIEW_KEY_ESCAPE, fe, m), ACT_MODE_EXIT);
+        assert_int_equal(view_key_action_mode('u', fe, m), ACT_NONE); /* the annotator's */
+    }
 }
 
 /* ------------------------------------------------------------ parameter actions */
@@ -759,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_keys_unique_per_frontend),
         cmocka_unit_test(test_every_action_has_a_key),
         cmocka_unit_test(test_key_bindings),
+        cmocka_unit_test(test_mode_keys),
         cmocka_unit_test(test_cycling),
         cmocka_unit_test(test_cycling_skips_refused),
         cmocka_unit_test(test_pairs_clamped),

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "pbde/annotate.h"
+#include "pbde/curve.h"
 #include "pbde/live.h"
 #include "pbde/view.h"
 
@@ -73,6 +75,10 @@ typedef struct {
     const char *message;           /* a message line, or NULL */
     int recording;                 /* live: show the recording mark */
     const raster_tour_t *tour;     /* a tour stop's caption box, or NULL */
+    const curve_view_t *curve;     /* the learning curve, drawn in the third panel's place
+                                      (single runs only), or NULL */
+    const view_annot_t *annot;     /* live: the interactive-data modes (A and B, the brush,
+                                      their line and keys), or NULL */
 } raster_scene_t;
 
 /* Where raster_draw puts things, in pixels (for hit tests and tests). */

@@ -59,10 +59,34 @@ typedef enum {
     ACT_SCREENSHOT,     /* S (window only) */
     ACT_RECORD,         /* R (window only) */
     ACT_INTERPOLATE,    /* i (window only): nearest / bilinear */
+    ACT_ANNOTATE,       /* h: be the annotator (on / off) */
+    ACT_BRUSH,          /* b: draw the density (on / off) */
+    ACT_MODE_EXIT,      /* Esc in a mode: back to exploring */
+    ACT_ANSWER_A,       /* <- in annotate mode: A is better */
+    ACT_ANSWER_B,       /* -> in annotate mode: B is better */
+    ACT_ANSWER_SKIP,    /* = in annotate mode: no preference (next question) */
+    ACT_ANSWER_UNDO,    /* u in annotate mode: take the last answer back */
+    ACT_SAVE_PAIRS,     /* W in annotate mode: save the answers as CSV */
+    ACT_BRUSH_PEN,      /* space in brush mode: pen down / up */
+    ACT_BRUSH_ERASE,    /* x in brush mode: paint / erase */
+    ACT_BRUSH_SMOOTH,   /* m in brush mode: smooth the painted density */
+    ACT_BRUSH_SMALLER,  /* ( in brush mode */
+    ACT_BRUSH_BIGGER,   /* ) in brush mode */
+    ACT_BRUSH_CLEAR,    /* C in brush mode: start from a black picture */
+    ACT_CURVE,          /* L: the learning-curve panel (on / off) */
     ACT_COUNT
 } view_action;
 
 enum { VIEW_FE_TUI = 1, VIEW_FE_GUI = 2, VIEW_FE_BOTH = 3 };
+
+/* Which keys are live: the key table's mode column. The interactive-data
+   modes are described in pbde/annotate.h. */
+typedef enum {
+    VIEW_MODE_NORMAL = 0, /* exploring; in the key table: every mode */
+    VIEW_MODE_ANNOTATE,   /* be the annotator */
+    VIEW_MODE_BRUSH,      /* draw the density */
+    VIEW_MODE_COUNT
+} view_mode;
 
 typedef struct {
     int key;            /* character or VIEW_KEY_* */
@@ -70,13 +94,21 @@ typedef struct {
     const char *label;  /* how the key is written: "space", "a", "<-" */
     const char *help;   /* what it does, a few words */
     int frontends;      /* VIEW_FE_* */
+    int mode;           /* 0: a key of every mode (unless the mode binds it itself);
+                           VIEW_MODE_* (pbde/annotate.h): only in that mode */
 } view_key_t;
 
 /* The one key table (help overlay, footer and both front ends read it). */
 const view_key_t *view_keys(size_t *n);
 
-/* The action of a key in a front end, or ACT_NONE. */
+/* The action of a key in a front end while exploring (mode 0), or
+   ACT_NONE. */
 view_action view_key_action(int key, int frontend);
+
+/* The action of a key in a front end in mode (VIEW_MODE_*): the mode's
+   own binding of the key when it has one, else the key's binding of every
+   mode, else ACT_NONE. */
+view_action view_key_action_mode(int key, int frontend, int mode);
 
 /* Applies a parameter action (annotator/objective/density cycling, pairs,
    the objective's and annotator's parameter) to *p. Returns 1 when *p

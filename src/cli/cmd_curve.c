@@ -13,6 +13,7 @@
 
 #include "../export/export.h"
 #include "cli.h"
+#include "pbde/curve.h"
 #include "pbde/trainer.h"
 
 enum { F_OUT, F_PNG, F_FROM, F_TO, F_SEEDS, F_COUNT };
@@ -24,74 +25,10 @@ static const cli_flag_t FLAGS[F_COUNT] = {
     { "seeds", 1, "seeds per number of pairs: seed, seed+1, ... (default 3)" },
 };
 
-#define MAX_POINTS 23 /* 2^22 pairs is the registry's limit */
-#define MAX_SEEDS 64
-
-typedef struct {
-    long pairs[MAX_POINTS];
-    int n_points, n_seeds;
-    double kl_true[MAX_POINTS][MAX_SEEDS]; /* KL(p*||model) */
-    double kl_opt[MAX_POINTS][MAX_SEEDS];  /* KL(optimum||model), NaN without optimum */
-    double misspec;                        /* KL(p*||optimum), NaN without optimum */
-    char theory[96];
-    double theory_ms;
-} curve_t;
-
-/* Parses a whole number in [lo, hi] for flag name. Returns 0 or EXIT_USAGE. */
-static int parse_int(const char *name, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || errno || x < lo || x > hi) {
-        fprintf(stderr, "pbde curve: --%s: '%s' is not allowed: expected a whole number >= %ld and <= %ld\n",
-                name, v, lo, hi);
-        return EXIT_USAGE;
-    }
-    *out = x;
-    return 0;
-}
-
-static void stats(const double *v, int n, double *mean, double *lo, double *hi)
-{
-    double s = 0;
-    int k = 0;
-    *lo = HUGE_VAL;
-    *hi = -HUGE_VAL;
-    for (int i = 0; i < n; i++)
-        if (isfinite(v[i])) {
-            s += v[i];
-            k++;
-            *lo = fmin(*lo, v[i]);
-            *hi = fmax(*hi, v[i]);
-        }
-    *mean = k ? s / k : (double)NAN;
-}
-
 /* The runs of point i: KL(p*||model) (which = 0) or KL(optimum||model). */
 static const double *runs(const curve_t *c, int which, int i)
 {
     return which ? c->kl_opt[i] : c->kl_true[i];
-}
-
-/* Least-squares slope of log y against log x over the finite, positive means. */
-static double loglog_slope(const curve_t *c, int which)
-{
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    int k = 0;
-    for (int i = 0; i < c->n_points; i++) {
-        double mean, lo, hi;
-        stats(runs(c, which, i), c->n_seeds, &mean, &lo, &hi);
-        if (!(mean > 0) || !isfinite(mean)) continue;
-        double x = log((double)c->pairs[i]), y = log(mean);
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        sxy += x * y;
-        k++;
-    }
-    if (k < 2) return (double)NAN;
-    return (k * sxy - sx * sy) / (k * sxx - sx * sx);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -148,7 +85,7 @@ static void series(plot_t *p, const curve_t *c, int which, const unsigned char *
     int have = 0;
     for (int i = 0; i < c->n_points; i++) {
         double mean, lo, hi;
-        stats(runs(c, which, i), c->n_seeds, &mean, &lo, &hi);
+        curve_stats(runs(c, which, i), c->n_seeds, &mean, &lo, &hi);
         if (!(mean > 0)) continue;
         double x = px_x(p, (double)c->pairs[i]), y = px_y(p, mean);
         if (lo > 0) line(p, x, px_y(p, lo), x, px_y(p, hi), rgb, 1, 0); /* the seeds' range */
@@ -255,8 +192,8 @@ static void print_table(FILE *f, const curve_t *c)
     fprintf(f, "  %9s   %-22s %-22s\n", "pairs", "KL(p*||model)", "KL(optimum||model)");
     for (int i = 0; i < c->n_points; i++) {
         double m1, l1, h1, m2, l2, h2;
-        stats(c->kl_true[i], c->n_seeds, &m1, &l1, &h1);
-        stats(c->kl_opt[i], c->n_seeds, &m2, &l2, &h2);
+        curve_stats(c->kl_true[i], c->n_seeds, &m1, &l1, &h1);
+        curve_stats(c->kl_opt[i], c->n_seeds, &m2, &l2, &h2);
         char a[64], b[64];
         if (isfinite(m1)) snprintf(a, sizeof a, "%.4f [%.4f, %.4f]", m1, l1, h1);
         else snprintf(a, sizeof a, "-");
@@ -264,6 +201,48 @@ static void print_table(FILE *f, const curve_t *c)
         else snprintf(b, sizeof b, "-");
         fprintf(f, "  %9ld   %-22s %-22s\n", c->pairs[i], a, b);
     }
+}
+
+/* Parses a whole number in [lo, hi] for flag name. Returns 0 or EXIT_USAGE. */
+static int parse_int(const char *name, const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end != '\0' || errno || x < lo || x > hi) {
+        fprintf(stderr, "pbde curve: --%s: '%s' is not allowed: expected a whole number >= %ld and <= %ld\n",
+                name, v, lo, hi);
+        return EXIT_USAGE;
+    }
+    *out = x;
+    return 0;
+}
+
+/* What the progress callback writes to: the CSV, one row per finished
+   run, and the progress line on a terminal. */
+typedef struct {
+    FILE *f;
+    int rows;     /* runs written */
+    int progress; /* standard error is a terminal */
+} sink_t;
+
+static int on_progress(void *ctx, const curve_t *c)
+{
+    sink_t *k = ctx;
+    for (; k->rows < c->runs_done; k->rows++) {
+        int i = k->rows / c->n_seeds, s = k->rows % c->n_seeds;
+        fprintf(k->f, "%ld,%ld,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f\n", c->pairs[i], c->params.seed + s,
+                c->kl_true[i][s], c->kl_opt[i][s], c->misspec, c->loss_heldout[i][s],
+                c->accuracy[i][s], c->wall_s[i][s]);
+        fflush(k->f);
+    }
+    int total = c->n_points * c->n_seeds;
+    if (k->progress && c->runs_done < total) {
+        int i = c->runs_done / c->n_seeds, s = c->runs_done % c->n_seeds;
+        fprintf(stderr, "\rpbde curve: %ld pairs, seed %ld, step %ld ...      ", c->pairs[i],
+                c->params.seed + s, c->run_step);
+    }
+    return 0;
 }
 
 int cmd_curve(int argc, char **argv)
@@ -286,9 +265,12 @@ int cmd_curve(int argc, char **argv)
         return EXIT_USAGE;
     }
     long from = 8, to = 17, seeds = 3;
-    if (a.present[F_FROM] && (rc = parse_int("from", a.values[F_FROM], 4, 22, &from))) return rc;
-    if (a.present[F_TO] && (rc = parse_int("to", a.values[F_TO], 4, 22, &to))) return rc;
-    if (a.present[F_SEEDS] && (rc = parse_int("seeds", a.values[F_SEEDS], 1, MAX_SEEDS, &seeds))) return rc;
+    if (a.present[F_FROM] && (rc = parse_int("from", a.values[F_FROM], CURVE_MIN_LOG2, CURVE_MAX_LOG2, &from)))
+        return rc;
+    if (a.present[F_TO] && (rc = parse_int("to", a.values[F_TO], CURVE_MIN_LOG2, CURVE_MAX_LOG2, &to)))
+        return rc;
+    if (a.present[F_SEEDS] && (rc = parse_int("seeds", a.values[F_SEEDS], 1, CURVE_MAX_SEEDS, &seeds)))
+        return rc;
     if (to < from) {
         fprintf(stderr, "pbde curve: --to %ld is below --from %ld: expected from <= to\n", to, from);
         return EXIT_USAGE;
@@ -296,11 +278,12 @@ int cmd_curve(int argc, char **argv)
     const kernels_t *k = cli_kernels();
     if (!k) return EXIT_USAGE;
 
-    static curve_t c; /* ~24 KB: keep it off the stack */
-    memset(&c, 0, sizeof c);
-    c.n_points = (int)(to - from + 1);
-    c.n_seeds = (int)seeds;
-    c.misspec = (double)NAN;
+    static curve_t c; /* ~60 KB: keep it off the stack */
+    char err[512];
+    if (curve_init(&c, &a.params, (int)from, (int)to, (int)seeds, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde curve: %s\n", err);
+        return EXIT_USAGE;
+    }
     const char *out = a.values[F_OUT];
     char tmp[4096];
     FILE *f = cli_open_out(out, tmp, sizeof tmp);
@@ -309,50 +292,14 @@ int cmd_curve(int argc, char **argv)
         return 1;
     }
     fprintf(f, "pairs,seed,kl_true_model,kl_optimum_model,kl_true_optimum,loss_heldout,accuracy_heldout,wall_s\n");
-    int progress = isatty(2), diverged = 0;
-    trainer_t *prev = NULL; /* keeps the optimum: only pairs and seed change */
-    for (int i = 0; i < c.n_points; i++) {
-        c.pairs[i] = 1L << (from + i);
-        for (int s = 0; s < c.n_seeds; s++) {
-            params_t p = a.params;
-            p.pairs = c.pairs[i];
-            p.seed = a.params.seed + s;
-            char err[512];
-            if (progress) fprintf(stderr, "\rpbde curve: %ld pairs, seed %ld ...      ", p.pairs, p.seed);
-            double t0 = cli_now();
-            trainer_t *t = trainer_create_from(&p, k, prev, err, sizeof err);
-            trainer_destroy(prev);
-            prev = NULL;
-            if (!t) {
-                if (progress) fputc('\n', stderr);
-                fprintf(stderr, "pbde curve: %s\n", err);
-                cli_abort_out(f, tmp);
-                return EXIT_USAGE;
-            }
-            const world_t *w = trainer_world(t);
-            c.misspec = w->kl_true_theory;
-            c.theory_ms = w->theory_ms;
-            snprintf(c.theory, sizeof c.theory, "%s", w->log_theory ? w->theory_name : w->theory_note);
-            trainer_metrics_t m;
-            memset(&m, 0, sizeof m);
-            if (trainer_step(t, p.steps) != 0) {
-                diverged++;
-                m.kl_true = m.kl_theory = m.loss_heldout = m.accuracy = (double)NAN;
-            } else {
-                trainer_metrics(t, &m, 0);
-                if (!w->log_theory) m.kl_theory = (double)NAN;
-            }
-            double wall = cli_now() - t0;
-            c.kl_true[i][s] = m.kl_true;
-            c.kl_opt[i][s] = m.kl_theory;
-            fprintf(f, "%ld,%ld,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f\n", p.pairs, p.seed, m.kl_true, m.kl_theory,
-                    w->kl_true_theory, m.loss_heldout, m.accuracy, wall);
-            fflush(f);
-            prev = t;
-        }
+    sink_t sink = { f, 0, isatty(2) };
+    rc = curve_run(&c, k, on_progress, &sink, err, sizeof err);
+    if (sink.progress) fprintf(stderr, "\r%70s\r", "");
+    if (rc != 0) {
+        fprintf(stderr, "pbde curve: %s\n", err);
+        cli_abort_out(f, tmp);
+        return EXIT_USAGE;
     }
-    trainer_destroy(prev);
-    if (progress) fprintf(stderr, "\r%60s\r", "");
     if (cli_commit_out(f, out, tmp) != 0) {
         fprintf(stderr, "pbde curve: --out: cannot write '%s': %s\n", out, strerror(errno));
         return 1;
@@ -369,16 +316,15 @@ int cmd_curve(int argc, char **argv)
         fprintf(o, "  optimum: none (%s)\n", c.theory);
     fprintf(o, "  mean [min, max] over seeds:\n");
     print_table(o, &c);
-    double slope = loglog_slope(&c, 1);
+    double slope = curve_loglog_slope(&c, 1);
     if (isfinite(slope)) fprintf(o, "  estimation KL(optimum||model) falls as pairs^%.2f (log-log slope of the means)\n", slope);
-    if (diverged)
-        fprintf(o, "  %d run%s diverged (NaN in the CSV); try a smaller --lr\n", diverged, diverged > 1 ? "s" : "");
+    if (c.diverged)
+        fprintf(o, "  %d run%s diverged (NaN in the CSV); try a smaller --lr\n", c.diverged, c.diverged > 1 ? "s" : "");
     if (a.present[F_PNG]) {
-        char err[512];
         if (write_png(a.values[F_PNG], &c, p, err, sizeof err) != 0) {
             fprintf(stderr, "pbde curve: --png: %s\n", err);
             return 1;
         }
     }
-    return diverged ? EXIT_DIVERGED : 0;
+    return c.diverged ? EXIT_DIVERGED : 0;
 }

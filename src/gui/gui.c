@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pbde/scenario.h"
+
 #include "../cli/cli.h"
 #include "../export/export.h"
 
@@ -69,6 +71,17 @@ typedef struct {
     int disturbed;             /* training changed by hand since the stop was set up */
     int user_speed, user_cmap; /* --speed / --colormap given: kept at every stop */
     raster_tour_t caption;     /* the caption box of the stop shown */
+    view_annot_t ann;          /* be the annotator (h), draw the density (b) */
+
+    /* the learning curve (key L), computed on a thread of its own */
+    const kernels_t *k;
+    int curve_on;              /* its panel is shown */
+    curve_job_t *curve_job;    /* computing, or NULL */
+    curve_t *curve;            /* the latest copy, NULL before the first */
+    unsigned long curve_version;
+    int curve_paused_live;     /* training was paused for it: resume when it ends */
+    char curve_err[256];       /* why it failed ("" when it did not) */
+    curve_view_t curve_view;   /* what the scene draws */
 } gui_t;
 
 static double now_s(void) { return (double)SDL_GetTicks64() / 1000.0; }
@@ -154,9 +167,23 @@ static void make_scene(gui_t *g, raster_scene_t *sc)
     sc->prompt = g->prompt_on ? g->prompt : NULL;
     sc->message = g->message[0] && SDL_GetTicks() < g->message_until ? g->message : NULL;
     sc->recording = g->rec != NULL;
+    sc->annot = &g->ann;
     if (g->tour.n > 0 && g->stop >= 0) {
         export_tour_caption(&g->caption, &g->tour, g->stop, g->tour_on);
         sc->tour = &g->caption;
+    }
+    if (g->curve_on && g->st.n == 1) {
+        curve_view_t *v = &g->curve_view;
+        params_t now;
+        live_get_params(g->st.live[0], &now);
+        memset(v, 0, sizeof *v);
+        v->c = g->curve;
+        v->running = g->curve_job != NULL;
+        v->stale = g->curve && !curve_same_setup(&g->curve->params, &now);
+        v->paused_training = g->curve_paused_live;
+        v->pairs_now = now.pairs;
+        v->error = g->curve_err[0] ? g->curve_err : NULL;
+        sc->curve = v;
     }
 }
 
@@ -311,6 +338,26 @@ static void prompt_run(gui_t *g)
         g->running = 0;
         return;
     }
+    /* save-pairs FILE: the answers of the annotate mode as CSV */
+    char msg[512];
+    int bad = 0;
+    if (g->st.n == 1 && view_annot_command(&g->ann, g->st.live[0], s, msg, sizeof msg, &bad)) {
+        say(g, msg, NULL);
+        return;
+    }
+    /* save FILE: the parameters as a scenario (a painted density as a PGM beside it) */
+    if (strncmp(s, "save ", 5) == 0) {
+        char *path = s + 5, err[512];
+        while (*path == ' ') path++;
+        params_t p;
+        live_get_params(g->st.live[0], &p);
+        view_state_to_params(&g->vs, &p);
+        if (!*path) say(g, "usage: save FILE (a scenario file, e.g. mine.ini)", NULL);
+        else if (scenario_save(path, &p, "saved from the window", err, sizeof err) != 0)
+            say3(g, path, ": ", err);
+        else say(g, "saved the parameters to ", path);
+        return;
+    }
     if (strncmp(s, "set ", 4) == 0) s += 4;
     while (*s == ' ') s++;
     char *sep = s + strcspn(s, " =");
@@ -354,10 +401,161 @@ static void prompt_run(gui_t *g)
     say3(g, s, " = ", value);
 }
 
+/* ------------------------------------------------------------ learning curve */
+
+/* Stops a curve being computed and lets training go on if it waited. */
+static void curve_stop(gui_t *g)
+{
+    if (!g->curve_job) return;
+    curve_job_destroy(g->curve_job);
+    g->curve_job = NULL;
+    if (g->curve_paused_live) live_set_paused(g->st.live[0], 0);
+    g->curve_paused_live = 0;
+}
+
+/* Starts the curve of the settings in force (2^8 .. 2^14 pairs, one
+   seed, CURVE_LIVE_STEPS steps a run); training waits meanwhile. */
+static void curve_start(gui_t *g)
+{
+    char err[sizeof g->curve_err];
+    params_t p;
+    live_get_params(g->st.live[0], &p);
+    p.steps = CURVE_LIVE_STEPS;
+    if (!g->curve && !(g->curve = malloc(sizeof *g->curve))) {
+        say(g, "learning curve: ", "out of memory");
+        return;
+    }
+    if (curve_init(g->curve, &p, CURVE_LIVE_FROM, CURVE_LIVE_TO, 1, err, sizeof err) != 0 ||
+        !(g->curve_job = curve_job_start(g->curve, g->k, err, sizeof err))) {
+        snprintf(g->curve_err, sizeof g->curve_err, "%s", err);
+        return;
+    }
+    g->curve_version = 0;
+    g->curve_err[0] = '\0';
+    const live_snapshot_t *s = &g->st.snap[0];
+    g->curve_paused_live = !s->paused && s->state == TRAINER_TRAINING;
+    if (g->curve_paused_live) live_set_paused(g->st.live[0], 1);
+}
+
+/* L: shows the panel, computing the curve when there is none for the
+   settings in force; hides it again (stopping a computation). */
+static void curve_toggle(gui_t *g)
+{
+    if (g->st.n != 1) {
+        say(g, "learning curves: one run at a time, not with --facet", NULL);
+        return;
+    }
+    if (g->curve_on) {
+        g->curve_on = 0;
+        curve_stop(g);
+        return;
+    }
+    g->curve_on = 1;
+    params_t now;
+    live_get_params(g->st.live[0], &now);
+    int have = g->curve && !g->curve_err[0] &&
+               g->curve->runs_done == g->curve->n_points * g->curve->n_seeds &&
+               curve_same_setup(&g->curve->params, &now);
+    if (!have) curve_start(g);
+    say(g, have ? "learning curve: L hides it"
+                : "learning curve: computing in the background (training waits); L hides it", NULL);
+}
+
+/* Takes the curve's progress; returns 1 when it changed. */
+static int curve_poll(gui_t *g)
+{
+    if (!g->curve_job) return 0;
+    unsigned long before = g->curve_version;
+    curve_job_state st = curve_job_poll(g->curve_job, g->curve, &g->curve_version, g->curve_err,
+                                        sizeof g->curve_err);
+    if (st != CURVE_JOB_RUNNING) {
+        curve_stop(g);
+        return 1;
+    }
+    return g->curve_version != before;
+}
+
+/* ------------------------------------------------------------ modes */
+
+/* Carries out what a mode's action asks (view_annot_*): the painted
+   density to the session, the message to the message line. */
+static void mode_result(gui_t *g, int flags, const params_t *apply, const char *msg)
+{
+    char err[512];
+    if ((flags & VIEW_ANN_APPLY) && live_set_params(g->st.live[0], apply, err, sizeof err) != 0)
+        say(g, "painted density: ", err);
+    else if (msg[0])
+        say(g, msg, NULL);
+    if (flags & VIEW_ANN_APPLY) g->disturbed = 1;
+    g->dirty = 1;
+}
+
+/* The actions of the interactive-data modes (the key table's mode
+   column); in brush mode the cursor is the brush. Returns 1 when the
+   action was the modes'. */
+static int mode_act(gui_t *g, view_action a)
+{
+    params_t apply;
+    char msg[512];
+    int moved = 0;
+    if (a == ACT_ANNOTATE || a == ACT_BRUSH) {
+        if (g->st.n > 1) {
+            say(g, "one training run at a time: annotate and brush need a window without --facet",
+                NULL);
+            return 1;
+        }
+    }
+    if (a >= ACT_CURSOR_LEFT && a <= ACT_CURSOR_DOWN) {
+        if (g->ann.mode != VIEW_MODE_BRUSH) return 0;
+        view_move_cursor(&g->vs, a, g->st.snap[0].L);
+        want_slice(g);
+        moved = 1;
+    }
+    int flags = view_annot_action(&g->ann, g->st.live[0], a, &g->vs, now_s(), &apply, msg,
+                                  sizeof msg);
+    if (!flags && !moved) return 0;
+    mode_result(g, flags, &apply, msg);
+    return 1;
+}
+
+/* Sends the painted density to the session when it is due (force: now,
+   e.g. when the mouse button comes up). */
+static void mode_tick(gui_t *g, int force)
+{
+    params_t apply;
+    char msg[512] = "";
+    if (!g->ann.dirty) return;
+    int flags = view_annot_tick(&g->ann, g->st.live[0], now_s(), force, &apply, msg, sizeof msg);
+    if (flags) mode_result(g, flags, &apply, msg);
+}
+
+/* A click or a drag on the panels in a mode: answers near A or B, or
+   paints (erases with the right button). Returns 1 when it was the mode's. */
+static int mode_click(gui_t *g, int x, int y, int erase)
+{
+    if (g->ann.mode == VIEW_MODE_NORMAL) return 0;
+    for (int i = 0; i < g->layout.n_panels && i < 2; i++) {
+        double wx, wy;
+        if (!raster_pixel_to_world(&g->layout.panel[i], g->st.snap[0].L, x, y, &wx, &wy)) continue;
+        if (g->ann.mode == VIEW_MODE_BRUSH) { /* the brush follows the mouse */
+            g->vs.cursor_x = wx;
+            g->vs.cursor_y = wy;
+        }
+        char msg[512];
+        int flags = view_annot_click(&g->ann, g->st.live[0], wx, wy, erase, now_s(), msg,
+                                     sizeof msg);
+        if (flags) mode_result(g, flags, NULL, msg);
+        g->dirty = 1;
+        return flags != 0 || g->ann.mode == VIEW_MODE_BRUSH;
+    }
+    return 0;
+}
+
 static void act(gui_t *g, view_action a)
 {
     stage_t *st = &g->st;
     g->dirty = 1;
+    if (mode_act(g, a)) return;
     switch (a) {
     case ACT_QUIT: g->running = 0; break;
     case ACT_PAUSE: {
@@ -394,6 +592,7 @@ static void act(gui_t *g, view_action a)
         g->prompt[0] = '\0';
         break;
     case ACT_HELP: g->vs.help = !g->vs.help; break;
+    case ACT_CURVE: curve_toggle(g); break;
     case ACT_CURSOR_LEFT:
     case ACT_CURSOR_RIGHT:
     case ACT_CURSOR_UP:
@@ -538,6 +737,7 @@ static void click(gui_t *g, int x, int y)
 {
     for (int i = 0; i < g->layout.n_panels; i++) {
         double wx, wy;
+        if (i == 2 && g->curve_on && g->st.n == 1) continue; /* the learning curve is there */
         if (raster_pixel_to_world(&g->layout.panel[i], g->st.snap[0].L, x, y, &wx, &wy)) {
             g->vs.cursor_x = wx;
             g->vs.cursor_y = wy;
@@ -559,7 +759,8 @@ static void handle(gui_t *g, const SDL_Event *e)
             snprintf(g->prompt + len, sizeof g->prompt - len, "%s", e->text.text);
             g->dirty = 1;
         } else if (!tour_key(g, first_codepoint(e->text.text))) {
-            view_action a = view_key_action(first_codepoint(e->text.text), VIEW_FE_GUI);
+            view_action a = view_key_action_mode(first_codepoint(e->text.text), VIEW_FE_GUI,
+                                                 g->ann.mode);
             if (a != ACT_NONE) act(g, a);
         }
         break;
@@ -590,14 +791,30 @@ static void handle(gui_t *g, const SDL_Event *e)
         }
         if (tour_key(g, key)) break;
         if (k == SDLK_PAGEUP || k == SDLK_PAGEDOWN) break; /* the tour's keys only */
-        view_action a = view_key_action(key, VIEW_FE_GUI);
+        view_action a = view_key_action_mode(key, VIEW_FE_GUI, g->ann.mode);
         if (a != ACT_NONE) act(g, a);
         break;
     }
     case SDL_MOUSEBUTTONDOWN:
-        if (e->button.button == SDL_BUTTON_LEFT) click(g, e->button.x, e->button.y);
+        if (e->button.button == SDL_BUTTON_LEFT || e->button.button == SDL_BUTTON_RIGHT) {
+            int right = e->button.button == SDL_BUTTON_RIGHT;
+            if (g->ann.mode == VIEW_MODE_BRUSH) g->ann.stroking = 1;
+            if (mode_click(g, e->button.x, e->button.y, right)) break;
+            if (!right) click(g, e->button.x, e->button.y);
+        }
+        break;
+    case SDL_MOUSEBUTTONUP:
+        if (g->ann.stroking) {
+            g->ann.stroking = 0;
+            mode_tick(g, 1); /* the stroke ended: p* and training follow now */
+        }
         break;
     case SDL_MOUSEMOTION:
+        if (g->ann.mode == VIEW_MODE_BRUSH && (e->motion.state & (SDL_BUTTON_LMASK | SDL_BUTTON_RMASK))) {
+            mode_click(g, e->motion.x, e->motion.y, (e->motion.state & SDL_BUTTON_RMASK) != 0);
+            break;
+        }
+        if (g->ann.mode == VIEW_MODE_ANNOTATE) break; /* a drag answers nothing */
         if (e->motion.state & SDL_BUTTON_LMASK) click(g, e->motion.x, e->motion.y);
         break;
     default: break;
@@ -621,6 +838,8 @@ static void gui_free(gui_t *g)
 {
     char err[256];
     if (g->rec) video_close(g->rec, 1, err, sizeof err);
+    curve_stop(g);
+    free(g->curve);
     stage_destroy(&g->st);
     tour_free(&g->tour);
     if (g->tex) SDL_DestroyTexture(g->tex);
@@ -645,7 +864,9 @@ static int run(gui_t *g, long shot_after, const char *shot_out)
             handle(g, &e);
             while (g->running && SDL_PollEvent(&e)) handle(g, &e);
         }
+        mode_tick(g, 0);
         int changed = stage_poll(&g->st);
+        if (curve_poll(g)) g->dirty = 1;
         if (g->message[0] && SDL_GetTicks() >= g->message_until) {
             g->message[0] = '\0';
             g->dirty = 1;
@@ -817,6 +1038,7 @@ int cmd_gui(int argc, char **argv)
         return 1;
     }
     g->tour = tour; /* owned by g from here on */
+    view_annot_init(&g->ann);
     g->stop = -1;
     g->user_speed = user_speed;
     g->user_cmap = user_cmap;
@@ -830,6 +1052,7 @@ int cmd_gui(int argc, char **argv)
         goto done;
     }
     g->font = font_raster(g->ef);
+    g->k = k;
     if (stage_create(&g->st, ps, n, facet[0] ? facet : NULL, k,
                      a.present[F_PAUSED] || g->tour.n > 0, err, sizeof err) != 0) {
         fprintf(stderr, "pbde gui: %s\n", err);

@@ -59,6 +59,17 @@ typedef struct {
     tui_role status_role;
     double status_t;
     char last_snap_status[256];
+    view_annot_t ann;          /* be the annotator (h), draw the density (b) */
+    const kernels_t *k;
+
+    /* the learning curve (key L), computed on a thread of its own */
+    int curve_on;              /* its panel is shown */
+    curve_job_t *curve_job;    /* computing, or NULL */
+    curve_t *curve;            /* the latest copy, NULL before the first */
+    unsigned long curve_version;
+    int curve_paused_live;     /* training was paused for it: resume when it ends */
+    char curve_err[256];       /* why it failed ("" when it did not) */
+    double curve_drawn;        /* when its progress was last drawn */
 
     /* the lecture tour (tour.n == 0: none) */
     tour_t tour;
@@ -151,6 +162,11 @@ static void run_command(app_t *a)
 {
     params_t p;
     char msg[512];
+    int bad = 0;
+    if (view_annot_command(&a->ann, a->live, a->prompt.buf, msg, sizeof msg, &bad)) {
+        say(a, bad ? ROLE_BAD : ROLE_NORMAL, msg);
+        return;
+    }
     live_get_params(a->live, &p);
     switch (tui_command(a->prompt.buf, &p, msg, sizeof msg)) {
     case TUI_CMD_SET:
@@ -195,10 +211,125 @@ static double next_speed(double cur, int dir)
     return -1;
 }
 
+/* ------------------------------------------------------------ modes */
+
+/* Carries out what a mode's action asks (view_annot_*): the painted
+   density to the session, the message to the status line. */
+static void mode_result(app_t *a, int flags, const params_t *apply, const char *msg)
+{
+    if (flags & VIEW_ANN_APPLY) apply_params(a, apply, "");
+    if (msg[0]) say(a, flags & VIEW_ANN_BAD ? ROLE_BAD : ROLE_NORMAL, msg);
+    a->need_model = 1;
+    a->need_draw = 1;
+}
+
+/* The actions of the interactive-data modes (the key table's mode
+   column); in brush mode the cursor is the brush. Returns 1 when the
+   action was the modes'. */
+static int mode_action(app_t *a, view_action act_)
+{
+    params_t apply;
+    char msg[512];
+    int moved = 0;
+    if (act_ >= ACT_CURSOR_LEFT && act_ <= ACT_CURSOR_DOWN) {
+        if (a->ann.mode != VIEW_MODE_BRUSH) return 0;
+        view_move_cursor(&a->vs, act_, a->snap.L > 0 ? a->snap.L : a->want.box);
+        slice_later(a);
+        moved = 1;
+    }
+    int flags = view_annot_action(&a->ann, a->live, act_, &a->vs, cli_now(), &apply, msg, sizeof msg);
+    if (!flags && !moved) return 0;
+    mode_result(a, flags, &apply, msg);
+    return 1;
+}
+
+/* Sends the painted density to the session when it is due. */
+static void mode_tick(app_t *a, int force)
+{
+    params_t apply;
+    char msg[512] = "";
+    int flags = view_annot_tick(&a->ann, a->live, cli_now(), force, &apply, msg, sizeof msg);
+    if (flags) mode_result(a, flags, &apply, msg);
+}
+
+/* ------------------------------------------------------------ learning curve */
+
+#define CURVE_REDRAW_S 0.1 /* progress redraws at most this often */
+
+/* Stops a curve being computed and lets training go on if it waited. */
+static void curve_stop(app_t *a)
+{
+    if (!a->curve_job) return;
+    curve_job_destroy(a->curve_job);
+    a->curve_job = NULL;
+    if (a->curve_paused_live) live_set_paused(a->live, 0);
+    a->curve_paused_live = 0;
+}
+
+/* Starts the curve of the settings in force: 2^8 .. 2^14 pairs, one seed,
+   CURVE_LIVE_STEPS steps a run. Training waits meanwhile, so the curve
+   gets the processor (the panel says so). */
+static void curve_start(app_t *a)
+{
+    char err[sizeof a->curve_err];
+    params_t p;
+    live_get_params(a->live, &p);
+    p.steps = CURVE_LIVE_STEPS;
+    if (!a->curve && !(a->curve = malloc(sizeof *a->curve))) {
+        say(a, ROLE_BAD, "learning curve: out of memory");
+        return;
+    }
+    if (curve_init(a->curve, &p, CURVE_LIVE_FROM, CURVE_LIVE_TO, 1, err, sizeof err) != 0 ||
+        !(a->curve_job = curve_job_start(a->curve, a->k, err, sizeof err))) {
+        snprintf(a->curve_err, sizeof a->curve_err, "%s", err);
+        return;
+    }
+    a->curve_version = 0;
+    a->curve_err[0] = '\0';
+    a->curve_paused_live = !a->snap.paused && a->snap.state == TRAINER_TRAINING;
+    if (a->curve_paused_live) live_set_paused(a->live, 1);
+}
+
+/* L: shows the panel, computing the curve when there is none for the
+   settings in force; hides it again (stopping a computation). */
+static void curve_toggle(app_t *a)
+{
+    if (a->curve_on) {
+        a->curve_on = 0;
+        curve_stop(a);
+        return;
+    }
+    a->curve_on = 1;
+    int have = a->curve && !a->curve_err[0] &&
+               a->curve->runs_done == a->curve->n_points * a->curve->n_seeds &&
+               curve_same_setup(&a->curve->params, &a->want);
+    if (!have) curve_start(a);
+    say(a, ROLE_NORMAL, have ? "learning curve: L hides it"
+                             : "learning curve: computing in the background (training waits); L hides it");
+}
+
+/* Takes the curve's progress; returns 1 when the screen should show it. */
+static int curve_poll(app_t *a)
+{
+    if (!a->curve_job) return 0;
+    unsigned long before = a->curve_version;
+    curve_job_state st = curve_job_poll(a->curve_job, a->curve, &a->curve_version, a->curve_err,
+                                        sizeof a->curve_err);
+    if (st != CURVE_JOB_RUNNING) {
+        curve_stop(a);
+        return 1;
+    }
+    double now = cli_now();
+    if (a->curve_version == before || now - a->curve_drawn < CURVE_REDRAW_S) return 0;
+    a->curve_drawn = now;
+    return 1;
+}
+
 static void act(app_t *a, view_action act_)
 {
     char msg[256];
     params_t p;
+    if (mode_action(a, act_)) return;
     switch (act_) {
     case ACT_QUIT: a->quit = 1; return;
     case ACT_PAUSE: live_toggle_pause(a->live); break;
@@ -247,6 +378,7 @@ static void act(app_t *a, view_action act_)
         break;
     case ACT_PROMPT: tui_prompt_open(&a->prompt); break;
     case ACT_HELP: a->vs.help = 1; break;
+    case ACT_CURVE: curve_toggle(a); break;
     case ACT_CURSOR_LEFT:
     case ACT_CURSOR_RIGHT:
     case ACT_CURSOR_UP:
@@ -369,9 +501,16 @@ static void on_mouse(app_t *a)
 {
     MEVENT ev;
     if (getmouse(&ev) != OK) return;
-    if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) return;
+    int right = (ev.bstate & (BUTTON3_PRESSED | BUTTON3_CLICKED)) != 0;
+    if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) && !right) return;
     double x, y;
     if (a->snap.L > 0 && tui_hit_world(&a->hit, a->snap.L, ev.y, ev.x, &x, &y)) {
+        /* the modes first: a click near A or B answers, the brush paints */
+        char msg[512];
+        int flags = view_annot_click(&a->ann, a->live, x, y, right, cli_now(), msg, sizeof msg);
+        if (flags) mode_result(a, flags, NULL, msg);
+        if (right) return;
+        if (a->ann.mode == VIEW_MODE_ANNOTATE && flags) return;
         a->vs.cursor_x = x;
         a->vs.cursor_y = y;
         slice_later(a);
@@ -408,7 +547,7 @@ static void on_key(app_t *a, int is_code, unsigned ch)
     }
     if (tour_key(a, is_code, ch)) return;
     int k = view_key(is_code, ch);
-    view_action action = k >= 0 ? view_key_action(k, VIEW_FE_TUI) : ACT_NONE;
+    view_action action = k >= 0 ? view_key_action_mode(k, VIEW_FE_TUI, a->ann.mode) : ACT_NONE;
     if (action != ACT_NONE) act(a, action);
 }
 
@@ -442,6 +581,18 @@ static void draw(app_t *a)
     f.prompt_on = a->prompt.on;
     f.prompt_text = a->prompt.buf;
     f.prompt_cursor = a->prompt.cur;
+    f.annot = &a->ann;
+    curve_view_t cv;
+    if (a->curve_on) {
+        memset(&cv, 0, sizeof cv);
+        cv.c = a->curve;
+        cv.running = a->curve_job != NULL;
+        cv.stale = a->curve && !curve_same_setup(&a->curve->params, &a->want);
+        cv.paused_training = a->curve_paused_live;
+        cv.pairs_now = a->want.pairs;
+        cv.error = a->curve_err[0] ? a->curve_err : NULL;
+        f.curve = &cv;
+    }
     tui_tour_view_t tv;
     if (a->tour.n > 0) {
         const tour_stop_t *st = &a->tour.stops[a->stop];
@@ -504,6 +655,9 @@ static void loop(app_t *a, double quit_after)
         else if (running(a) && next_tick < due) due = next_tick;
         if (a->status[0] && a->status_t + STATUS_HOLD_S < due) due = a->status_t + STATUS_HOLD_S;
         if (a->slice_dirty && a->slice_due < due) due = a->slice_due;
+        if (a->ann.dirty && a->ann.last_dab + VIEW_BRUSH_SETTLE_S < due &&
+            a->ann.last_dab + VIEW_BRUSH_SETTLE_S > now) /* (a black picture waits for paint) */
+            due = a->ann.last_dab + VIEW_BRUSH_SETTLE_S;
         int wait_ms = (int)ceil((due - now) * 1000.0);
         timeout(wait_ms > 0 ? (wait_ms < IDLE_WAIT_MS ? wait_ms : IDLE_WAIT_MS) : 0);
         wint_t ch;
@@ -515,7 +669,9 @@ static void loop(app_t *a, double quit_after)
             r = get_wch(&ch);
         }
         if (a->slice_dirty && cli_now() >= a->slice_due) update_slice(a);
+        if (a->ann.dirty) mode_tick(a, 0);
         int fresh = poll_snapshot(a);
+        if (curve_poll(a)) a->need_draw = 1;
         now = cli_now();
         if (running(a)) {
             if (now >= next_tick) {
@@ -695,6 +851,8 @@ int cmd_tui(int argc, char **argv)
         return EXIT_USAGE;
     }
     a->want = start;
+    a->k = k;
+    view_annot_init(&a->ann);
     view_state_from_params(&a->vs, &start);
     a->speed = start.speed;
     if (a->vs.colormap != CMAP_VIRIDIS) tui_term_set_cmap(a->term, a->vs.colormap);
@@ -727,6 +885,8 @@ int cmd_tui(int argc, char **argv)
     } else {
         tui_term_close(a->term);
     }
+    curve_stop(a);
+    free(a->curve);
     live_destroy(a->live);
     live_snapshot_free(&a->snap);
     view_model_free(&a->vm);

@@ -139,25 +139,13 @@ tui_cmd_result tui_command(const char *line, params_t *p, char *msg, size_t msgl
 
 int tui_save_ini(const params_t *p, const char *path, char *err, size_t errlen)
 {
-    char tmp[512];
     if (!path[0]) {
         snprintf(err, errlen, "empty file name");
         return -1;
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s", strerror(errno));
-        return -1;
-    }
-    int bad = scenario_write(f, p, "saved from the terminal explorer") != 0 || ferror(f);
-    if (fclose(f) != 0) bad = 1;
-    if (bad || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s", strerror(errno ? errno : EIO));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    /* scenario_save also writes a painted or loaded image density as a PGM
+       beside the file, so the scenario keeps it */
+    return scenario_save(path, p, "saved from the terminal explorer", err, errlen);
 }
 
 /* ------------------------------------------------------------ completion */

@@ -4,6 +4,7 @@
    readout, metrics, braille curves, status line, footer, help overlay.
    Reads state only; cmd_tui.c decides when to draw. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ typedef struct {
     int n;                          /* panels laid out */
     view_rect_t r[VIEW_MAX_PANELS]; /* heatmaps, in screen cells */
     int bar_y, readout_y, metrics_y, curves_y, curves_h, status_y, footer_y;
+    int split_y;                    /* the error split's own row, -1: on the metrics row */
     int caption_y, caption_h;       /* the tour's caption box (caption_h 0: none) */
 } screen_t;
 
@@ -33,6 +35,7 @@ typedef struct {
 #define CAPTION_MAX_LINES 8
 #define PANEL_MIN_ROWS 8
 #define CURVE_ROWS 4  /* the part of BOTTOM_MIN the curves take */
+#define SPLIT_ROW_MIN 7 /* curve rows needed before the error split takes one of them */
 
 typedef struct {
     char text[TOUR_CAPTION_MAX * 2]; /* as drawn (ASCII on an ASCII terminal) */
@@ -76,6 +79,14 @@ static void layout(screen_t *s, int n_panels, int caption_lines)
     s->status_y = LINES - 2;
     s->footer_y = LINES - 1;
     s->curves_h = s->status_y - s->curves_y;
+    /* the error split gets a row of its own when the curves can spare it */
+    s->split_y = -1;
+    if (s->curves_h >= SPLIT_ROW_MIN) {
+        s->split_y = s->metrics_y + 1;
+        s->caption_y++;
+        s->curves_y++;
+        s->curves_h--;
+    }
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -227,11 +238,56 @@ static void mark(tui_pixel_t *pix, int pw, int ph, double L, double x, double y,
     pix[(size_t)j * (size_t)pw + (size_t)i].mark = (uint8_t)role;
 }
 
+/* Shortens a panel title that is wider than w columns: first without a
+   trailing " (...)", then down to the part of "head \u2014 tail" that
+   matters (the formula of "optimum \u2014 formula", the head of the
+   others: "p*(x)"), then that without its " (...)"; cut with an ellipsis
+   when even that is too wide. */
+#define TITLE_MAX 128
+
+static void strip_paren(char *s)
+{
+    size_t len = strlen(s);
+    char *paren = strrchr(s, '(');
+    if (paren && paren > s && paren[-1] == ' ' && len > 0 && s[len - 1] == ')') paren[-1] = '\0';
+}
+
+static void fit_title(char *buf, int w) /* buf: TITLE_MAX bytes */
+{
+    if (tui_utf8_cols(buf) <= w) return;
+    char cand[3][TITLE_MAX];
+    memcpy(cand[0], buf, TITLE_MAX);
+    strip_paren(cand[0]);
+    memcpy(cand[1], buf, TITLE_MAX);
+    const char *sep = " \xE2\x80\x94 ";
+    char *dash = strstr(cand[1], sep);
+    if (!dash) {
+        sep = " - "; /* as tui_ascii spells the dash */
+        dash = strstr(cand[1], sep);
+    }
+    if (dash && strncmp(cand[1], "optimum", 7) == 0) memmove(cand[1], dash + strlen(sep), strlen(dash + strlen(sep)) + 1);
+    else if (dash) *dash = '\0';
+    memcpy(cand[2], cand[1], TITLE_MAX);
+    strip_paren(cand[2]);
+    for (int i = 0; i < 3; i++)
+        if (tui_utf8_cols(cand[i]) <= w) {
+            memcpy(buf, cand[i], TITLE_MAX);
+            return;
+        }
+    if (w < 2) return;
+    size_t keep = tui_utf8_fit(cand[2], w - 1);
+    while (keep > TITLE_MAX - 4 || (keep > 0 && ((unsigned char)cand[2][keep] & 0xC0) == 0x80))
+        keep--; /* room for the ellipsis, on a character boundary */
+    memcpy(buf, cand[2], keep);
+    memcpy(buf + keep, "\xE2\x80\xA6", 4);
+}
+
 static void draw_title(tui_term_t *t, const view_rect_t *r, const char *title)
 {
-    char buf[128];
+    char buf[TITLE_MAX];
     snprintf(buf, sizeof buf, "%s", title);
     if (!tui_term_utf8(t)) tui_ascii(buf, sizeof buf, title);
+    fit_title(buf, r->w);
     int w = tui_utf8_cols(buf);
     int x = r->x + (w < r->w ? (r->w - w) / 2 : 0);
     blank(t, r->y - 1, r->x, r->w);
@@ -255,11 +311,15 @@ static void draw_message_panel(tui_term_t *t, const view_rect_t *r, const char *
     tui_term_text(t, r->y + r->h / 2, x, r->w, ROLE_WARN, msg);
 }
 
+static const char *mode_title(const tui_frame_t *f, int index, const char *title);
+static void brush_ring(tui_pixel_t *pix, int pw, int ph, const tui_frame_t *f);
+static void draw_question(tui_term_t *t, const tui_frame_t *f, const view_rect_t *r);
+
 static void draw_panel(tui_term_t *t, const tui_frame_t *f, int index, const view_rect_t *r)
 {
     const view_model_t *vm = f->vm;
     const view_panel_t *p = &vm->panels[index];
-    draw_title(t, r, p->title);
+    draw_title(t, r, mode_title(f, index, p->title));
     if (p->kind == PANEL_MESSAGE || !p->values || vm->G <= 0) {
         draw_message_panel(t, r, p->message[0] ? p->message : "no data");
         return;
@@ -282,13 +342,17 @@ static void draw_panel(tui_term_t *t, const tui_frame_t *f, int index, const vie
     if (vm->overlay && index < 2) {
         /* about one pair per 24 pixels, so the density stays readable */
         size_t show = (size_t)pw * (size_t)ph / 24;
-        show = show < s->n_pairs ? show : s->n_pairs;
+        /* be the annotator: the answers given, newest first */
+        int answers = s->human && s->n_answered > 0;
+        size_t have = answers ? s->n_answered : s->n_pairs;
+        show = show < have ? show : have;
         for (size_t k = 0; k < show; k++) {
-            const float *q = s->pairs + 4 * k;
+            const float *q = answers ? s->answered + 4 * (have - 1 - k) : s->pairs + 4 * k;
             mark(pix, pw, ph, L, (double)q[2], (double)q[3], ROLE_LOSER);
             mark(pix, pw, ph, L, (double)q[0], (double)q[1], ROLE_WINNER);
         }
     }
+    if (index == 0) brush_ring(pix, pw, ph, f);
     int cx = (int)floor((vm->cursor_x + L) / (2.0 * L) * r->w);
     int cy = (int)floor((L - vm->cursor_y) / (2.0 * L) * r->h);
     cx = cx < 0 ? 0 : cx >= r->w ? r->w - 1 : cx;
@@ -302,6 +366,7 @@ static void draw_panel(tui_term_t *t, const tui_frame_t *f, int index, const vie
             tui_term_cell(t, r->y + row, r->x + col, top, bot, col, py, glyph, ROLE_CURSOR);
         }
     free(pix);
+    if (index < 2) draw_question(t, f, r);
 }
 
 /* A horizontal colour bar of w cells at (y, x). */
@@ -389,33 +454,133 @@ static void draw_readout(tui_term_t *t, const tui_frame_t *f, int y)
 
 /* ------------------------------------------------------------ metrics */
 
-static void draw_metrics(tui_term_t *t, const tui_frame_t *f, int y)
+/* A metrics line in coloured pieces, measured before it is drawn so the
+   longest variant that fits can be chosen. */
+#define MLINE_SEGS 16
+
+typedef struct {
+    int n;
+    char text[MLINE_SEGS][128];
+    tui_role role[MLINE_SEGS];
+} mline_t;
+
+static int drawn_cols(tui_term_t *t, const char *s);
+
+static void ml_add(mline_t *l, tui_role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void ml_add(mline_t *l, tui_role r, const char *fmt, ...)
+{
+    if (l->n >= MLINE_SEGS) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->text[l->n], sizeof l->text[l->n], fmt, ap);
+    va_end(ap);
+    l->role[l->n++] = r;
+}
+
+static int ml_cols(tui_term_t *t, const mline_t *l)
+{
+    int w = 0;
+    for (int i = 0; i < l->n; i++) w += drawn_cols(t, l->text[i]);
+    return w;
+}
+
+/* Draws the first of the n variants that fits on row y (the last one,
+   cut, when none does). */
+static void ml_draw_fit(tui_term_t *t, int y, const mline_t *v, int n)
+{
+    int pick = n - 1;
+    for (int i = 0; i < n; i++)
+        if (1 + ml_cols(t, &v[i]) <= COLS - 1) {
+            pick = i;
+            break;
+        }
+    int x = 1;
+    for (int i = 0; i < v[pick].n; i++) x = put(t, y, x, v[pick].role[i], v[pick].text[i]);
+}
+
+/* Held-out loss, its floor and accuracy: long or short labels. */
+static void ml_loss(mline_t *l, const trainer_metrics_t *m, int wide)
+{
+    ml_add(l, ROLE_DIM, wide ? "   held-out loss " : "  loss ");
+    ml_add(l, ROLE_VALUE, "%.4f", m->loss_heldout);
+    ml_add(l, ROLE_DIM, wide ? " (Bayes floor " : " \xE2\x89\xA5 ");
+    ml_add(l, ROLE_FLOOR, "%.4f", m->loss_bayes);
+    if (wide) ml_add(l, ROLE_DIM, ")");
+    ml_add(l, ROLE_DIM, wide ? "   accuracy " : "  acc ");
+    ml_add(l, ROLE_VALUE, "%.1f%%", 100.0 * m->accuracy);
+}
+
+/* The error split: misspecification KL(p*||optimum), what no amount of
+   data removes, and estimation KL(optimum||pi_theta), what more pairs and
+   steps remove. level 0 spells both out with what they mean, 1 spells
+   them out, 2 shortens the KLs, 3 is "miss" / "est" (the help explains). */
+static void ml_split(mline_t *l, const live_snapshot_t *s, int level)
+{
+    const trainer_metrics_t *m = &s->metrics;
+    if (!s->log_theory) {
+        ml_add(l, ROLE_DIM, level == 0 ? "no optimum for this pairing: the error does not split into "
+                                         "misspecification and estimation"
+                            : level < 3 ? "no optimum: no misspecification / estimation split"
+                                        : "miss -  est -");
+        return;
+    }
+    static const char *const MISS[4] = { "misspecification KL(p*\xE2\x80\x96optimum) ",
+                                         "misspecification KL(p*\xE2\x80\x96optimum) ",
+                                         "misspec. KL(p*\xE2\x80\x96opt) ", "miss " };
+    static const char *const EST[4] = { "estimation KL(optimum\xE2\x80\x96\xCF\x80_\xCE\xB8) ",
+                                        "estimation KL(optimum\xE2\x80\x96\xCF\x80_\xCE\xB8) ",
+                                        "estim. KL(opt\xE2\x80\x96\xCF\x80_\xCE\xB8) ", "est " };
+    ml_add(l, ROLE_DIM, "%s", MISS[level]);
+    ml_add(l, ROLE_FLOOR, "%.4f", m->kl_true_theory);
+    if (level == 0) ml_add(l, ROLE_DIM, " (infinite data would keep it)");
+    ml_add(l, ROLE_DIM, level < 3 ? "   %s" : "  %s", EST[level]);
+    if (isfinite(m->kl_theory)) ml_add(l, ROLE_CURVE_B, "%.4f", m->kl_theory);
+    else ml_add(l, ROLE_CURVE_B, "-");
+    if (level == 0) ml_add(l, ROLE_DIM, " (more pairs and steps shrink it)");
+}
+
+/* The metrics: KL(p*||pi_theta), TV, held-out loss against its floor,
+   accuracy, and the error split, on row y; the split gets row split_y
+   when it is not -1. Labels shorten as the terminal narrows (80 columns
+   fit everything). */
+static void draw_metrics(tui_term_t *t, const tui_frame_t *f, int y, int split_y)
 {
     const live_snapshot_t *s = f->snap;
     const trainer_metrics_t *m = &s->metrics;
-    int wide = COLS >= (tui_term_utf8(t) ? 118 : 132); /* ASCII spells pi_theta out */
-    char v[64];
     clear_row(y);
-    int x = put(t, y, 1, ROLE_DIM, wide ? "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) " : "KL ");
-    snprintf(v, sizeof v, "%.4f", m->kl_true);
-    x = put(t, y, x, ROLE_CURVE_A, v);
-    x = put(t, y, x, ROLE_DIM, wide ? "   KL(theory\xE2\x80\x96\xCF\x80_\xCE\xB8) " : "  KL(th) ");
-    if (s->log_theory && isfinite(m->kl_theory)) snprintf(v, sizeof v, "%.4f", m->kl_theory);
-    else snprintf(v, sizeof v, "-");
-    x = put(t, y, x, ROLE_CURVE_B, v);
-    x = put(t, y, x, ROLE_DIM, wide ? "   TV " : "  TV ");
-    snprintf(v, sizeof v, "%.3f", m->tv_true);
-    x = put(t, y, x, ROLE_VALUE, v);
-    x = put(t, y, x, ROLE_DIM, wide ? "   held-out loss " : "  loss ");
-    snprintf(v, sizeof v, "%.4f", m->loss_heldout);
-    x = put(t, y, x, ROLE_VALUE, v);
-    x = put(t, y, x, ROLE_DIM, wide ? " (Bayes floor " : " \xE2\x89\xA5 ");
-    snprintf(v, sizeof v, "%.4f", m->loss_bayes);
-    x = put(t, y, x, ROLE_FLOOR, v);
-    if (wide) x = put(t, y, x, ROLE_DIM, ")");
-    x = put(t, y, x, ROLE_DIM, wide ? "   accuracy " : "  acc ");
-    snprintf(v, sizeof v, "%.1f%%", 100.0 * m->accuracy);
-    put(t, y, x, ROLE_VALUE, v);
+    if (split_y >= 0) clear_row(split_y);
+    mline_t *v = calloc(4, sizeof *v);
+    if (!v) return;
+    if (split_y >= 0) {
+        for (int wide = 1, i = 0; i < 2; i++, wide = 0) {
+            mline_t *l = &v[i];
+            ml_add(l, ROLE_DIM, wide ? "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) " : "KL ");
+            ml_add(l, ROLE_CURVE_A, "%.4f", m->kl_true);
+            ml_add(l, ROLE_DIM, wide ? "   TV " : "  TV ");
+            ml_add(l, ROLE_VALUE, "%.3f", m->tv_true);
+            ml_loss(l, m, wide);
+        }
+        ml_draw_fit(t, y, v, 2);
+        memset(v, 0, 4 * sizeof *v);
+        for (int level = 0; level < 4; level++) ml_split(&v[level], s, level);
+        ml_draw_fit(t, split_y, v, 4);
+    } else {
+        /* one row: the split between KL(p*||pi_theta) and the rest */
+        static const int LEVELS[3] = { 1, 2, 3 };
+        for (int i = 0; i < 3; i++) {
+            mline_t *l = &v[i];
+            int wide = i == 0;
+            ml_add(l, ROLE_DIM, i < 2 ? "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) " : "KL ");
+            ml_add(l, ROLE_CURVE_A, "%.4f", m->kl_true);
+            ml_add(l, ROLE_DIM, i < 2 ? "   " : "  ");
+            ml_split(l, s, LEVELS[i]);
+            ml_add(l, ROLE_DIM, wide ? "   TV " : "  TV ");
+            ml_add(l, ROLE_VALUE, "%.3f", m->tv_true);
+            ml_loss(l, m, wide);
+        }
+        ml_draw_fit(t, y, v, 3);
+    }
+    free(v);
 }
 
 /* Resamples history values v(n) at steps(n) onto m points evenly spaced
@@ -542,6 +707,124 @@ static void draw_curves(tui_term_t *t, const tui_frame_t *f, const screen_t *sc)
     draw_plot(t, sc->curves_y, 2 + w, w, sc->curves_h, kt, 4, kl, s->log_theory ? 2 : 1, s, 1);
 }
 
+/* ------------------------------------------------------------ learning curve */
+
+static int put_segs(tui_term_t *t, int y, int x, int x_end, const seg_t *seg, int n);
+
+/* The seed-mean of each point of KL(p*||model) (which = 0) or
+   KL(optimum||model), log10, NaN where not finished. */
+static void lc_means(const curve_t *c, int which, double *out)
+{
+    for (int i = 0; i < c->n_points; i++) {
+        double mean, lo, hi;
+        curve_stats(which ? c->kl_opt[i] : c->kl_true[i], c->n_seeds, &mean, &lo, &hi);
+        out[i] = mean > 0 && isfinite(mean) ? log10(mean) : (double)NAN;
+    }
+}
+
+/* The learning-curve panel (key L) in rect r, in place of the third
+   panel: KL(p*||model) and the estimation KL(optimum||model) against
+   pairs, log-log, with the misspecification KL(p*||optimum) dashed; the
+   session's own number of pairs marked under the axis; progress, or what
+   the runs were, on the last row. */
+static void draw_curve_panel(tui_term_t *t, const tui_frame_t *f, const view_rect_t *r)
+{
+    const curve_view_t *cv = f->curve;
+    draw_title(t, r, r->w >= 44 ? "learning curve \xE2\x80\x94 KL against pairs, log-log"
+                                : "learning curve, log-log");
+    for (int row = 0; row < r->h; row++) blank(t, r->y + row, r->x, r->w);
+    int x0 = r->x, y0 = r->y, w = r->w, h = r->h;
+    if (!cv || !cv->c || h < 5 || w < GUTTER + 6) {
+        tui_term_text(t, y0 + h / 2, x0, w, ROLE_WARN, cv && cv->error ? cv->error : "computing\xE2\x80\xA6");
+        return;
+    }
+    const curve_t *c = cv->c;
+    /* legend */
+    int wide = w >= 52, medium = w >= 34;
+    seg_t leg[3] = { { wide ? "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8)  " : "KL(p*\xE2\x80\x96\xCF\x80) ", ROLE_CURVE_A },
+                     { wide  ? "estimation KL(opt\xE2\x80\x96\xCF\x80_\xCE\xB8)  "
+                       : medium ? "est KL(opt\xE2\x80\x96\xCF\x80) "
+                             : "est ", ROLE_CURVE_B },
+                     { wide ? "\xE2\x94\x84 misspecification" : "\xE2\x94\x84 miss", ROLE_FLOOR } };
+    if (!tui_term_utf8(t)) leg[2].text = wide ? "-- misspecification" : "-- miss"; /* no ASCII dash glyph */
+    put_segs(t, y0, x0, x0 + w, leg, c->have_optimum || cv->running ? 3 : 1);
+    /* the plot */
+    int pw = w - GUTTER, ph = h - 3, px0 = x0 + GUTTER, py0 = y0 + 1;
+    double lo, hi;
+    char status[160];
+    curve_view_status(cv, w < 48, status, sizeof status);
+    tui_term_text(t, y0 + h - 1, x0, w, cv->error ? ROLE_BAD : cv->stale ? ROLE_WARN : ROLE_DIM, status);
+    if (!curve_log_range(c, &lo, &hi)) {
+        tui_term_text(t, py0 + ph / 2, px0, pw, ROLE_DIM,
+                      c->runs_done == 0 ? "the first run builds the optimum\xE2\x80\xA6" : "no finite KL");
+        return;
+    }
+    uint8_t *cells = calloc((size_t)pw * (size_t)ph * 3, 1);
+    double *ys = malloc((size_t)(c->n_points > 2 * pw ? c->n_points : 2 * pw) * sizeof *ys);
+    if (!cells || !ys) {
+        free(cells);
+        free(ys);
+        return;
+    }
+    size_t plane = (size_t)pw * (size_t)ph;
+    lc_means(c, 0, ys);
+    tui_braille_plot(cells, pw, ph, ys, (size_t)c->n_points, lo, hi);
+    lc_means(c, 1, ys);
+    tui_braille_plot(cells + plane, pw, ph, ys, (size_t)c->n_points, lo, hi);
+    if (c->misspec > 0 && isfinite(c->misspec)) {
+        for (int i = 0; i < 2 * pw; i++) ys[i] = log10(c->misspec);
+        tui_braille_plot(cells + 2 * plane, pw, ph, ys, (size_t)(2 * pw), lo, hi);
+        for (int row = 0; row < ph; row++) /* dashed: every third cell left out */
+            for (int col = 2; col < pw; col += 3) cells[2 * plane + (size_t)row * (size_t)pw + (size_t)col] = 0;
+    }
+    static const tui_role ROLES[3] = { ROLE_CURVE_A, ROLE_CURVE_B, ROLE_FLOOR };
+    int utf8 = tui_term_utf8(t);
+    for (int row = 0; row < ph; row++)
+        for (int col = 0; col < pw; col++) {
+            uint8_t all = 0;
+            tui_role role = ROLE_NORMAL;
+            for (int k = 2; k >= 0; k--) { /* KL(p*||model) wins a shared cell */
+                uint8_t b = cells[(size_t)k * plane + (size_t)row * (size_t)pw + (size_t)col];
+                if (b) {
+                    all |= b;
+                    role = ROLES[k];
+                }
+            }
+            if (!all) continue;
+            if (utf8) tui_term_glyph(t, py0 + row, px0 + col, role, 0x2800u + all, ' ');
+            else tui_term_glyph(t, py0 + row, px0 + col, role, (unsigned char)tui_braille_ascii(all), ' ');
+        }
+    free(cells);
+    free(ys);
+    /* y labels: the decades at the top and bottom */
+    char lab[32];
+    snprintf(lab, sizeof lab, "%7.3g", pow(10.0, hi));
+    tui_term_text(t, py0, x0, GUTTER - 1, ROLE_DIM, lab);
+    snprintf(lab, sizeof lab, "%7.3g", pow(10.0, lo));
+    tui_term_text(t, py0 + ph - 1, x0, GUTTER - 1, ROLE_DIM, lab);
+    for (int row = 0; row < ph; row++)
+        tui_term_glyph(t, py0 + row, px0 - 1, ROLE_DIM, row == 0 || row == ph - 1 ? 0x2524 : 0x2502,
+                       row == 0 || row == ph - 1 ? '+' : '|');
+    /* x axis: the first and last counts, "pairs", the session's pairs */
+    int ay = py0 + ph;
+    char a[24], b[24];
+    curve_count_label(c->pairs[0], a, sizeof a);
+    curve_count_label(c->pairs[c->n_points - 1], b, sizeof b);
+    tui_term_text(t, ay, px0, pw, ROLE_DIM, a);
+    tui_term_text(t, ay, px0 + pw - (int)strlen(b), (int)strlen(b), ROLE_DIM, b);
+    const char *word = pw >= 24 ? "pairs (log)" : "pairs";
+    int mid = px0 + (pw - (int)strlen(word)) / 2;
+    tui_term_text(t, ay, mid, (int)strlen(word), ROLE_DIM, word);
+    double l0 = log2((double)c->pairs[0]), l1 = log2((double)c->pairs[c->n_points - 1]);
+    if (cv->pairs_now > 0 && l1 > l0) {
+        double u = (log2((double)cv->pairs_now) - l0) / (l1 - l0);
+        if (u >= 0 && u <= 1) {
+            int col = (int)lround(u * (2 * pw - 1)) / 2;
+            tui_term_glyph(t, ay, px0 + col, ROLE_VALUE, 0x2191, '^'); /* the session's pairs */
+        }
+    }
+}
+
 /* ------------------------------------------------------------ tour caption */
 
 /* A row of the box: corners lc and rc, a horizontal line between. */
@@ -665,6 +948,8 @@ static const struct {
     { ACT_ANNOTATOR_NEXT, ACT_ANNOTATOR_PREV, "annotator" },
     { ACT_OBJECTIVE_NEXT, ACT_OBJECTIVE_PREV, "objective" },
     { ACT_DENSITY_NEXT, ACT_DENSITY_PREV, "density" },
+    { ACT_ANNOTATE, ACT_NONE, "annotate" },
+    { ACT_BRUSH, ACT_NONE, "brush" },
     { ACT_PAIRS_MORE, ACT_PAIRS_FEWER, "pairs" },
     { ACT_OBJ_PARAM_DOWN, ACT_OBJ_PARAM_UP, "obj. param" },
     { ACT_ANN_PARAM_DOWN, ACT_ANN_PARAM_UP, "ann. param" },
@@ -825,8 +1110,10 @@ static void help_box(tui_term_t *t, int y, int x, int h, int w)
 static const char *const HELP_EXTRA[] = {
     ":set NAME VALUE   set any parameter (Tab completes)",
     ":save FILE        save the parameters as a scenario",
+    ":save-pairs FILE  save your answers (h) as CSV for --pairs-file",
     ":help NAME        what a parameter means and allows",
     "mouse             click a panel to move the cursor",
+    "miss, est         misspecification KL(p*\xE2\x80\x96opt), estimation KL(opt\xE2\x80\x96\xCF\x80_\xCE\xB8)",
 };
 
 /* In a tour: its keys, before the prompt's commands. Space and the side
@@ -918,6 +1205,125 @@ static void draw_help(tui_term_t *t, const tui_tour_view_t *tour)
     tui_term_text(t, y0 + h - 2, x0 + 2, w - 4, ROLE_DIM, "press any key to close this help");
 }
 
+/* ------------------------------------------------------------ modes */
+
+/* The panels' titles say what they show while you answer or paint. */
+static const char *mode_title(const tui_frame_t *f, int index, const char *title)
+{
+    const view_annot_t *an = f->annot;
+    if (!an || an->mode == VIEW_MODE_NORMAL) return title;
+    if (an->mode == VIEW_MODE_ANNOTATE) {
+        if (index == 0) return "p* (not used: you answer)";
+        if (index == 1) return "\xCF\x80_\xCE\xB8: what your answers imply";
+    } else if (index == 0) {
+        return "p* (you paint it)";
+    }
+    return title;
+}
+
+/* The brush on p*: a ring of its radius around the cursor. */
+static void brush_ring(tui_pixel_t *pix, int pw, int ph, const tui_frame_t *f)
+{
+    const view_annot_t *an = f->annot;
+    if (!an || an->mode != VIEW_MODE_BRUSH) return;
+    double L = f->vm->L, rad = 2.0 * L * an->radius / PARAMS_IMAGE_SIDE;
+    for (int k = 0; k < 256; k++) {
+        double th = 2.0 * M_PI * k / 256.0;
+        double x = f->vm->cursor_x + rad * cos(th), y = f->vm->cursor_y + rad * sin(th);
+        int i = (int)floor((x + L) / (2.0 * L) * pw), j = (int)floor((L - y) / (2.0 * L) * ph);
+        if (i < 0 || j < 0 || i >= pw || j >= ph) continue;
+        pix[(size_t)j * (size_t)pw + (size_t)i].mark = an->erase ? ROLE_LOSER : ROLE_CURSOR;
+    }
+}
+
+/* One big label over the panel at world point (x, y): " A " in reverse
+   video, centred on the point's cell. */
+static void question_mark(tui_term_t *t, const view_rect_t *r, double L, double x, double y,
+                          const char *label, tui_role role)
+{
+    int cx = (int)floor((x + L) / (2.0 * L) * r->w), cy = (int)floor((L - y) / (2.0 * L) * r->h);
+    cx = cx < 0 ? 0 : cx >= r->w ? r->w - 1 : cx;
+    cy = cy < 0 ? 0 : cy >= r->h ? r->h - 1 : cy;
+    int x0 = r->x + cx - 1;
+    if (x0 < r->x) x0 = r->x;
+    if (x0 + 3 > r->x + r->w) x0 = r->x + r->w - 3;
+    tui_term_role(t, role);
+    attron(A_REVERSE | A_BOLD);
+    mvaddstr(r->y + cy, x0, label);
+    attroff(A_REVERSE | A_BOLD);
+}
+
+/* Annotate mode: A and B on p* and the learned panel. */
+static void draw_question(tui_term_t *t, const tui_frame_t *f, const view_rect_t *r)
+{
+    const view_annot_t *an = f->annot;
+    if (!an || an->mode != VIEW_MODE_ANNOTATE || !an->have_question || r->w < 3) return;
+    double L = f->vm->L;
+    question_mark(t, r, L, (double)an->q[0], (double)an->q[1], " A ", ROLE_WARN);
+    question_mark(t, r, L, (double)an->q[2], (double)an->q[3], " B ", ROLE_VALUE);
+}
+
+/* The mode's line under the colour bar: the question, or the brush. */
+static void draw_mode_line(tui_term_t *t, const tui_frame_t *f, int y)
+{
+    const view_annot_t *an = f->annot;
+    char buf[256];
+    clear_row(y);
+    if (an->mode == VIEW_MODE_ANNOTATE) {
+        view_annot_prompt(buf, sizeof buf, an, !tui_term_utf8(t));
+        int x = put(t, y, 1, ROLE_PROMPT, buf);
+        if (an->skipped > 0 && x + 16 < COLS) {
+            snprintf(buf, sizeof buf, " \xC2\xB7 %ld skipped", an->skipped);
+            put(t, y, x, ROLE_DIM, buf);
+        }
+        return;
+    }
+    snprintf(buf, sizeof buf, "brush at (%.2f, %.2f)", f->vs->cursor_x, f->vs->cursor_y);
+    int x = put(t, y, 1, ROLE_PROMPT, buf);
+    const live_snapshot_t *s = f->snap;
+    if (s->n > 0 && s->log_true) {
+        size_t i = grid_index(s->G, s->L, f->vs->cursor_x, f->vs->cursor_y);
+        x = put(t, y, x, ROLE_DIM, "   p*(x) ");
+        snprintf(buf, sizeof buf, "%.4g", exp(s->log_true[i]));
+        x = put(t, y, x, ROLE_VALUE, buf);
+    }
+    snprintf(buf, sizeof buf, "   radius %d   ", an->radius);
+    x = put(t, y, x, ROLE_DIM, buf);
+    x = put(t, y, x, an->erase ? ROLE_BAD : ROLE_GOOD, an->erase ? "erasing" : "painting");
+    x = put(t, y, x, ROLE_DIM, "   pen ");
+    x = put(t, y, x, an->pen ? ROLE_WARN : ROLE_DIM, an->pen ? "down" : "up");
+    if (an->dirty) put(t, y, x, ROLE_DIM, "   (applying\xE2\x80\xA6)");
+}
+
+/* The footer in a mode: its own keys from the key table, then how to
+   leave. */
+static void draw_mode_footer(tui_term_t *t, const view_annot_t *an, int y)
+{
+    clear_row(y);
+    size_t n;
+    const view_key_t *k = view_keys(&n);
+    const char *leave = an->mode == VIEW_MODE_ANNOTATE ? "h/Esc" : "b/Esc";
+    const char *name = an->mode == VIEW_MODE_ANNOTATE ? "annotate" : "brush";
+    int x = put(t, y, 1, ROLE_WARN, name);
+    x += 2;
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].mode != an->mode || !(k[i].frontends & VIEW_FE_TUI) ||
+            k[i].action == ACT_MODE_EXIT)
+            continue;
+        /* "annotate: A is better" -> "A is better" */
+        const char *word = strchr(k[i].help, ':');
+        word = word ? word + 2 : k[i].help;
+        int w = tui_utf8_cols(k[i].label) + 1 + tui_utf8_cols(word) + 2;
+        if (x + w > COLS - 14) break;
+        x = put(t, y, x, ROLE_KEY, k[i].label);
+        x = put(t, y, x, ROLE_DIM, " ");
+        x = put(t, y, x, ROLE_DIM, word);
+        x += 2;
+    }
+    int rx = put(t, y, COLS - 13, ROLE_KEY, leave);
+    put(t, y, rx, ROLE_DIM, " leave");
+}
+
 /* ------------------------------------------------------------ frame */
 
 static void draw_too_small(tui_term_t *t)
@@ -946,18 +1352,26 @@ void tui_draw(tui_term_t *t, const tui_frame_t *f, tui_hit_t *hit)
     layout(&sc, f->vm->n_panels, f->tour ? cap.n : 0);
     draw_header(t, f);
     for (int i = 0; i < sc.n; i++) {
+        if (i == 2 && f->curve) { /* the learning curve takes the third panel's place */
+            draw_curve_panel(t, f, &sc.r[i]);
+            hit->r[i] = (view_rect_t){ 0, 0, 0, 0 };
+            hit->density[i] = 0;
+            continue;
+        }
         draw_panel(t, f, i, &sc.r[i]);
         hit->r[i] = sc.r[i];
         hit->density[i] = f->vm->panels[i].kind != PANEL_MESSAGE;
     }
     hit->n = sc.n;
     draw_scales(t, f, &sc);
-    draw_readout(t, f, sc.readout_y);
-    draw_metrics(t, f, sc.metrics_y);
+    if (f->annot && f->annot->mode != VIEW_MODE_NORMAL) draw_mode_line(t, f, sc.readout_y);
+    else draw_readout(t, f, sc.readout_y);
+    draw_metrics(t, f, sc.metrics_y, sc.split_y);
     if (f->tour) draw_caption(t, f, &sc, &cap);
     draw_curves(t, f, &sc);
     draw_status(t, f, sc.status_y);
-    draw_footer(t, f->tour, sc.footer_y);
+    if (f->annot && f->annot->mode != VIEW_MODE_NORMAL) draw_mode_footer(t, f->annot, sc.footer_y);
+    else draw_footer(t, f->tour, sc.footer_y);
     if (f->vs->help) draw_help(t, f->tour);
 }
 

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pbde/annotate.h"
+#include "pbde/curve.h"
 #include "pbde/live.h"
 #include "pbde/params.h"
 #include "pbde/tour.h"
@@ -145,10 +147,10 @@ typedef enum {
    one-line message for the status line. */
 tui_cmd_result tui_command(const char *line, params_t *p, char *msg, size_t msglen);
 
-/* Writes *p as a scenario file (scenario_write: INI sections [world]
-   [annotator] [objective] [training] [view], "name = value" lines) through
-   a temporary file renamed into place, so a failed write leaves an
-   existing file alone. Returns 0, or -1 with a message in err. */
+/* Writes *p as a scenario file (scenario_save: INI sections [world]
+   [annotator] [objective] [training] [view], "name = value" lines, and an
+   image density as a PGM beside it) through a temporary file renamed into
+   place, so a failed write leaves an existing file alone. Returns 0, or -1 with a message in err. */
 int tui_save_ini(const params_t *p, const char *path, char *err, size_t errlen);
 
 /* Completes the parameter name being typed in line (after "set " or
@@ -300,6 +302,8 @@ typedef struct {
     int prompt_cursor;      /* byte offset in prompt_text */
     int help_page;          /* help overlay: page shown */
     const tui_tour_view_t *tour; /* the tour, or NULL */
+    const view_annot_t *annot;   /* the interactive-data modes, or NULL */
+    const curve_view_t *curve;   /* the learning-curve panel (key L), or NULL when hidden */
 } tui_frame_t;
 
 /* Panel rectangles of the last frame, for mouse clicks. */

@@ -14,8 +14,11 @@
 
 /* ------------------------------------------------------------ key table */
 
-#define BOTH VIEW_FE_BOTH
-#define GUI VIEW_FE_GUI
+/* front ends, then the mode: keys of every mode */
+#define BOTH VIEW_FE_BOTH, VIEW_MODE_NORMAL
+#define GUI VIEW_FE_GUI, VIEW_MODE_NORMAL
+#define ANNOTATE VIEW_MODE_ANNOTATE
+#define BRUSH VIEW_MODE_BRUSH
 
 static const view_key_t KEYS[] = {
     { ' ', ACT_PAUSE, "space", "pause / resume training", BOTH },
@@ -41,6 +44,7 @@ static const view_key_t KEYS[] = {
     { 'v', ACT_THIRD_PANEL, "v", "third panel: optimum, log ratio, proposal, slice", BOTH },
     { 'l', ACT_LOG_SCALE, "l", "linear / log colour scale", BOTH },
     { 'c', ACT_COLORMAP, "c", "next colour map", BOTH },
+    { 'L', ACT_CURVE, "L", "learning curve: KL vs pairs, log-log", BOTH },
     { ':', ACT_PROMPT, ":", "command prompt (:set name value)", BOTH },
     { '?', ACT_HELP, "?", "help", BOTH },
     { 'q', ACT_QUIT, "q", "quit", BOTH },
@@ -52,6 +56,24 @@ static const view_key_t KEYS[] = {
     { 'S', ACT_SCREENSHOT, "S", "screenshot (PNG)", GUI },
     { 'R', ACT_RECORD, "R", "start / stop recording a video", GUI },
     { 'i', ACT_INTERPOLATE, "i", "nearest / bilinear interpolation", GUI },
+    /* the interactive-data modes (pbde/annotate.h): h and b switch them on
+       and off; the keys below them belong to one mode and take over a key
+       of every mode while it is on (= no longer doubles the pairs) */
+    { 'h', ACT_ANNOTATE, "h", "be the annotator: is A or B better?", BOTH },
+    { 'b', ACT_BRUSH, "b", "draw the density with a brush", BOTH },
+    { VIEW_KEY_LEFT, ACT_ANSWER_A, "<-", "annotate: A is better", VIEW_FE_BOTH, ANNOTATE },
+    { VIEW_KEY_RIGHT, ACT_ANSWER_B, "->", "annotate: B is better", VIEW_FE_BOTH, ANNOTATE },
+    { '=', ACT_ANSWER_SKIP, "=", "annotate: no preference (next question)", VIEW_FE_BOTH, ANNOTATE },
+    { 'u', ACT_ANSWER_UNDO, "u", "annotate: undo the last answer", VIEW_FE_BOTH, ANNOTATE },
+    { 'W', ACT_SAVE_PAIRS, "W", "annotate: save the answers as CSV", VIEW_FE_BOTH, ANNOTATE },
+    { VIEW_KEY_ESCAPE, ACT_MODE_EXIT, "Esc", "annotate: back to exploring", VIEW_FE_BOTH, ANNOTATE },
+    { ' ', ACT_BRUSH_PEN, "space", "brush: paint here; pen down / up", VIEW_FE_BOTH, BRUSH },
+    { 'x', ACT_BRUSH_ERASE, "x", "brush: paint / erase", VIEW_FE_BOTH, BRUSH },
+    { 'm', ACT_BRUSH_SMOOTH, "m", "brush: smooth the density", VIEW_FE_BOTH, BRUSH },
+    { '(', ACT_BRUSH_SMALLER, "(", "brush: smaller", VIEW_FE_BOTH, BRUSH },
+    { ')', ACT_BRUSH_BIGGER, ")", "brush: bigger", VIEW_FE_BOTH, BRUSH },
+    { 'C', ACT_BRUSH_CLEAR, "C", "brush: clear the picture (black)", VIEW_FE_BOTH, BRUSH },
+    { VIEW_KEY_ESCAPE, ACT_MODE_EXIT, "Esc", "brush: back to exploring", VIEW_FE_BOTH, BRUSH },
 };
 
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
@@ -64,9 +86,21 @@ const view_key_t *view_keys(size_t *n)
 
 view_action view_key_action(int key, int frontend)
 {
+    return view_key_action_mode(key, frontend, VIEW_MODE_NORMAL);
+}
+
+static view_action lookup(int key, int frontend, int mode)
+{
     for (size_t i = 0; i < N_KEYS; i++)
-        if (KEYS[i].key == key && (KEYS[i].frontends & frontend)) return KEYS[i].action;
+        if (KEYS[i].key == key && (KEYS[i].frontends & frontend) && KEYS[i].mode == mode)
+            return KEYS[i].action;
     return ACT_NONE;
+}
+
+view_action view_key_action_mode(int key, int frontend, int mode)
+{
+    view_action a = mode != VIEW_MODE_NORMAL ? lookup(key, frontend, mode) : ACT_NONE;
+    return a != ACT_NONE ? a : lookup(key, frontend, VIEW_MODE_NORMAL);
 }
 
 /* ------------------------------------------------- parameter names */
@@ -242,6 +276,18 @@ int view_param_action(params_t *p, view_action a, char *msg, size_t msglen)
                      "objective", objective_name, msg, msglen);
     case ACT_DENSITY_NEXT:
     case ACT_DENSITY_PREV:
+        if (p->image.side > 0) {
+            /* an image density (painted or loaded) overrides the catalogue:
+               the keys leave it for the catalogue's next density */
+            params_image_t keep = p->image;
+            p->image.side = 0;
+            p->image.src[0] = '\0';
+            if (cycle(p, &p->density, density_count(), a == ACT_DENSITY_NEXT ? 1 : -1,
+                      "density", density_name, msg, msglen))
+                return 1;
+            p->image = keep;
+            return 0;
+        }
         return cycle(p, &p->density, density_count(), a == ACT_DENSITY_NEXT ? 1 : -1, "density",
                      density_name, msg, msglen);
     case ACT_PAIRS_MORE:

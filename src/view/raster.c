@@ -560,6 +560,15 @@ static void plan_right(plan_t *pl, const raster_scene_t *sc, const raster_font_t
     lo->metrics = (view_rect_t){ cx, top + 2 * bh, cw, ph - 2 * bh };
 }
 
+/* The interactive-data modes: on in the scene, and the size of their
+   line (large, to be read across a room). */
+static int annot_on(const raster_scene_t *sc)
+{
+    return sc->live && sc->annot && sc->annot->mode != VIEW_MODE_NORMAL;
+}
+
+static int annot_px(int fs) { return fs * 3 / 2; }
+
 static void plan_base(plan_t *pl, const raster_scene_t *sc, int w, int h,
                       const raster_font_t *font)
 {
@@ -572,6 +581,7 @@ static void plan_base(plan_t *pl, const raster_scene_t *sc, int w, int h,
     if (sc->live) lines++;
     if (sc->prompt || sc->message) lines++;
     pl->footer_h = lines * pl->line + (lines ? pl->margin : 0);
+    if (annot_on(sc)) pl->footer_h += line_height(font, annot_px(pl->lo.font_px)) + pl->margin / 2;
 }
 
 /* Both layouts, and the one that shows the panels larger in *out (the
@@ -726,8 +736,11 @@ static void draw_pairs(const canvas_t *cv, const view_rect_t *r, double L,
 {
     canvas_t c = canvas_clip(cv, r->x, r->y, r->w, r->h);
     double cap = 0.07 * r->w, width = r->w / 360.0 + 0.6, dot = r->w / 280.0 + 0.9;
-    for (size_t k = 0; k < s->n_pairs; k++) {
-        const float *q = &s->pairs[4 * k];
+    /* be the annotator: the answers given */
+    int answers = s->human && s->n_answered > 0;
+    size_t have = answers ? s->n_answered : s->n_pairs;
+    for (size_t k = 0; k < have; k++) {
+        const float *q = answers ? &s->answered[4 * k] : &s->pairs[4 * k];
         double wx, wy, lx, ly;
         world_to_pixel(r, L, (double)q[0], (double)q[1], &wx, &wy);
         world_to_pixel(r, L, (double)q[2], (double)q[3], &lx, &ly);
@@ -787,6 +800,52 @@ static void draw_inset_scale(const canvas_t *cv, const view_model_t *vm, const v
     draw_text(&c, font, x, by + 2, small, C_TEXT, ALIGN_LEFT, hi);
 }
 
+static void draw_learning_curve(const canvas_t *cv, const curve_view_t *v, const view_rect_t *r,
+                                const raster_font_t *font, int fs, int line);
+
+/* A panel title that fits width pixels at a size fit_px allows: the
+   whole title, else without a trailing " (...)", else the part of
+   "head \u2014 tail" that matters (the formula of "optimum \u2014
+   formula", the head of the others: "p*(x)"), else that without its
+   " (...)"; the last of these when none fits. Titles are shorter than
+   TITLE_MAX bytes (view_panel_t). */
+#define TITLE_MAX 128
+
+static void strip_paren(char *s)
+{
+    size_t len = strlen(s);
+    char *paren = strrchr(s, '(');
+    if (paren && paren > s && paren[-1] == ' ' && len > 0 && s[len - 1] == ')') paren[-1] = '\0';
+}
+
+static void fit_title(char *out, const raster_font_t *font, int px, const char *title, int width)
+{
+    char cand[4][TITLE_MAX];
+    size_t len = strlen(title);
+    if (len >= TITLE_MAX) len = TITLE_MAX - 1;
+    memcpy(cand[0], title, len);
+    cand[0][len] = '\0';
+    memcpy(cand[1], cand[0], TITLE_MAX);
+    strip_paren(cand[1]);
+    memcpy(cand[2], cand[0], TITLE_MAX);
+    char *dash = strstr(cand[2], " \xE2\x80\x94 ");
+    if (dash && strncmp(cand[2], "optimum", 7) == 0) memmove(cand[2], dash + 5, strlen(dash + 5) + 1);
+    else if (dash) *dash = '\0';
+    memcpy(cand[3], cand[2], TITLE_MAX);
+    strip_paren(cand[3]);
+    for (int k = 0; k < 4; k++)
+        if (text_width(font, fit_px(font, px, cand[k], width), cand[k]) <= width) {
+            memcpy(out, cand[k], TITLE_MAX);
+            return;
+        }
+    memcpy(out, cand[3], TITLE_MAX);
+}
+
+/* the interactive-data modes' part of a panel (further down, "modes") */
+static const char *annot_title(const raster_scene_t *sc, int index, const char *title);
+static void draw_annot_panel(const canvas_t *cv, const raster_scene_t *sc, int index,
+                             const view_rect_t *r, const raster_font_t *font, int fs);
+
 static void draw_panels(const canvas_t *cv, const raster_scene_t *sc, const raster_layout_t *lo,
                         const raster_font_t *font, int line)
 {
@@ -796,13 +855,19 @@ static void draw_panels(const canvas_t *cv, const raster_scene_t *sc, const rast
     for (int i = 0; i < lo->n_panels && i < vm->n_panels; i++) {
         const view_panel_t *p = &vm->panels[i];
         const view_rect_t *r = &lo->panel[i];
+        if (i == 2 && sc->curve && sc->n_runs == 1) { /* the learning curve in the third's place */
+            draw_learning_curve(cv, sc->curve, r, font, lo->font_px, line);
+            continue;
+        }
         canvas_t tc = canvas_clip(cv, r->x - 2, r->y - line - 2, r->w + 4, line + 2);
-        int tpx = fit_px(font, lo->font_px, p->title, r->w + 4);
+        char title[TITLE_MAX];
+        fit_title(title, font, lo->font_px, annot_title(sc, i, p->title), r->w + 4);
+        int tpx = fit_px(font, lo->font_px, title, r->w + 4);
         int ty = r->y - line - 2 + (line - line_height(font, tpx)) / 2;
-        if (text_width(font, tpx, p->title) <= r->w + 4)
-            draw_text(&tc, font, r->x + r->w / 2, ty, tpx, C_TEXT, ALIGN_CENTRE, p->title);
+        if (text_width(font, tpx, title) <= r->w + 4)
+            draw_text(&tc, font, r->x + r->w / 2, ty, tpx, C_TEXT, ALIGN_CENTRE, title);
         else /* too long even small: keep its start */
-            draw_text(&tc, font, r->x - 2, ty, tpx, C_TEXT, ALIGN_LEFT, p->title);
+            draw_text(&tc, font, r->x - 2, ty, tpx, C_TEXT, ALIGN_LEFT, title);
         if (p->kind == PANEL_MESSAGE) {
             fill_rect(cv, r->x, r->y, r->w, r->h, C_PANEL_EMPTY, 255);
             draw_text(cv, font, r->x + r->w / 2, r->y + r->h / 2 - line / 2, lo->font_px, C_DIM,
@@ -813,8 +878,10 @@ static void draw_panels(const canvas_t *cv, const raster_scene_t *sc, const rast
             if (run < 0 || run >= sc->n_runs) run = 0;
             const live_snapshot_t *s = sc->runs[run].snap;
             if (vm->overlay && p->kind == PANEL_DENSITY && s) draw_pairs(cv, r, vm->L, s);
-            if (sc->cursor) draw_cursor(cv, r, vm->L, vm->cursor_x, vm->cursor_y);
+            if (sc->cursor && !(sc->annot && sc->annot->mode == VIEW_MODE_BRUSH && i == 0))
+                draw_cursor(cv, r, vm->L, vm->cursor_x, vm->cursor_y);
             if (p->kind != PANEL_DENSITY) draw_inset_scale(cv, vm, p, r, font, lo->font_px);
+            draw_annot_panel(cv, sc, i, r, font, lo->font_px);
         }
         frame_rect(cv, r->x, r->y, r->w, r->h, C_FRAME);
     }
@@ -1067,6 +1134,120 @@ static void draw_curves(const canvas_t *cv, const raster_scene_t *sc, const rast
                   b, nb, xmax, 1);
 }
 
+/* ------------------------------------------------------------ learning curve */
+
+/* The learning curve (key L) in rect r, in place of the third panel:
+   KL(p*||pi_theta) and the estimation error KL(optimum||pi_theta)
+   against the number of pairs, log-log, one dot per run's mean, the
+   misspecification KL(p*||optimum) dashed, the session's own pairs
+   marked, and on the last line the progress or how the runs were made. */
+static void draw_learning_curve(const canvas_t *cv, const curve_view_t *v, const view_rect_t *r,
+                                const raster_font_t *font, int fs, int line)
+{
+    const char *title = "learning curve \xE2\x80\x94 KL against pairs, log-log";
+    canvas_t tc = canvas_clip(cv, r->x - 2, r->y - line - 2, r->w + 4, line + 2);
+    int tpx = fit_px(font, fs, title, r->w + 4);
+    draw_text(&tc, font, r->x + r->w / 2, r->y - line - 2 + (line - line_height(font, tpx)) / 2, tpx,
+              C_TEXT, ALIGN_CENTRE, title);
+    fill_rect(cv, r->x, r->y, r->w, r->h, C_PANEL_EMPTY, 255);
+    frame_rect(cv, r->x, r->y, r->w, r->h, C_FRAME);
+    canvas_t pc = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    int small = fs * 4 / 5 > 7 ? fs * 4 / 5 : 7, sline = line_height(font, small);
+    char status[200];
+    curve_view_status(v, r->w < 30 * small, status, sizeof status);
+    int spx = fit_px(font, small, status, r->w - small);
+    view_rgb_t scol = v->error ? C_WARN : v->stale ? C_ACCENT : C_DIM;
+    draw_text(&pc, font, r->x + small / 2, r->y + r->h - sline - small / 3, spx, scol, ALIGN_LEFT, status);
+    const curve_t *c = v->c;
+    view_rect_t pr = { r->x + 4 * small, r->y + small, r->w - 4 * small - small,
+                       r->h - 3 * sline - 2 * small };
+    double lo, hi;
+    if (!c || pr.w < 20 || pr.h < 20 || !curve_log_range(c, &lo, &hi)) {
+        draw_text(&pc, font, r->x + r->w / 2, r->y + r->h / 2 - sline / 2, small, C_DIM, ALIGN_CENTRE,
+                  c && c->runs_done == 0 && !v->error ? "the first run builds the optimum\xE2\x80\xA6"
+                                                      : "no curve yet");
+        return;
+    }
+    fill_rect(cv, pr.x, pr.y, pr.w, pr.h, C_BG, 255);
+    double l0 = log2((double)c->pairs[0]), l1 = log2((double)c->pairs[c->n_points - 1]);
+    if (!(l1 > l0)) l1 = l0 + 1;
+    double xl0 = l0 - 0.3, xl1 = l1 + 0.3;
+#define LC_X(lp) (pr.x + ((lp) - xl0) / (xl1 - xl0) * (pr.w - 1))
+#define LC_Y(lv) (pr.y + (hi - (lv)) / (hi - lo) * (pr.h - 1))
+    /* grid: a line per decade of KL, per power of two of pairs */
+    char lab[32];
+    int every = (int)(hi - lo) > 4 ? 2 : 1;
+    for (int e = (int)lo; e <= (int)hi; e++) {
+        int y = (int)(LC_Y(e) + 0.5);
+        fill_rect(cv, pr.x, y, pr.w, 1, C_GRIDLINE, 255);
+        if ((e - (int)lo) % every) continue;
+        snprintf(lab, sizeof lab, e >= 0 ? "%.0f" : "%g", pow(10.0, e));
+        draw_text(&pc, font, pr.x - 4, y - sline / 2, small, C_DIM, ALIGN_RIGHT, lab);
+    }
+    int xevery = c->n_points > 8 ? 2 : 1;
+    for (int i = 0; i < c->n_points; i++) {
+        int x = (int)(LC_X(log2((double)c->pairs[i])) + 0.5);
+        fill_rect(cv, x, pr.y, 1, pr.h, C_GRIDLINE, 255);
+        if (i % xevery) continue;
+        curve_count_label(c->pairs[i], lab, sizeof lab);
+        draw_text(&pc, font, x, pr.y + pr.h + 2, small, C_DIM, ALIGN_CENTRE, lab);
+    }
+    draw_text(&pc, font, pr.x + pr.w / 2, pr.y + pr.h + 2 + sline, small, C_DIM, ALIGN_CENTRE,
+              "training pairs (log scale)");
+    frame_rect(cv, pr.x, pr.y, pr.w, pr.h, C_FRAME);
+    canvas_t c2 = canvas_clip(cv, pr.x, pr.y, pr.w, pr.h);
+    double width = fs / 9.0 + 1.0;
+    /* the session's own pairs */
+    if (v->pairs_now > 0) {
+        double lp = log2((double)v->pairs_now);
+        if (lp >= xl0 && lp <= xl1) {
+            double x = LC_X(lp);
+            dashed_line(&c2, x, pr.y, x, pr.y + pr.h, 1.0, C_ACCENT, 0, fs / 2 + 1);
+            draw_text(&c2, font, (int)x + 3, pr.y + pr.h - sline - 2, small, C_ACCENT, ALIGN_LEFT, "now");
+        } else { /* off the axis: say where */
+            char now[48], cnt[32];
+            curve_count_label(v->pairs_now, cnt, sizeof cnt);
+            snprintf(now, sizeof now, lp > xl1 ? "now: %s pairs \xE2\x86\x92" : "\xE2\x86\x90 now: %s pairs", cnt);
+            draw_text(&c2, font, lp > xl1 ? pr.x + pr.w - 4 : pr.x + 4, pr.y + pr.h - sline - 2, small,
+                      C_ACCENT, lp > xl1 ? ALIGN_RIGHT : ALIGN_LEFT, now);
+        }
+    }
+    /* the misspecification, dashed: what no number of pairs removes */
+    if (c->misspec > 0 && isfinite(c->misspec) && log10(c->misspec) >= lo) {
+        double y = LC_Y(log10(c->misspec));
+        dashed_line(&c2, pr.x, y, pr.x + pr.w, y, width, C_FLOOR, 0, fs);
+    }
+    for (int which = 0; which < 2; which++) {
+        view_rgb_t col = C_SERIES[which];
+        double px = 0, py = 0;
+        int have = 0;
+        for (int i = 0; i < c->n_points; i++) {
+            double mean, mn, mx;
+            curve_stats(which ? c->kl_opt[i] : c->kl_true[i], c->n_seeds, &mean, &mn, &mx);
+            if (!(mean > 0) || !isfinite(mean)) {
+                have = 0;
+                continue;
+            }
+            double x = LC_X(log2((double)c->pairs[i])), y = LC_Y(fmax(log10(mean), lo));
+            if (c->n_seeds > 1 && mn > 0) /* the seeds' range */
+                line_aa(&c2, x, LC_Y(fmax(log10(mn), lo)), x, LC_Y(fmax(log10(mx), lo)), 1.0, col, 200);
+            if (have) line_aa(&c2, px, py, x, y, width, col, 255);
+            disc(&c2, x, y, width + 1.5, col, 255);
+            px = x;
+            py = y;
+            have = 1;
+        }
+    }
+#undef LC_X
+#undef LC_Y
+    series_t leg[3] = {
+        { NULL, NULL, 0, C_SERIES[0], 0, "KL(p* \xE2\x80\x96 \xCF\x80_\xCE\xB8)" },
+        { NULL, NULL, 0, C_SERIES[1], 0, "estimation KL(optimum \xE2\x80\x96 \xCF\x80_\xCE\xB8)" },
+        { NULL, NULL, 0, C_FLOOR, 1, "misspecification KL(p* \xE2\x80\x96 optimum)" },
+    };
+    draw_legend(cv, &pr, font, fs, leg, c->have_optimum ? 3 : 1);
+}
+
 /* ------------------------------------------------------------ metrics */
 
 /* A block of text lines, each in its own colour, written top to bottom. */
@@ -1124,13 +1305,17 @@ static void draw_metrics(const canvas_t *cv, const raster_scene_t *sc, const ras
         snprintf(buf, sizeof buf, "KL(p* \xE2\x80\x96 \xCF\x80_\xCE\xB8)  %s    TV  %s", v1, v2);
         tb_line(&tb, C_SERIES[0], buf);
         if (s0->log_theory) {
+            /* the error split: what infinite data keeps, what more data removes */
+            fmt_metric(v1, sizeof v1, m->kl_true_theory);
+            snprintf(buf, sizeof buf, "misspecification KL(p* \xE2\x80\x96 optimum)  %s", v1);
+            tb_line(&tb, C_FLOOR, buf);
             fmt_metric(v1, sizeof v1, m->kl_theory);
-            snprintf(buf, sizeof buf, "KL(optimum \xE2\x80\x96 \xCF\x80_\xCE\xB8)  %s", v1);
+            snprintf(buf, sizeof buf, "estimation KL(optimum \xE2\x80\x96 \xCF\x80_\xCE\xB8)  %s", v1);
             tb_line(&tb, C_SERIES[1], buf);
             snprintf(buf, sizeof buf, "optimum: %s", s0->theory_name);
             tb_line(&tb, C_DIM, buf);
         } else {
-            tb_line(&tb, C_DIM, "optimum: no closed form for this pair");
+            tb_line(&tb, C_DIM, "optimum: none for this pairing (no error split)");
         }
         if (m->K > 1) {
             int o = snprintf(buf, sizeof buf, "mixture weights ");
@@ -1144,9 +1329,11 @@ static void draw_metrics(const canvas_t *cv, const raster_scene_t *sc, const ras
             if (!s) continue;
             fmt_metric(v1, sizeof v1, s->metrics.kl_true);
             if (s->log_theory) {
+                char v3[32];
                 fmt_metric(v2, sizeof v2, s->metrics.kl_theory);
+                fmt_metric(v3, sizeof v3, s->metrics.kl_true_theory);
                 snprintf(buf, sizeof buf, "%s   KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) %s   "
-                         "KL(opt\xE2\x80\x96\xCF\x80_\xCE\xB8) %s", sc->runs[k].label, v1, v2);
+                         "misspec. %s   estim. %s", sc->runs[k].label, v1, v3, v2);
             } else {
                 snprintf(buf, sizeof buf, "%s   KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) %s   no closed form",
                          sc->runs[k].label, v1);
@@ -1223,13 +1410,146 @@ static void draw_header(const canvas_t *cv, const raster_scene_t *sc, const plan
               left);
 }
 
+/* ------------------------------------------------------------ modes */
+
+/* The panels' titles say what they show while you answer or paint. */
+static const char *annot_title(const raster_scene_t *sc, int index, const char *title)
+{
+    if (!annot_on(sc)) return title;
+    if (sc->annot->mode == VIEW_MODE_ANNOTATE) {
+        if (index == 0) return "p* (not used: you answer)";
+        if (index == 1) return "\xCF\x80_\xCE\xB8: what your answers imply";
+    } else if (index == 0) {
+        return "p* (you paint it)";
+    }
+    return title;
+}
+
+static const view_rgb_t C_MARK_A = { 255, 196, 84 };
+static const view_rgb_t C_MARK_B = { 110, 200, 255 };
+
+/* A ring of radius rad around (px, py). */
+static void ring(const canvas_t *cv, double px, double py, double rad, double width, view_rgb_t c,
+                 int alpha)
+{
+    for (int k = 0; k < 96; k++) {
+        double a0 = 2 * M_PI * k / 96, a1 = 2 * M_PI * (k + 1) / 96;
+        line_aa(cv, px + rad * cos(a0), py + rad * sin(a0), px + rad * cos(a1), py + rad * sin(a1),
+                width, c, alpha);
+    }
+}
+
+/* A big lettered marker: a disc with a dark rim at the point, the letter
+   in it, so it reads on any colour and across a room. */
+static void annot_marker(const canvas_t *cv, const view_rect_t *r, double L, double x, double y,
+                         const char *letter, view_rgb_t c, const raster_font_t *font, int fs)
+{
+    canvas_t in = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    double px, py;
+    world_to_pixel(r, L, x, y, &px, &py);
+    double rad = fs * 0.8 + r->w / 70.0;
+    disc(&in, px, py, rad + 3, C_BLACK, 210);
+    disc(&in, px, py, rad, c, 255);
+    int tpx = (int)(rad * 1.4);
+    int lh = line_height(font, tpx);
+    draw_text(&in, font, (int)px, (int)(py - lh / 2.0), tpx, C_BLACK, ALIGN_CENTRE, letter);
+}
+
+/* A and B on p* and the learned panel; the brush on p*. */
+static void draw_annot_panel(const canvas_t *cv, const raster_scene_t *sc, int index,
+                             const view_rect_t *r, const raster_font_t *font, int fs)
+{
+    if (!annot_on(sc) || index > 1) return;
+    const view_annot_t *an = sc->annot;
+    double L = sc->vm->L;
+    if (an->mode == VIEW_MODE_ANNOTATE && an->have_question) {
+        annot_marker(cv, r, L, (double)an->q[0], (double)an->q[1], "A", C_MARK_A, font, fs);
+        annot_marker(cv, r, L, (double)an->q[2], (double)an->q[3], "B", C_MARK_B, font, fs);
+    } else if (an->mode == VIEW_MODE_BRUSH && index == 0) {
+        canvas_t in = canvas_clip(cv, r->x, r->y, r->w, r->h);
+        double px, py, rad = r->w * (double)an->radius / PARAMS_IMAGE_SIDE;
+        world_to_pixel(r, L, sc->vm->cursor_x, sc->vm->cursor_y, &px, &py);
+        view_rgb_t c = an->erase ? C_WARN : C_WHITE;
+        ring(&in, px, py, rad, 3.5, C_BLACK, 160);
+        ring(&in, px, py, rad, 1.5, c, 255);
+        disc(&in, px, py, 1.5, c, 255);
+    }
+}
+
+/* The mode's line above the footer: the question (A and B in their
+   colours), or the brush. */
+static void draw_annot_line(const canvas_t *cv, const raster_scene_t *sc,
+                            const raster_font_t *font, int x, int y, int w, int px)
+{
+    const view_annot_t *an = sc->annot;
+    char buf[256];
+    int lh = line_height(font, px), small = px * 2 / 3;
+    int sy = y + lh - line_height(font, small);
+    canvas_t c = canvas_clip(cv, x, y, w, lh);
+    if (an->mode == VIEW_MODE_ANNOTATE) {
+        if (!an->have_question) {
+            view_annot_prompt(buf, sizeof buf, an, 0);
+            draw_text(&c, font, x, y, px, C_TEXT, ALIGN_LEFT, buf);
+            return;
+        }
+        int gap = px;
+        x += draw_text(&c, font, x, y, px, C_TEXT, ALIGN_LEFT, "Which is better?") + gap;
+        snprintf(buf, sizeof buf, "\xE2\x86\x90 A (%.2f, %.2f)", (double)an->q[0], (double)an->q[1]);
+        x += draw_text(&c, font, x, y, px, C_MARK_A, ALIGN_LEFT, buf) + gap;
+        snprintf(buf, sizeof buf, "B (%.2f, %.2f) \xE2\x86\x92", (double)an->q[2], (double)an->q[3]);
+        x += draw_text(&c, font, x, y, px, C_MARK_B, ALIGN_LEFT, buf) + gap;
+        snprintf(buf, sizeof buf, "question %ld \xC2\xB7 %ld answer%s", an->asked, an->answers,
+                 an->answers == 1 ? "" : "s");
+        if (an->skipped > 0) {
+            size_t o = strlen(buf);
+            snprintf(buf + o, sizeof buf - o, " \xC2\xB7 %ld skipped", an->skipped);
+        }
+        draw_text(&c, font, x, sy, small, C_DIM, ALIGN_LEFT, buf);
+        return;
+    }
+    snprintf(buf, sizeof buf, "Brush: %s, radius %d", an->erase ? "erasing" : "painting", an->radius);
+    x += draw_text(&c, font, x, y, px, an->erase ? C_WARN : C_GOOD, ALIGN_LEFT, buf) + px;
+    draw_text(&c, font, x, sy, small, C_DIM, ALIGN_LEFT,
+              an->dirty ? "applying\xE2\x80\xA6" : "left drag paints, right drag erases");
+}
+
+/* The footer in a mode: its keys from the key table, then how to leave. */
+static void draw_annot_footer(const canvas_t *cv, const raster_scene_t *sc, const plan_t *pl,
+                              const raster_font_t *font, int w, int y)
+{
+    const view_annot_t *an = sc->annot;
+    int fs = pl->lo.font_px, x = pl->margin;
+    size_t nk;
+    const view_key_t *keys = view_keys(&nk);
+    x += draw_text(cv, font, x, y, fs, C_WARN, ALIGN_LEFT,
+                   an->mode == VIEW_MODE_ANNOTATE ? "annotate" : "brush") + fs + fs / 2;
+    for (size_t k = 0; k < nk; k++) {
+        if (keys[k].mode != an->mode || !(keys[k].frontends & VIEW_FE_GUI) ||
+            keys[k].action == ACT_MODE_EXIT)
+            continue;
+        const char *word = strchr(keys[k].help, ':');
+        word = word ? word + 2 : keys[k].help;
+        int need = text_width(font, fs, keys[k].label) + text_width(font, fs, word) + fs * 2;
+        if (font && x + need > w - pl->margin - 8 * fs) break;
+        x += draw_text(cv, font, x, y, fs, C_ACCENT, ALIGN_LEFT, keys[k].label) + fs / 3;
+        x += draw_text(cv, font, x, y, fs, C_DIM, ALIGN_LEFT, word) + fs + fs / 2;
+    }
+    int rx = w - pl->margin;
+    rx -= draw_text(cv, font, rx, y, fs, C_DIM, ALIGN_RIGHT, "leave");
+    draw_text(cv, font, rx - fs / 3, y, fs, C_ACCENT, ALIGN_RIGHT,
+              an->mode == VIEW_MODE_ANNOTATE ? "h/Esc" : "b/Esc");
+}
+
 /* The short key list at the bottom of the window, read from the key table. */
 static void draw_footer(const canvas_t *cv, const raster_scene_t *sc, const plan_t *pl,
                         const raster_font_t *font, int w, int h)
 {
     int fs = pl->lo.font_px, y = h - pl->margin / 2 - pl->line, x = pl->margin;
     int touring = sc->tour && sc->tour->on; /* space is the tour's: the caption box says so */
-    if (sc->live) {
+    if (annot_on(sc)) {
+        draw_annot_footer(cv, sc, pl, font, w, y);
+        y -= pl->line;
+    } else if (sc->live) {
         static const struct {
             view_action a;
             const char *word;
@@ -1237,6 +1557,7 @@ static void draw_footer(const canvas_t *cv, const raster_scene_t *sc, const plan
             { ACT_HELP, "all keys" }, { ACT_PAUSE, "pause" }, { ACT_STEP, "step" },
             { ACT_RESET, "reset" }, { ACT_ANNOTATOR_NEXT, "annotator" },
             { ACT_OBJECTIVE_NEXT, "objective" }, { ACT_DENSITY_NEXT, "density" },
+            { ACT_ANNOTATE, "annotate" }, { ACT_BRUSH, "brush" },
             { ACT_OBJ_PARAM_UP, "parameter" }, { ACT_OVERLAY, "pairs" },
             { ACT_THIRD_PANEL, "panel" }, { ACT_LOG_SCALE, "log" }, { ACT_SCREENSHOT, "screenshot" },
             { ACT_RECORD, "record" }, { ACT_QUIT, "quit" },
@@ -1264,6 +1585,11 @@ static void draw_footer(const canvas_t *cv, const raster_scene_t *sc, const plan
         draw_text(cv, font, pl->margin, y, fs, C_TEXT, ALIGN_LEFT, buf);
     } else if (sc->message) {
         draw_text(cv, font, pl->margin, y, fs, C_ACCENT, ALIGN_LEFT, sc->message);
+    }
+    if (annot_on(sc)) {
+        int mpx = annot_px(fs);
+        y = h - pl->footer_h + pl->margin / 2;
+        draw_annot_line(cv, sc, font, pl->margin, y, w - 2 * pl->margin, mpx);
     }
 }
 

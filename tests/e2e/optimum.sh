@@ -1,7 +1,8 @@
 #!/bin/sh
 # The population optimum, the error split and pbde curve, on the real
 # binary: the two misspec-vs-estimation demos give their two numbers in
-# pbde train --json (thresholds from the measured values in the comments),
+# pbde train --json (thresholds from the measured values in the comments)
+# and which of the two dominates in each, the tour that visits both loads,
 # pbde curve writes its CSV (and PNG), and pbde list describes the zoo.
 PBDE=${PBDE:-build/pbde}
 tmp=$(mktemp -d)
@@ -19,11 +20,22 @@ check() {
     fi
 }
 
+# dominates "what" BIG SMALL: BIG is more than 5 times SMALL (the demos
+# measure ratios of 1000 and 20).
+dominates() {
+    if awk -v a="$2" -v b="$3" 'BEGIN { exit !(a > 5 * b && b >= 0) }'; then
+        ok "$1: $2 > 5 x $3"
+    else
+        bad "$1: $2 not > 5 x $3"
+    fi
+}
+
 # Misspecification dominates (measured 1.50 and 0.0015).
 if "$PBDE" train --scenario demos/misspec-vs-estimation-misspecified.ini --json >"$tmp/out.json" 2>"$tmp/err"; then
     grep -q '"theory": "numerical optimum"' "$tmp/out.json" && ok "theory: numerical optimum" || bad "theory name"
     check "misspecified: KL(p*||optimum)" "$(get kl_true_optimum)" ">=" 1.0
     check "misspecified: KL(optimum||model)" "$(get kl_optimum_model)" "<=" 0.02
+    dominates "misspecified: misspecification > estimation" "$(get kl_true_optimum)" "$(get kl_optimum_model)"
 else
     bad "train misspecified: $(cat "$tmp/err")"
 fi
@@ -32,8 +44,21 @@ fi
 if "$PBDE" train --scenario demos/misspec-vs-estimation-data-starved.ini --json >"$tmp/out.json" 2>"$tmp/err"; then
     check "data-starved: KL(p*||optimum)" "$(get kl_true_optimum)" "<=" 0.02
     check "data-starved: KL(optimum||model)" "$(get kl_optimum_model)" ">=" 0.05
+    dominates "data-starved: estimation > misspecification" "$(get kl_optimum_model)" "$(get kl_true_optimum)"
 else
     bad "train data-starved: $(cat "$tmp/err")"
+fi
+
+# Side by side (pbde gui/render --scenario misspec-vs-estimation-data-starved
+# --facet annotator=thurstone,mixture): with the same 2048 pairs, the mixture
+# annotator's panel is dominated by misspecification (measured 1.50 and 0.071)
+# while the thurstone panel above is dominated by estimation.
+if "$PBDE" train --scenario demos/misspec-vs-estimation-data-starved.ini --annotator mixture --json \
+        >"$tmp/out.json" 2>"$tmp/err"; then
+    dominates "side by side, mixture at 2048 pairs: misspecification > estimation" \
+        "$(get kl_true_optimum)" "$(get kl_optimum_model)"
+else
+    bad "train data-starved --annotator mixture: $(cat "$tmp/err")"
 fi
 
 # No optimum: null, with the closed-form keys' semantics kept.
@@ -54,6 +79,15 @@ else
 fi
 "$PBDE" curve --out "$tmp/x.csv" --from 9 --to 8 2>/dev/null
 [ $? -eq 2 ] && ok "curve: bad range exits 2" || bad "curve: bad range"
+
+# The tour that shows the two side by side: found by name, it loads (only
+# the missing terminal stops pbde), and it visits both scenarios.
+"$PBDE" --tour misspec-vs-estimation </dev/null >"$tmp/out" 2>"$tmp/err"
+grep -qF "needs a terminal" "$tmp/err" && ok "tour misspec-vs-estimation loads" \
+    || bad "tour misspec-vs-estimation loads ($(cat "$tmp/err"))"
+grep -q '^scenario misspec-vs-estimation-misspecified$' demos/misspec-vs-estimation.tour \
+    && grep -q '^scenario misspec-vs-estimation-data-starved$' demos/misspec-vs-estimation.tour \
+    && ok "the tour visits both scenarios" || bad "the tour visits both scenarios"
 
 # The zoo in pbde list, one line each with its source.
 for o in hinge cdpo robust exo nca bco sppo sft kto; do
