@@ -143,7 +143,8 @@ int live_run_steps(live_t *l, long n);
    first: the worker waits, as if paused, until there is one), from a fresh
    model; training runs on the answers with a constant learning rate, and
    every new answer (or undo) joins the data at once, keeping the model,
-   and buys `steps` more steps: after those the worker waits for the next
+   and buys answer-steps more steps (answers given together buy as many in
+   total as one at a time): after those the worker waits for the next
    answer (a few separable answers have no best fit: trained for ever, the
    density would only sharpen). on = 0: back to the annotator's data set
    (training restarts). The answers are kept when switching. Returns 0, or

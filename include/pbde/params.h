@@ -57,6 +57,8 @@ typedef struct {
     long steps;
     int schedule;          /* SCHEDULE_* */
     long threads;
+    long answer_steps;     /* be the annotator: training steps each answer buys */
+    double answer_prior;   /* be the annotator: weight of the pull to pi_ref (trainer_set_prior) */
     /* [view]: how the explorers and renders start */
     int colormap;      /* PARAMS_COLORMAP_* order: viridis magma cividis grey */
     int panel;         /* third panel: theory log-ratio proposal slice */

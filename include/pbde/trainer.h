@@ -80,6 +80,15 @@ int trainer_set_pairs(trainer_t *t, const float *pts, const uint8_t *y, const ui
    normal run (DONE when step >= steps). */
 void trainer_set_endless(trainer_t *t, int on);
 
+/* "Be the annotator": adds to the loss a pull of the model to pi_ref,
+   (lambda / n) * Var_g[log pi_theta(x_g) - log pi_ref(x_g)] over a grid of
+   cell centres covering the box (n: training pairs), a Gaussian prior on
+   the learned log-ratio that gives a few separable answers a best fit and
+   keeps pi_theta near pi_ref where no question was asked. lambda = 0
+   (the default) turns it off. Returns 0, or -1 on allocation failure (no
+   pull then). */
+int trainer_set_prior(trainer_t *t, double lambda);
+
 /* Training pairs in use now (model and active: grows as training goes). */
 size_t trainer_pairs_in_use(const trainer_t *t);
 

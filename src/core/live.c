@@ -452,24 +452,34 @@ static void apply_answers(live_t *l)
     if (fresh) {
         trainer_set_endless(l->t, 1);
         trainer_reset_model(l->t);
+        if (trainer_set_prior(l->t, trainer_world(l->t)->p.answer_prior) != 0) ok = 0;
     }
     pthread_mutex_lock(&l->mu);
+    /* every new answer (an undo counts as one) buys answer-steps more
+       steps: the model follows the answers, and a few separable answers
+       are not fitted for ever (their likelihood has no maximum: the
+       density would only sharpen), nor the CPU kept busy while the room
+       thinks. Answers given in a burst (or while paused) buy the same
+       steps in total as one at a time. */
+    long per = trainer_world(l->t)->p.answer_steps;
+    size_t had = fresh ? 0 : l->t_n_ans, now_n = ok ? n : 0;
+    long bought = fresh ? (long)now_n : now_n > had ? (long)(now_n - had) : 1;
+    long from = fresh ? trainer_step_count(l->t)
+                      : (l->t_until > trainer_step_count(l->t) ? l->t_until : trainer_step_count(l->t));
+    l->t_until = from + bought * per;
     l->t_human = 1;
     l->t_ans_gen = gen;
-    l->t_n_ans = ok ? n : 0;
-    /* every change of the answers buys `steps` more steps: the model
-       follows the answers, and a few separable answers are not fitted for
-       ever (their likelihood has no maximum), nor the CPU kept busy while
-       the room thinks */
-    l->t_until = trainer_step_count(l->t) + trainer_world(l->t)->p.steps;
+    l->t_n_ans = now_n;
     l->pub.human = 1;
-    if (fresh) {
-        history_reset(&l->pub);
-        snprintf(l->pub.status, sizeof l->pub.status,
-                 "you are the annotator: training on your answers (%zu so far)", n);
-    } else if (!ok) {
+    if (fresh) history_reset(&l->pub);
+    /* the status line says what happens, once (the count of answers is on
+       the prompt line: a new status on every answer would replace the
+       front end's own messages) */
+    if (!ok)
         snprintf(l->pub.status, sizeof l->pub.status, "out of memory for the answers");
-    }
+    else if (fresh)
+        snprintf(l->pub.status, sizeof l->pub.status,
+                 "you are the annotator: each answer trains %ld steps, then it waits", per);
     answers_overlay(l);
     pthread_mutex_unlock(&l->mu);
     publish(l);
@@ -500,7 +510,8 @@ static void *worker(void *arg)
             pthread_mutex_lock(&l->tmu);
             trainer_reset_model(l->t);
             pthread_mutex_lock(&l->mu);
-            if (l->t_human) l->t_until = trainer_world(l->t)->p.steps;
+            if (l->t_human) /* as if the answers came again, one at a time */
+                l->t_until = (long)l->t_n_ans * trainer_world(l->t)->p.answer_steps;
             history_reset(&l->pub);
             snprintf(l->pub.status, sizeof l->pub.status, "model reset: training restarted");
             pthread_mutex_unlock(&l->mu);

@@ -128,6 +128,14 @@ static const param_def_t TABLE[] = {
       params_schedule_name, T, "learning-rate schedule: cosine or constant" },
     { "threads", "training", PARAM_INT, OFF(threads), 1, 1, 16, 0, NULL, NULL,
       T, "worker threads of a training step (results depend on it, deterministically)" },
+    { "answer-steps", "training", PARAM_INT, OFF(answer_steps), 20, 1, 100000000, 0, NULL, NULL,
+      T, "be the annotator (h): training steps each answer (or undo) buys at the constant lr; "
+         "then training waits for the next answer (a few answers that always pick one side "
+         "have no best fit: trained on for long, the density only sharpens)" },
+    { "answer-prior", "training", PARAM_REAL, OFF(answer_prior), 0.01, 0, 1000, 0, NULL, NULL,
+      T, "be the annotator (h): weight lambda of the pull to pi_ref, (lambda / answers) times "
+         "the variance of log(pi_theta / pi_ref) over the box, which keeps pi_theta near pi_ref "
+         "where no question was asked (0: none; not used outside the annotate mode)" },
     { "colormap", "view", PARAM_CHOICE, OFF(colormap), 0, 0, 0, 0, params_colormap_count,
       params_colormap_name, V, "colour map of the density panels" },
     { "panel", "view", PARAM_CHOICE, OFF(panel), 0, 0, 0, 0, params_panel_count,

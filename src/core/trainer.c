@@ -19,6 +19,9 @@
    taken on a coarse grid of SLIC_GRID^2 cells, where E_pi[grad r] is
    exact for the grid's density. */
 #define SLIC_GRID 32
+/* The pull to pi_ref of "be the annotator" (trainer_set_prior) is taken
+   on a PRIOR_GRID^2 grid of cell centres over the whole box. */
+#define PRIOR_GRID 24
 #define MAX_THREADS 16
 /* Network outputs beyond this are runaway: float log-densities of that
    size have no precision left below 1, so the model means nothing. */
@@ -62,6 +65,11 @@ struct trainer {
     long next_grow;        /* step at which the data grows next (model, active); -1: never */
     int custom_pairs;      /* 1: pairs set by trainer_set_pairs (no growth, kept on reset) */
     int endless;           /* 1: constant lr, never DONE */
+    double prior;          /* weight lambda of the pull to pi_ref (0: none; trainer_set_prior) */
+    grid_t prior_grid;     /* PRIOR_GRID^2 cell centres, allocated with the first prior */
+    double *prior_lr;      /* (n) log pi_ref at them */
+    float *prior_r;        /* (n) a network's output at them */
+    float *prior_dout;     /* (n) */
     double *grow_grid;     /* (G*G) the model's grid density for the model proposal */
     size_t perm_pos;
     uint64_t epoch;
@@ -399,6 +407,68 @@ static void norm_backward(trainer_t *t, double G)
 }
 
 /* ---------------------------------------------------------------------- */
+/* The pull to pi_ref ("be the annotator")                                  */
+
+/* Adds (lambda / n_train) * sum_g (u_g - mean u)^2 / n over the prior grid
+   and its gradient into t->grad, for each network, where u = log pi_theta
+   - log pi_ref up to a constant (the network's output for the objectives
+   that start from pi_ref, r - log pi_ref for the others). A Gaussian prior
+   on the log-ratio: the answers' likelihood, summed over n_train answers,
+   against a fixed pull, so a handful of separable answers has a best fit
+   and regions no question touched stay near pi_ref. Returns the term. */
+static double prior_term(trainer_t *t)
+{
+    if (!(t->prior > 0) || t->data.n_train == 0 || !t->prior_r) return 0;
+    scratch_t *s = &t->scratch[0];
+    size_t n = t->prior_grid.n;
+    double lam = t->prior / (double)t->data.n_train, term = 0;
+    int from_ref = objective_uses_ref(t->world.obj.kind);
+    for (int k = 0; k < t->K; k++) {
+        const float *pk = t->params + (size_t)k * t->n_mlp;
+        float *gk = t->grad + (size_t)k * t->n_mlp;
+        mlp_eval(t->k, s->work[0], t->prior_r, t->prior_grid.xy, pk, n);
+        double mean = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += (double)t->prior_r[i] - (from_ref ? 0.0 : t->prior_lr[i]);
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++) {
+            double d = (double)t->prior_r[i] - (from_ref ? 0.0 : t->prior_lr[i]) - mean;
+            term += lam * d * d / (double)n;
+            t->prior_dout[i] = (float)(2.0 * lam * d / (double)n);
+        }
+        for (size_t i0 = 0; i0 < n; i0 += BLOCK_POINTS) {
+            int m = (int)(n - i0 < BLOCK_POINTS ? n - i0 : BLOCK_POINTS);
+            mlp_forward(t->k, s->work[0], s->r[0], t->prior_grid.xy + 2 * i0, pk, m);
+            mlp_backward(t->k, s->work[0], gk, t->prior_dout + i0, pk, m);
+        }
+    }
+    return term;
+}
+
+int trainer_set_prior(trainer_t *t, double lambda)
+{
+    if (lambda > 0 && !t->prior_r) {
+        if (grid_init(&t->prior_grid, PRIOR_GRID, t->world.p.box) != 0) return -1;
+        size_t n = t->prior_grid.n;
+        t->prior_lr = malloc(n * sizeof(double));
+        t->prior_r = alloc_floats(n);
+        t->prior_dout = alloc_floats(n);
+        if (!t->prior_lr || !t->prior_r || !t->prior_dout) {
+            free(t->prior_lr);
+            free(t->prior_r);
+            free(t->prior_dout);
+            t->prior_lr = NULL;
+            t->prior_r = t->prior_dout = NULL;
+            grid_free(&t->prior_grid);
+            return -1;
+        }
+        density_ref_log_prob(t->world.p.ref_scale, t->prior_grid.xy, n, t->prior_lr);
+    }
+    t->prior = lambda > 0 ? lambda : 0;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Steps                                                                    */
 
 static float schedule_lr(const trainer_t *t)
@@ -458,6 +528,7 @@ static int one_step(trainer_t *t)
     loss /= (double)t->batch;
     if (t->world.obj.kind == OBJECTIVE_SLIC) loss += slic_regulariser(t);
     if (itemwise) norm_backward(t, gsum / (double)t->batch);
+    loss += prior_term(t);
 
     int finite = isfinite(loss);
     for (int i = 0; i < t->n_threads; i++) finite = finite && t->scratch[i].max_abs_r < RUNAWAY_OUTPUT;
@@ -594,6 +665,10 @@ void trainer_destroy(trainer_t *t)
     free(t->grow_grid);
     free(t->batch_buf);
     grid_free(&t->slic_grid);
+    grid_free(&t->prior_grid);
+    free(t->prior_lr);
+    free(t->prior_r);
+    free(t->prior_dout);
     free(t->slic_ref);
     free(t->slic_r);
     free(t->slic_dout);

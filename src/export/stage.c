@@ -172,6 +172,22 @@ int export_parse_cursor(view_state_t *vs, const char *value, char *err, size_t e
 void export_scenario_name(const live_snapshot_t *s, char *buf, size_t n)
 {
     const params_t *p = &s->params;
-    snprintf(buf, n, "%s-%s-%s-step%ld", density_name(p->density), annotator_name(p->annotator),
+    /* image:FILE or image:painted over an image; a file name keeps only
+       letters, digits, '.', '_' and '-' of it */
+    char dens[PARAMS_PATH_MAX + 16];
+    params_format(p, params_find("density"), dens, sizeof dens);
+    if (p->image.side > 0) {
+        const char *base = strrchr(dens, '/');
+        char tmp[sizeof dens];
+        snprintf(tmp, sizeof tmp, "image-%s", base ? base + 1 : dens + 6);
+        char *dot = strrchr(tmp, '.');
+        if (dot && dot > tmp + 6) *dot = '\0';
+        for (char *c = tmp; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                  *c == '.' || *c == '_' || *c == '-'))
+                *c = '-';
+        snprintf(dens, sizeof dens, "%s", tmp);
+    }
+    snprintf(buf, n, "%s-%s-%s-step%ld", dens, annotator_name(p->annotator),
              objective_name(p->objective), s->step);
 }

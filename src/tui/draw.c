@@ -144,7 +144,9 @@ static void draw_header(tui_term_t *t, const tui_frame_t *f)
     clear_row(0);
     int x = put(t, 0, 1, ROLE_HEADER, "pbde");
     x = put(t, 0, x, ROLE_DIM, "  p* ");
-    x = put(t, 0, x, ROLE_VALUE, density_name(p->density));
+    char dens[PARAMS_PATH_MAX + 16]; /* image:FILE or image:painted over an image */
+    params_format(p, params_find("density"), dens, sizeof dens);
+    x = put(t, 0, x, ROLE_VALUE, dens);
     x = put(t, 0, x, ROLE_DIM, sep);
     x = put(t, 0, x, ROLE_DIM, "annotator ");
     x = put(t, 0, x, ROLE_VALUE, ann);
@@ -1213,7 +1215,7 @@ static const char *mode_title(const tui_frame_t *f, int index, const char *title
     const view_annot_t *an = f->annot;
     if (!an || an->mode == VIEW_MODE_NORMAL) return title;
     if (an->mode == VIEW_MODE_ANNOTATE) {
-        if (index == 0) return "p* (not used: you answer)";
+        if (index == 0) return "p*: hidden annotator (for the metrics)";
         if (index == 1) return "\xCF\x80_\xCE\xB8: what your answers imply";
     } else if (index == 0) {
         return "p* (you paint it)";

@@ -1369,8 +1369,10 @@ static void draw_header(const canvas_t *cv, const raster_scene_t *sc, const plan
     objective_label(obj, sizeof obj, p, sc->facet);
     char pairs[32];
     fmt_count(pairs, sizeof pairs, p->pairs);
+    char dens[160]; /* image:FILE or image:painted over an image (a long path cut) */
+    params_format(p, params_find("density"), dens, sizeof dens);
     snprintf(buf, sizeof buf, "%s  \xC2\xB7  %s annotator  \xC2\xB7  %s objective  \xC2\xB7  %s pairs",
-             density_name(p->density), ann, obj, pairs);
+             dens, ann, obj, pairs);
     if (sc->facet) {
         size_t o = strlen(buf);
         snprintf(buf + o, sizeof buf - o, "  \xC2\xB7  across %s", param_symbol(sc->facet));
@@ -1417,7 +1419,7 @@ static const char *annot_title(const raster_scene_t *sc, int index, const char *
 {
     if (!annot_on(sc)) return title;
     if (sc->annot->mode == VIEW_MODE_ANNOTATE) {
-        if (index == 0) return "p* (not used: you answer)";
+        if (index == 0) return "p*: hidden annotator (for the metrics)";
         if (index == 1) return "\xCF\x80_\xCE\xB8: what your answers imply";
     } else if (index == 0) {
         return "p* (you paint it)";

@@ -6,9 +6,10 @@
 #   50 questions with scripted keys following a hidden density (two-gauss,
 #   the p* on screen: the script reads A's and B's coordinates off the
 #   prompt line and answers for the likelier one under the density it
-#   computes itself, in awk), with an undo and a skip on the way; then the
-#   on-screen KL(p*||pi_theta) must have fallen well below its starting
-#   value, :save-pairs must write the 50 answers in pbde sample's CSV
+#   computes itself, in awk), with an undo and a skip on the way; once
+#   the steps the answers bought are taken (the step count stands still),
+#   the on-screen KL(p*||pi_theta) must have fallen to under two thirds of
+#   its starting value and the held-out accuracy risen, :save-pairs must write the 50 answers in pbde sample's CSV
 #   format (each one right under the hidden density), and pbde train on
 #   that file must end with a lower KL than the untrained model.
 #   Draw the density: b, paint two spots (pen down, moves), p* at the
@@ -93,7 +94,7 @@ if infocmp tmux-256color >/dev/null 2>&1; then term=tmux-256color; fi
 
 cd "$tmp" || exit 1
 tmx new-session -d -s pbde -x 120 -y 40 \
-    "env -u ENV TERM=$term LANG=$lang LC_ALL= '$PBDE' tui --seed 7 --density two-gauss --paused --speed 50; echo pbde-exit=\$?; sleep 30" ||
+    "env -u ENV TERM=$term LANG=$lang LC_ALL= '$PBDE' tui --seed 7 --density two-gauss --paused --speed 500; echo pbde-exit=\$?; sleep 30" ||
     { echo "  FAIL tmux new-session"; exit 1; }
 tmx set-option -t pbde status off >/dev/null
 sockpath=$(tmx display-message -p '#{socket_path}' 2>/dev/null)
@@ -108,7 +109,7 @@ ok "paused at step $(step): the untrained model has KL(p*||pi_theta) $kl0, held-
 
 tmx send-keys -t pbde h
 asking() { has "Which is better?" && [ "$(question)" = 1 ]; }
-if wait_for 5 asking; then ok "h: the first question ($(point A | tr ' ' ,) vs $(point B | tr ' ' ,))"
+if wait_for 20 asking; then ok "h: the first question ($(point A | tr ' ' ,) vs $(point B | tr ' ' ,))"
 else bad "h shows the first question"; exit 1; fi
 tmx send-keys -t pbde ' ' # training runs on the answers as they come
 
@@ -122,7 +123,7 @@ answer_one() {
     if [ "$(prefer_a "$1" "$2" "$3" "$4")" = 1 ]; then tmx send-keys -t pbde Left
     else tmx send-keys -t pbde Right; fi
     next_q() { [ "$(question)" = $((q + 1)) ]; }
-    wait_for 10 next_q && return 0
+    wait_for 30 next_q && return 0
     echo "  (no question $((q + 1)) after answering question $q: the screen shows question '$(question)')"
     return 1
 }
@@ -136,7 +137,7 @@ undone() {
     [ "$(answers)" = 9 ] && [ "$(question)" = "$last_q" ] &&
         [ "$(point A) $(point B)" = "$last_ab" ] && has "took the last answer back"
 }
-if wait_for 5 undone; then ok "u: back to 9 answers, question $last_q ($last_ab) shown again"
+if wait_for 20 undone; then ok "u: back to 9 answers, question $last_q ($last_ab) shown again"
 else bad "u takes the last answer back and shows question $last_q ($last_ab) again"; fi
 answer_one
 # skip: a new question, no new answer
@@ -144,21 +145,38 @@ q=$(question)
 tmx send-keys -t pbde '='
 skipped() { [ "$(question)" = $((q + 1)) ] && [ "$(answers)" = 10 ] && has "1 skipped"; }
 q=$(question)
-if wait_for 5 skipped; then ok "=: no preference skips to question $((q + 1)), still 10 answers"
+if wait_for 20 skipped; then ok "=: no preference skips to question $((q + 1)), still 10 answers"
 else bad "= skips the question"; fi
 
 n=10
 while [ $n -lt 50 ]; do answer_one || break; n=$((n + 1)); done
 if [ "$(answers)" = 50 ]; then ok "50 answers after $(question) questions"; else bad "50 answers (screen says '$(answers)')"; fi
 
-# training runs on the answers (at 50 steps a second): the learned density
-# moves toward p*. It ranks held-out pairs of p* (the luce annotator's)
-# far better than the untrained model (near chance: 47% with this seed); on 1000+ held-out pairs a
-# standard error is under 1.6 points, and 50 right answers give 80-90%;
-# and KL(p*||pi_theta) is below the untrained model's. (Trained on 50
-# pairs for long, the network overfits and KL climbs back: the exact
-# amount is checked below with pbde train at a fixed step count.)
-sleep 3
+# training runs on the answers (at up to 500 steps a second, so an
+# answer's steps are mostly taken before the script reads the next
+# question): each answer (and the undo) buys answer-steps (20) steps,
+# then training waits for the next answer; 50 answers buy at least 1000.
+# Wait until they are taken and the
+# step count stands still (the model is then what the answers imply, not
+# a snapshot in the middle of training), then read the metrics. The
+# learned density moves toward p*: it ranks held-out pairs of p* (the
+# luce annotator's) far better than the untrained model (near chance: 47%
+# with this seed); on 1000+ held-out pairs a standard error is under 1.6
+# points; the scripted answers (seed 7) give 84.9-90.0% (9 runs), so 75%
+# and +10 points are far from chance and from what is reached.
+# KL(p*||pi_theta) must fall to under two thirds of the untrained model's
+# (measured: 2.36 -> 0.46-0.97 in the same 9 runs).
+settled_prev=
+settled() {
+    st_now=$(step)
+    [ -n "$st_now" ] && [ "$st_now" -ge 1000 ] || return 1
+    if [ "$st_now" = "$settled_prev" ]; then return 0; fi
+    settled_prev=$st_now
+    sleep 1
+    return 1
+}
+if wait_for 60 settled; then ok "the 50 answers' steps are taken: training waits at step $(step)"
+else bad "training takes 20 steps an answer and then waits (step '$(step)')"; fi
 screen
 kl1=$(kl)
 acc1=$(accuracy)
@@ -167,17 +185,18 @@ if [ -n "$acc1" ] && awk -v a="$acc1" -v b="$acc0" 'BEGIN { exit !(a >= 75 && a 
 else
     bad "held-out accuracy rises to 75% or more after 50 answers ($acc0% -> $acc1%)"
 fi
-if [ -n "$kl1" ] && awk -v a="$kl1" -v b="$kl0" 'BEGIN { exit !(a < b) }'; then
+if [ -n "$kl1" ] && awk -v a="$kl1" -v b="$kl0" 'BEGIN { exit !(a < 0.67 * b) }'; then
     ok "after 50 answers KL(p*||pi_theta) $kl0 -> $kl1"
 else
-    bad "KL(p*||pi_theta) fell after 50 answers ($kl0 -> $kl1)"
+    bad "KL(p*||pi_theta) falls by a third after 50 answers ($kl0 -> $kl1)"
 fi
+
 
 # :save-pairs: the answers in pbde sample's CSV format, each one right
 tmx send-keys -t pbde -l ":save-pairs $tmp/answers.csv"
 tmx send-keys -t pbde Enter
 saved() { [ -s "$tmp/answers.csv" ] && has "saved 50 answers"; }
-if wait_for 5 saved; then ok ":save-pairs wrote $tmp/answers.csv"; else bad ":save-pairs writes the answers"; fi
+if wait_for 20 saved; then ok ":save-pairs wrote $tmp/answers.csv"; else bad ":save-pairs writes the answers"; fi
 rows=$(awk 'NR > 1' "$tmp/answers.csv" | wc -l | tr -d ' ')
 header=$(head -n 1 "$tmp/answers.csv")
 wrong=$(awk -F, 'NR > 1 {
@@ -203,19 +222,19 @@ fi
 
 tmx send-keys -t pbde Escape
 left() { ! has "Which is better?" && has "h annotate"; }
-if wait_for 5 left; then ok "Esc leaves the annotate mode"; else bad "Esc leaves the annotate mode"; fi
+if wait_for 20 left; then ok "Esc leaves the annotate mode"; else bad "Esc leaves the annotate mode"; fi
 
 # ---------------------------------------------------------------- brush
 
 tmx send-keys -t pbde b
 brushing() { [ -n "$(brush_p)" ]; }
-if wait_for 5 brushing; then ok "b: the brush at the cursor, p*(x) there $(brush_p)"; else bad "b shows the brush"; fi
+if wait_for 20 brushing; then ok "b: the brush at the cursor, p*(x) there $(brush_p)"; else bad "b shows the brush"; fi
 # two spots where two-gauss has next to nothing: (0, 3.75) and (3.75, -3.75)
 for k in 1 2 3 4 5 6 7 8 9 10; do tmx send-keys -t pbde Up; done
 p_before=$(brush_p)
 tmx send-keys -t pbde ' '
 risen() { b=$(brush_p); [ -n "$b" ] && awk -v a="$b" -v b0="$p_before" 'BEGIN { exit !(a > 100 * b0 + 0.005) }'; }
-if wait_for 5 risen; then ok "space paints: p*(x) at the brush $p_before -> $(brush_p)"
+if wait_for 20 risen; then ok "space paints: p*(x) at the brush $p_before -> $(brush_p)"
 else bad "space paints: p*(x) at the brush rises from $p_before"; fi
 tmx send-keys -t pbde ' ' # pen up, then away and down again
 for k in 1 2 3 4 5 6 7 8 9 10; do tmx send-keys -t pbde Right; done
@@ -224,14 +243,14 @@ sleep 0.5
 screen
 p_before=$(brush_p)
 tmx send-keys -t pbde ' '
-if wait_for 5 risen; then ok "a second spot: p*(x) $p_before -> $(brush_p)"
+if wait_for 20 risen; then ok "a second spot: p*(x) $p_before -> $(brush_p)"
 else bad "a second spot reaches p* ($p_before -> $(brush_p))"; fi
 tmx send-keys -t pbde ' '
 
 tmx send-keys -t pbde -l ":save $tmp/painted.ini"
 tmx send-keys -t pbde Enter
 saved_ini() { [ -s "$tmp/painted.ini" ] && [ -s "$tmp/painted.pgm" ]; }
-if wait_for 5 saved_ini && grep -q '^density = image:painted.pgm' "$tmp/painted.ini"; then
+if wait_for 20 saved_ini && grep -q '^density = image:painted.pgm' "$tmp/painted.ini"; then
     ok ":save wrote painted.ini (density = image:painted.pgm) and painted.pgm"
 else
     bad ":save writes painted.ini with the PGM beside it ($(grep density "$tmp/painted.ini" 2>/dev/null))"
@@ -246,6 +265,6 @@ fi
 
 tmx send-keys -t pbde q
 exited() { has "pbde-exit=0"; }
-if wait_for 8 exited; then ok "q exits 0"; else bad "q exits 0"; fi
+if wait_for 20 exited; then ok "q exits 0"; else bad "q exits 0"; fi
 
 [ $fails -eq 0 ]
