@@ -86,11 +86,32 @@ check: $(BIN) $(TEST_BIN)
 	@BUILD=$(BUILD) sh tests/run_all.sh $(TEST_BIN)
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in
-# its own build folder.
+# its own build folder (build-san, one level deep like build, so pbde finds
+# ../demos), built and run SAN_JOBS at a time (tests/long/sanitize.sh).
+# There the numeric kernels (src/core/kernels_scalar.c, kernels_avx2.c) are
+# compiled without instrumentation: instrumented, they make the statistical tests
+# about ten times slower (test_zoo_train 356 s against 34 s, measured), too
+# slow for CI. So the kernels get a pass of their own first: test_kernels
+# and test_mlp (every kernel against the scalar reference, the MLP's
+# gradients) on a library instrumented throughout (build-san/kernels). The
+# two kernel objects of build-san are always rebuilt, so an older
+# instrumented build of them cannot linger.
+# The suite's summary line comes last.
+SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_JOBS   ?= 2
+SAN_KERNEL_TESTS := test_kernels test_mlp
+ifdef SAN_PLAIN_KERNELS
+$(BUILD)/src/core/kernels_scalar.o $(BUILD)/src/core/kernels_avx2.o: ALL_CFLAGS += -fno-sanitize=all
+endif
 sanitize: deps-if-missing
-	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  check
+	@$(MAKE) --no-print-directory -j$(SAN_JOBS) BUILD=build-san/kernels OPT=-O1 CFLAGS="$(SAN_CFLAGS)" \
+	  $(SAN_KERNEL_TESTS:%=build-san/kernels/tests/%)
+	@for t in $(SAN_KERNEL_TESTS); do echo "== build-san/kernels/tests/$$t (kernels instrumented)"; \
+	  build-san/kernels/tests/$$t || exit 1; done
+	@rm -f build-san/src/core/kernels_scalar.o build-san/src/core/kernels_avx2.o
+	@$(MAKE) --no-print-directory -j$(SAN_JOBS) BUILD=build-san SAN_PLAIN_KERNELS=1 OPT=-O1 \
+	  CFLAGS="$(SAN_CFLAGS)" all
+	@BUILD=build-san JOBS=$(SAN_JOBS) sh tests/long/sanitize.sh $(TEST_BIN:$(BUILD)/%=build-san/%)
 
 # libFuzzer targets for the scenario, command-line and tour parsers, built
 # with clang under ASan and UBSan in build/fuzz; fuzz/run.sh SECONDS builds

@@ -6,12 +6,14 @@
 #   fuzz_tour      tour_load_text: lecture tours
 #
 #   sh fuzz/run.sh [SECONDS] [TARGET...]
+#   FUZZ_PARALLEL=1 sh fuzz/run.sh 60     (every target at once; CI)
 #
-# Each target starts from its committed seeds (fuzz/corpus/TARGET) plus
-# what earlier runs found (build/fuzz/corpus/TARGET, not committed), with
+# Each target starts from its committed seeds (fuzz/corpus/TARGET: a few
+# dozen hand-written files, never written to) plus what earlier runs found
+# in the scratch folder build/fuzz/corpus/TARGET (libFuzzer writes new
+# inputs to the first folder it is given, this one; not committed), with
 # the words of fuzz/TARGET.dict (section, parameter and command names) as
-# hints; a
-# crash, leak, sanitizer report or broken invariant stops the target, is
+# hints; a crash, leak, sanitizer report or broken invariant stops the target, is
 # saved under build/fuzz/artifacts/ and makes the script exit 1. One
 # summary line per target: runs, executions per second, corpus size.
 # Runs from the repository's root, in a new session without a controlling
@@ -24,7 +26,7 @@ SECONDS_EACH=${1:-60}
 TARGETS=${*:-scenario cli tour}
 
 mkdir -p build/fuzz/artifacts
-if ! make --no-print-directory fuzz >build/fuzz/build.log 2>&1; then
+if ! make --no-print-directory -j2 fuzz >build/fuzz/build.log 2>&1; then
     cat build/fuzz/build.log
     echo "fuzz: build failed"
     exit 1
@@ -36,10 +38,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 session=
 command -v setsid >/dev/null 2>&1 && session="setsid -w"
 
-failed=0
-for t in $TARGETS; do
+# run_one TARGET: runs it, prints its summary line; 0 when no crash
+run_one() {
+    t=$1
     bin=build/fuzz/fuzz/fuzz_$t
-    [ -x "$bin" ] || { echo "fuzz_$t: no such target"; failed=1; continue; }
+    [ -x "$bin" ] || { echo "fuzz_$t: no such target"; return 1; }
     work=build/fuzz/corpus/$t
     log=build/fuzz/fuzz_$t.log
     mkdir -p "$work"
@@ -54,11 +57,26 @@ for t in $TARGETS; do
     corpus=$(ls "$work" | wc -l)
     if [ $rc -eq 0 ]; then
         echo "fuzz_$t: ${runs:-?} runs in ${SECONDS_EACH} s (${speed:-?}/s), $corpus found inputs, no crash"
-    else
-        failed=1
-        echo "fuzz_$t: FAILED (exit $rc) after ${runs:-?} runs; log $log, input:"
-        ls -t build/fuzz/artifacts/"$t"-* 2>/dev/null | head -n 1
-        grep -E "ERROR|invariant|SUMMARY|runtime error" "$log" | head -n 5
+        return 0
     fi
-done
+    echo "fuzz_$t: FAILED (exit $rc) after ${runs:-?} runs; log $log, input:"
+    ls -t build/fuzz/artifacts/"$t"-* 2>/dev/null | head -n 1
+    grep -E "ERROR|invariant|SUMMARY|runtime error" "$log" | head -n 5
+    return 1
+}
+
+failed=0
+if [ "${FUZZ_PARALLEL:-0}" = 1 ]; then
+    # every target at once (CI: three targets of SECONDS each in SECONDS)
+    for t in $TARGETS; do
+        (run_one "$t" >"build/fuzz/result_$t" 2>&1; echo $? >"build/fuzz/rc_$t") &
+    done
+    wait
+    for t in $TARGETS; do
+        cat "build/fuzz/result_$t"
+        [ "$(cat "build/fuzz/rc_$t" 2>/dev/null)" = 0 ] || failed=1
+    done
+else
+    for t in $TARGETS; do run_one "$t" || failed=1; done
+fi
 exit $failed

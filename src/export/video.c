@@ -1,9 +1,14 @@
 /* Video files: .y4m written natively, .mp4 and .gif by piping raw RGB
    frames into ffmpeg (a child process reading its standard input). Each
-   goes to a temporary file beside the target and is renamed into place
-   when complete, so a failed run never leaves half a video under the
-   asked-for name. */
+   goes to a temporary file beside the target (beside the file a symbolic
+   link names) and is renamed into place when complete and synced, so a
+   failed run never leaves half a video under the asked-for name and an
+   existing file survives a full disk. A device, FIFO or socket (/dev/null,
+   a pipe) is written in place instead: renaming over it would replace the
+   node itself, and its write errors are reported like any other. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +22,12 @@
 
 struct video {
     int kind;            /* OUT_Y4M or OUT_FFMPEG */
-    char path[4096];
-    char tmp[4200];
+    char path[4096];     /* as asked for: the messages name it */
+    char target[PATH_MAX]; /* what is replaced: path, or the file its link names */
+    char tmp[PATH_MAX + 64]; /* empty when written in place */
+    int in_place;        /* 1: a device, FIFO or socket, written directly */
+    int keep_mode;       /* 1: target exists; the new file gets its mode */
+    mode_t mode;
     int w, h;
     FILE *f;             /* y4m: the file; ffmpeg: the pipe */
     y4m_writer_t y4m;
@@ -90,7 +99,7 @@ static int start_ffmpeg(video_t *v, int fps, char *err, size_t errlen)
                                "-fflags", "+bitexact", "-flags:v", "+bitexact", "-f", "mp4" };
         for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) argv[n++] = tail[i];
     }
-    argv[n++] = v->tmp;
+    argv[n++] = v->in_place ? v->path : v->tmp;
     argv[n] = NULL;
 
     int fd[2];
@@ -125,6 +134,73 @@ static int start_ffmpeg(video_t *v, int fps, char *err, size_t errlen)
     return 0;
 }
 
+/* ------------------------------------------------------------ where to */
+
+/* Decides where v's bytes go (see the top of the file): sets in_place,
+   target, tmp and the mode to keep. Returns 0, or -1 with errno set. */
+static int plan_output(video_t *v, const char *path)
+{
+    struct stat st, lst;
+    int exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return -1;
+    }
+    snprintf(v->target, sizeof v->target, "%s", path);
+    if (exists && !S_ISREG(st.st_mode)) {
+        v->in_place = 1;
+        v->tmp[0] = '\0';
+        return 0;
+    }
+    char real[PATH_MAX];
+    if (exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && realpath(path, real))
+        snprintf(v->target, sizeof v->target, "%s", real);
+    v->keep_mode = exists;
+    v->mode = exists ? (mode_t)(st.st_mode & 0777) : 0;
+    int n = snprintf(v->tmp, sizeof v->tmp, "%s.tmp.%ld.%s", v->target, (long)getpid(), extension(path));
+    if (strlen(path) >= sizeof v->path || n < 0 || (size_t)n >= sizeof v->tmp) {
+        v->tmp[0] = '\0';
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+/* Opens the y4m output: in place, or a new temporary (O_EXCL: never
+   through something already there under that name). */
+static FILE *open_y4m(video_t *v)
+{
+    if (v->in_place) return fopen(v->path, "wb");
+    int fd = open(v->tmp, O_WRONLY | O_CREAT | O_EXCL, v->keep_mode ? v->mode : (mode_t)0666);
+    if (fd < 0) return NULL;
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        int saved = errno;
+        close(fd);
+        remove(v->tmp);
+        errno = saved;
+    }
+    return f;
+}
+
+/* Syncs the finished temporary to disk (a full disk may only say so
+   here) and gives it the mode of the file it replaces. Returns 0, or -1
+   with errno set. */
+static int settle_tmp(const video_t *v)
+{
+    int fd = open(v->tmp, O_RDONLY);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    int saved = errno;
+    close(fd);
+    if (rc != 0) {
+        errno = saved;
+        return -1;
+    }
+    if (v->keep_mode && chmod(v->tmp, v->mode) != 0) return -1;
+    return 0;
+}
+
 /* ------------------------------------------------------------ interface */
 
 video_t *video_open(const char *path, int w, int h, int fps, char *err, size_t errlen)
@@ -148,13 +224,17 @@ video_t *video_open(const char *path, int w, int h, int fps, char *err, size_t e
     v->w = w;
     v->h = h;
     snprintf(v->path, sizeof v->path, "%s", path);
-    snprintf(v->tmp, sizeof v->tmp, "%s.tmp.%ld.%s", path, (long)getpid(), extension(path));
+    if (plan_output(v, path) != 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        free(v);
+        return NULL;
+    }
     if (kind == OUT_Y4M) {
-        v->f = fopen(v->tmp, "wb");
+        v->f = open_y4m(v);
         if (!v->f || y4m_begin(&v->y4m, v->f, w, h, fps) != 0) {
-            snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+            snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno ? errno : EIO));
             if (v->f) fclose(v->f);
-            remove(v->tmp);
+            if (v->tmp[0]) remove(v->tmp);
             free(v);
             return NULL;
         }
@@ -193,8 +273,19 @@ int video_close(video_t *v, int commit, char *err, size_t errlen)
     int rc = 0;
     if (v->kind == OUT_Y4M) {
         y4m_end(&v->y4m);
-        if (fclose(v->f) != 0 && commit) {
-            snprintf(err, errlen, "cannot write '%s': %s", v->path, strerror(errno));
+        errno = 0;
+        int bad = fflush(v->f) != 0 || ferror(v->f);
+        int saved = errno;
+        if (!bad && commit && !v->in_place && fsync(fileno(v->f)) != 0) {
+            bad = 1;
+            saved = errno;
+        }
+        if (fclose(v->f) != 0 && !bad) {
+            bad = 1;
+            saved = errno;
+        }
+        if (bad && commit) {
+            snprintf(err, errlen, "cannot write '%s': %s", v->path, strerror(saved ? saved : EIO));
             rc = -1;
         }
     } else {
@@ -210,11 +301,15 @@ int video_close(video_t *v, int commit, char *err, size_t errlen)
             rc = -1;
         }
     }
-    if (commit && rc == 0 && rename(v->tmp, v->path) != 0) {
+    if (commit && rc == 0 && v->kind == OUT_FFMPEG && !v->in_place && settle_tmp(v) != 0) {
         snprintf(err, errlen, "cannot write '%s': %s", v->path, strerror(errno));
         rc = -1;
     }
-    if (!commit || rc != 0) remove(v->tmp);
+    if (commit && rc == 0 && !v->in_place && rename(v->tmp, v->target) != 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", v->path, strerror(errno));
+        rc = -1;
+    }
+    if ((!commit || rc != 0) && v->tmp[0]) remove(v->tmp);
     free(v);
     return rc;
 }
