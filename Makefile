@@ -82,12 +82,15 @@ test: deps-if-missing
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check
 
+# tests run TEST_JOBS at a time (tests/run_all.sh)
+TEST_JOBS ?= 2
+
 check: $(BIN) $(TEST_BIN)
-	@BUILD=$(BUILD) sh tests/run_all.sh $(TEST_BIN)
+	@BUILD=$(BUILD) JOBS=$(TEST_JOBS) sh tests/run_all.sh $(TEST_BIN)
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in
 # its own build folder (build-san, one level deep like build, so pbde finds
-# ../demos), built and run SAN_JOBS at a time (tests/long/sanitize.sh).
+# ../demos), built and run SAN_JOBS at a time (tests/run_all.sh).
 # There the numeric kernels (src/core/kernels_scalar.c, kernels_avx2.c) are
 # compiled without instrumentation: instrumented, they make the statistical tests
 # about ten times slower (test_zoo_train 356 s against 34 s, measured), too
@@ -111,7 +114,7 @@ sanitize: deps-if-missing
 	@rm -f build-san/src/core/kernels_scalar.o build-san/src/core/kernels_avx2.o
 	@$(MAKE) --no-print-directory -j$(SAN_JOBS) BUILD=build-san SAN_PLAIN_KERNELS=1 OPT=-O1 \
 	  CFLAGS="$(SAN_CFLAGS)" all
-	@BUILD=build-san JOBS=$(SAN_JOBS) sh tests/long/sanitize.sh $(TEST_BIN:$(BUILD)/%=build-san/%)
+	@BUILD=build-san JOBS=$(SAN_JOBS) sh tests/run_all.sh $(TEST_BIN:$(BUILD)/%=build-san/%)
 
 # libFuzzer targets for the scenario, command-line and tour parsers, built
 # with clang under ASan and UBSan in build/fuzz; fuzz/run.sh SECONDS builds

@@ -467,6 +467,22 @@ static int reserve(float **pts, uint8_t **y, uint8_t **who, size_t *cap, size_t 
     return 0;
 }
 
+/* Reads one line (with its newline, if any) into buf, at most cap bytes
+   and a NUL: a longer line is cut at cap bytes (the caller sees it is too
+   long), so a file without newlines (/dev/zero) costs no more memory than
+   one line. Returns its length, or -1 at the end of the file. */
+static ssize_t read_line(FILE *f, char *buf, size_t cap)
+{
+    size_t n = 0;
+    int c = EOF;
+    while (n < cap && (c = getc(f)) != EOF) {
+        buf[n++] = (char)c;
+        if (c == '\n') break;
+    }
+    buf[n] = '\0';
+    return n == 0 && c == EOF ? -1 : (ssize_t)n;
+}
+
 int dataset_read_csv(const char *path, double box, size_t max_rows, float **pts_out,
                      uint8_t **y_out, uint8_t **who_out, size_t *n_out, char *err, size_t errlen)
 {
@@ -487,13 +503,16 @@ int dataset_read_csv(const char *path, double box, size_t max_rows, float **pts_
     float *pts = NULL;
     uint8_t *y = NULL, *who = NULL;
     size_t n = 0, cap = 0;
-    char *line = NULL;
-    size_t linecap = 0;
+    char *line = malloc(CSV_LINE_MAX + 3);
     long lineno = 0;
     int rc = -1, header = 0;
     ssize_t len;
     char msg[256];
-    while ((len = getline(&line, &linecap, f)) >= 0) {
+    if (!line) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        goto done;
+    }
+    while ((len = read_line(f, line, CSV_LINE_MAX + 2)) >= 0) {
         lineno++;
         if (memchr(line, '\0', (size_t)len)) {
             snprintf(err, errlen, "%s:%ld: not a text line (it holds a NUL byte): not a CSV file?",

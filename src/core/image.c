@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pbde/common.h"
+#include "pbde/outfile.h"
 
 _Static_assert(PARAMS_IMAGE_SIDE == DENSITY_IMAGE_MAX_SIDE, "image sides agree");
 
@@ -413,39 +414,10 @@ int params_image_save_pgm(const params_t *p, const char *path)
         errno = EINVAL;
         return -1;
     }
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!f) {
-        int saved = errno;
-        if (fd >= 0) {
-            close(fd);
-            remove(tmp);
-        }
-        errno = saved;
-        return -1;
-    }
-    fprintf(f, "P5\n# pbde image density\n%d %d\n255\n", S, S);
-    fwrite(p->image.px, 1, (size_t)S * S, f);
-    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-    int saved = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    if (!bad && rename(tmp, path) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (bad) {
-        remove(tmp);
-        errno = saved ? saved : EIO;
-        return -1;
-    }
+    outfile_t o;
+    if (outfile_open(&o, path, "wb") != 0) return -1;
+    fprintf(o.f, "P5\n# pbde image density\n%d %d\n255\n", S, S);
+    fwrite(p->image.px, 1, (size_t)S * S, o.f);
+    if (outfile_commit(&o) != 0) return -1;
     return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "pbde/common.h"
 #include "pbde/dataset.h"
+#include "pbde/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1005,51 +1006,23 @@ int live_save_answers(live_t *l, const char *path, char *err, size_t errlen)
     }
     pthread_mutex_unlock(&l->mu);
     int rc = -1;
-    FILE *f = NULL;
-    char tmp[4096];
-    tmp[0] = '\0';
+    outfile_t o;
     if (!pts || !y) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (!path[0] || len < 0 || (size_t)len >= sizeof tmp) {
-        snprintf(err, errlen, "%s", path[0] ? "file name too long" : "empty file name");
-        tmp[0] = '\0';
-        goto done;
-    }
-    /* O_EXCL: never write through something already there under that name */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
+    if (outfile_open(&o, path, "w") != 0) {
         snprintf(err, errlen, "%s", strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            remove(tmp);
-        }
-        tmp[0] = '\0';
         goto done;
     }
-    fprintf(f, "ax,ay,bx,by,y,annotator\n");
+    fprintf(o.f, "ax,ay,bx,by,y,annotator\n");
     for (size_t i = 0; i < n; i++) {
         const float *q = pts + 4 * i;
-        fprintf(f, "%.9g,%.9g,%.9g,%.9g,%d,0\n", (double)q[0], (double)q[1], (double)q[2],
+        fprintf(o.f, "%.9g,%.9g,%.9g,%.9g,%d,0\n", (double)q[0], (double)q[1], (double)q[2],
                 (double)q[3], y[i]);
     }
-    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-    int saved = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    f = NULL;
-    if (!bad && rename(tmp, path) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (bad) {
-        snprintf(err, errlen, "%s", strerror(saved ? saved : EIO));
-        remove(tmp);
+    if (outfile_commit(&o) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
         goto done;
     }
     rc = 0;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pbde/outfile.h"
+
 static const char *const SECTIONS[] = { "world", "annotator", "objective", "training", "view" };
 
 /* inih reads through this: it counts lines and refuses overlong ones, which
@@ -258,40 +260,15 @@ int scenario_write(FILE *f, const params_t *p, const char *description)
    errno set. */
 static int write_scenario_file(const char *path, const params_t *p, const char *description)
 {
-    char tmp[PATH_MAX + 32];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
+    outfile_t o;
+    if (outfile_open(&o, path, "w") != 0) return -1;
+    if (scenario_write(o.f, p, description) != 0) {
         int saved = errno;
-        if (fd >= 0) {
-            close(fd);
-            remove(tmp);
-        }
-        errno = saved;
-        return -1;
-    }
-    int bad = scenario_write(f, p, description) != 0 || fflush(f) != 0 || ferror(f) ||
-              fsync(fileno(f)) != 0;
-    int saved = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    if (!bad && rename(tmp, path) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (bad) {
-        remove(tmp);
+        outfile_abort(&o);
         errno = saved ? saved : EIO;
         return -1;
     }
-    return 0;
+    return outfile_commit(&o);
 }
 
 int scenario_save(const char *path, const params_t *p, const char *description, char *err,

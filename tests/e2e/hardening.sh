@@ -385,6 +385,9 @@ if grep -q '`--pairs-file`' "$tmp/params.md"; then
     expect2 "--pairs-file binary garbage (an ELF file)" "$tmp/in/binary:" "$PBDE" train $SMALL --pairs-file "$tmp/in/binary"
     expect2 "--pairs-file random bytes, 2 MiB" "$tmp/in/huge:" "$PBDE" train $SMALL --pairs-file "$tmp/in/huge"
     expect2 "--pairs-file empty" "empty" "$PBDE" train $SMALL --pairs-file "$tmp/in/empty"
+    # no newline ever: read a line at a time, it must stop at the line limit
+    # (a timeout guards the machine should it not)
+    expect2 "--pairs-file /dev/zero" "/dev/zero:1:" timeout 20 "$PBDE" train $SMALL --pairs-file /dev/zero
 else skip "--pairs-file: not in this build"; fi
 if "$PBDE" train --help 2>/dev/null | grep -q "image:"; then
     expect2 "--density image: missing" "No such file or directory" "$PBDE" train $SMALL --density "image:$tmp/in/none.png"
