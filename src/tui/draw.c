@@ -180,7 +180,9 @@ static void draw_header(tui_term_t *t, const tui_frame_t *f)
     x = put(t, 1, x, ROLE_DIM, "step ");
     snprintf(buf, sizeof buf, "%ld", s->step);
     x = put(t, 1, x, ROLE_VALUE, buf);
-    snprintf(buf, sizeof buf, " / %ld", s->params.steps);
+    /* answering questions, training has no set length: each answer adds steps */
+    if (s->human) buf[0] = '\0';
+    else snprintf(buf, sizeof buf, " / %ld", s->params.steps);
     x = put(t, 1, x, ROLE_DIM, buf);
     x = put(t, 1, x, ROLE_DIM, sep);
     int running = !s->paused && s->state == TRAINER_TRAINING;

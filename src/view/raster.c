@@ -1269,7 +1269,7 @@ static void tb_line(textblock_t *tb, view_rgb_t c, const char *s)
 /* Value of panel p at the cursor, or NaN. */
 static double value_at(const view_model_t *vm, const view_panel_t *p, double x, double y)
 {
-    if (!p->values || vm->G <= 0) return NAN;
+    if (!p->values || vm->G <= 0) return (double)NAN;
     int i = (int)floor((x + vm->L) / (2 * vm->L) * vm->G);
     int j = (int)floor((y + vm->L) / (2 * vm->L) * vm->G);
     if (i < 0) i = 0;
@@ -1391,7 +1391,9 @@ static void draw_header(const canvas_t *cv, const raster_scene_t *sc, const plan
         state = dv;
     } else if (sc->live && s->state == TRAINER_DONE) state = "  done";
     else if (sc->live && s->paused) state = "  paused";
-    snprintf(buf, sizeof buf, "step %s / %s%s", steps, total, state);
+    /* answering questions, training has no set length: each answer adds steps */
+    if (s->human) snprintf(buf, sizeof buf, "step %s%s", steps, state);
+    else snprintf(buf, sizeof buf, "step %s / %s%s", steps, total, state);
     if (sc->live) {
         size_t o = strlen(buf);
         if (sc->speed > 0) snprintf(buf + o, sizeof buf - o, "  \xC2\xB7  \xE2\x89\xA4 %g steps/s", sc->speed);

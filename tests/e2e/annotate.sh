@@ -73,7 +73,7 @@ point() { # A or B: "x y" of that point on the prompt line
     sed -n "s/.*$1 (\([-0-9.]*\), \([-0-9.]*\)).*/\1 \2/p" "$tmp/screen" | head -n 1
 }
 brush_p() { sed -n 's/.*brush at ([^)]*) *p\*(x) \([-0-9.e+]*\).*/\1/p' "$tmp/screen" | head -n 1; }
-step() { sed -n 's/.*step \([0-9][0-9]*\) \/.*/\1/p' "$tmp/screen" | head -n 1; }
+step() { sed -n 's/.*· step \([0-9][0-9]*\)[ ·].*/\1/p' "$tmp/screen" | head -n 1; }
 
 # The hidden density: two-gauss, 0.4 N((-2,-2), 0.5^2 I) + 0.6 N((2,1.5),
 # diag(1.0^2, 0.6^2)). Prints 1 when (ax, ay) is likelier than (bx, by).
