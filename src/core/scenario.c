@@ -301,14 +301,14 @@ int scenario_save(const char *path, const params_t *p, const char *description, 
             snprintf(err, errlen, "cannot write the image %s: %s", pgm, strerror(errno));
             goto done;
         }
-        snprintf(q->image.src, sizeof q->image.src, "%s", base);
+        memcpy(q->image.src, base, strlen(base) + 1); /* fits: checked above */
     }
     if (q->pairs_file[0] && q->pairs_file[0] != '/') {
         /* relative to where we run now; the scenario reads it relative to
            its own folder, so it keeps the absolute name */
         char real[PATH_MAX];
         if (realpath(q->pairs_file, real) && strlen(real) < sizeof q->pairs_file)
-            snprintf(q->pairs_file, sizeof q->pairs_file, "%s", real);
+            memcpy(q->pairs_file, real, strlen(real) + 1);
     }
     if (write_scenario_file(path, q, description) != 0) {
         snprintf(err, errlen, "%s", strerror(errno));
