@@ -17,53 +17,8 @@
 #   it that pbde train loads.
 # PBDE names the binary. One line per check; exits non-zero when any
 # check fails. Needs tmux and awk (no python).
-PBDE=${PBDE:-build/pbde}
-case $PBDE in /*) ;; *) PBDE=$(pwd)/$PBDE ;; esac
-if ! command -v tmux >/dev/null 2>&1; then
-    echo "  FAIL tmux is not installed (make deps installs it)"
-    exit 1
-fi
-if [ ! -x "$PBDE" ]; then
-    echo "  FAIL no binary at $PBDE"
-    exit 1
-fi
-
-sock=pbde-annotate-$$
-tmx() { tmux -L "$sock" -f /dev/null "$@"; }
-tmp=$(mktemp -d)
-sockpath=
-cleanup() {
-    tmx kill-session -t pbde >/dev/null 2>&1
-    tmx kill-server >/dev/null 2>&1
-    [ -n "$sockpath" ] && rm -f "$sockpath"
-    [ -n "$KEEP" ] && cp "$tmp/answers.csv" "$KEEP" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-fails=0
-ok() { echo "  ok   $1"; }
-bad() {
-    echo "  FAIL $1"
-    fails=$((fails + 1))
-    echo "  ---- screen:"
-    sed 's/^/  | /' "$tmp/screen"
-}
-screen() { tmx capture-pane -t pbde -p >"$tmp/screen" 2>/dev/null; }
-wait_for() { # SECONDS COMMAND...: polls the screen until COMMAND succeeds
-    limit=$(($1 * 10))
-    shift
-    i=0
-    while [ $i -lt "$limit" ]; do
-        screen
-        if "$@"; then return 0; fi
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
-has() { grep -qF -- "$1" "$tmp/screen"; }
+. "$(dirname "$0")/../lib/tmux.sh"
+cleanup_more() { [ -n "$KEEP" ] && cp "$tmp/answers.csv" "$KEEP" 2>/dev/null; }
 # the numbers on screen
 kl() { sed -n 's/^ *KL(p\*[^)]*) *\([0-9.][0-9.]*\).*/\1/p' "$tmp/screen" | head -n 1; }
 accuracy() { sed -n 's/.*accuracy \([0-9.][0-9.]*\)%.*/\1/p' "$tmp/screen" | head -n 1; }

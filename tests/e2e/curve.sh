@@ -11,51 +11,9 @@
 #   recomputes; at 80x24 the metrics still fit on one row as "miss" / "est"
 #   and the panel still draws; q exits 0.
 # Run by make test (PBDE names the binary). Needs tmux.
-PBDE=${PBDE:-build/pbde}
-case $PBDE in /*) ;; *) PBDE=$(pwd)/$PBDE ;; esac
-if ! command -v tmux >/dev/null 2>&1; then
-    echo "  FAIL tmux is not installed (make deps installs it)"
-    exit 1
-fi
-[ -x "$PBDE" ] || { echo "  FAIL no binary at $PBDE"; exit 1; }
+. "$(dirname "$0")/../lib/tmux.sh"
 demo=$(pwd)/demos/misspec-vs-estimation-misspecified.ini
 [ -f "$demo" ] || { echo "  FAIL no $demo (run from the repository)"; exit 1; }
-
-sock=pbde-curve-$$
-tmx() { tmux -L "$sock" -f /dev/null "$@"; }
-tmp=$(mktemp -d)
-sockpath=
-cleanup() {
-    tmx kill-server >/dev/null 2>&1
-    [ -n "$sockpath" ] && rm -f "$sockpath"
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-fails=0
-ok() { echo "  ok   $1"; }
-bad() {
-    echo "  FAIL $1"
-    fails=$((fails + 1))
-    echo "  ---- screen:"
-    sed 's/^/  | /' "$tmp/screen"
-}
-screen() { tmx capture-pane -t pbde -p >"$tmp/screen" 2>/dev/null; }
-wait_for() {
-    limit=$(($1 * 10))
-    shift
-    i=0
-    while [ $i -lt "$limit" ]; do
-        screen
-        if "$@"; then return 0; fi
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
-has() { grep -qF -- "$1" "$tmp/screen"; }
-lacks() { ! grep -qF -- "$1" "$tmp/screen"; }
 step() { sed -n 's/.*step \([0-9][0-9]*\) \/.*/\1/p' "$tmp/screen" | head -n 1; }
 state() { sed -n '2s/^ *\([a-z]*\).*/\1/p' "$tmp/screen"; }
 # the number after a label on the screen (UTF-8 or its ASCII spelling)
