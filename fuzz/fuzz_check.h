@@ -44,6 +44,11 @@ static inline void fuzz_check_params(const params_t *p)
             }
             continue;
         }
+        if (d->type == PARAM_STRING) {
+            /* a text value (a file name): terminated inside its field */
+            if (!memchr(field, '\0', PARAMS_PATH_MAX)) fuzz_fail("text value", d->name);
+            continue;
+        }
         double v = d->type == PARAM_INT ? (double)*(const long *)field : *(const double *)field;
         if (!isfinite(v) || v < d->min || v > d->max || (d->min_open && v == d->min)) {
             snprintf(msg, sizeof msg, "%s = %.17g not in [%g, %g]", d->name, v, d->min, d->max);
