@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pbde/outfile.h"
 #include "pbde/scenario.h"
 
 static int find_flag(const cli_flag_t *flags, int n, const char *name, size_t len)
@@ -168,86 +169,60 @@ FILE *cli_open_out(const char *path, char *tmp, size_t tmplen)
 {
     tmp[0] = '\0';
     if (strcmp(path, "-") == 0) return stdout;
-    struct stat st, lst;
-    int exists = stat(path, &st) == 0;
-    if (exists && S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
-        return NULL;
-    }
-    /* a device, FIFO or socket (/dev/null, /dev/stdout, a pipe): renaming
-       over it would replace the node itself, so write in place */
-    if (exists && !S_ISREG(st.st_mode)) return fopen(path, "w");
-    /* through a symbolic link: the temporary goes beside the file it names */
-    char real[PATH_MAX];
-    const char *target = path;
-    if (exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && realpath(path, real))
-        target = real;
-    int n = snprintf(tmp, tmplen, "%s.tmp.%ld", target, (long)getpid());
-    if (n < 0 || (size_t)n >= tmplen) {
-        tmp[0] = '\0';
+    outfile_t o;
+    if (outfile_open(&o, path, "w") != 0) return NULL;
+    if (strlen(o.tmp) >= tmplen) {
+        outfile_abort(&o);
         errno = ENAMETOOLONG;
         return NULL;
     }
-    /* O_EXCL: never write through something already there under that name */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, exists ? (mode_t)(st.st_mode & 0777) : 0666);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        int saved = errno;
-        if (fd >= 0) {
-            close(fd);
-            remove(tmp);
-        }
-        tmp[0] = '\0';
-        errno = saved;
-    }
-    return f;
+    memcpy(tmp, o.tmp, strlen(o.tmp) + 1);
+    return o.f;
 }
 
-/* The file a temporary stands for: tmp without its ".tmp.PID" suffix. */
-static void target_of(const char *tmp, char *out, size_t len)
+/* The outfile a (stream, temporary) pair from cli_open_out stands for: in
+   place when there is no temporary, else the target is the temporary's
+   name without its ".tmp.PID" suffix. */
+static int outfile_of(FILE *f, const char *tmp, outfile_t *o)
 {
-    snprintf(out, len, "%s", tmp);
-    char *dot = strrchr(out, '.');
-    if (dot && dot - out >= 4 && strncmp(dot - 4, ".tmp", 4) == 0) dot[-4] = '\0';
+    memset(o, 0, sizeof *o);
+    o->f = f;
+    o->in_place = !tmp[0];
+    if (o->in_place) return 0;
+    size_t n = strlen(tmp);
+    if (n >= sizeof o->tmp) return -1;
+    memcpy(o->tmp, tmp, n + 1);
+    const char *dot = strrchr(tmp, '.');
+    if (!dot || dot - tmp < 4 || strncmp(dot - 4, ".tmp", 4) != 0) return -1;
+    size_t t = (size_t)(dot - 4 - tmp);
+    if (t >= sizeof o->target) return -1;
+    memcpy(o->target, tmp, t);
+    o->target[t] = '\0';
+    return 0;
 }
 
 int cli_commit_out(FILE *f, const char *path, const char *tmp)
 {
-    if (f == stdout) return fflush(f) == 0 && !ferror(f) ? 0 : -1;
-    int bad = fflush(f) != 0 || ferror(f);
-    int saved = bad ? errno : 0;
-    if (!bad && tmp[0] && fsync(fileno(f)) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    if (!tmp[0]) { /* written in place */
-        errno = saved ? saved : EIO;
-        return bad ? -1 : 0;
-    }
-    char target[PATH_MAX + 32];
-    target_of(tmp, target, sizeof target);
     (void)path;
-    if (!bad && rename(tmp, target) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (bad) {
-        remove(tmp);
-        errno = saved ? saved : EIO;
+    if (f == stdout) return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+    outfile_t o;
+    if (outfile_of(f, tmp, &o) != 0) { /* not from cli_open_out: cannot happen */
+        fclose(f);
+        errno = EINVAL;
         return -1;
     }
-    return 0;
+    return outfile_commit(&o);
 }
 
 void cli_abort_out(FILE *f, const char *tmp)
 {
     if (!f || f == stdout) return;
-    fclose(f);
-    if (tmp[0]) remove(tmp);
+    outfile_t o;
+    if (outfile_of(f, tmp, &o) != 0) {
+        fclose(f);
+        return;
+    }
+    outfile_abort(&o);
 }
 
 static int is_dir(const char *path)
