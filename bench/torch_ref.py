@@ -16,6 +16,10 @@ pbde) and exits 0: the comparison is optional, CI never needs it.
 
     python3 bench/torch_ref.py --pbde build/pbde
     make bench-compare
+
+make bench-compare runs it with OPENBLAS_NUM_THREADS=1 and without
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, so OpenBLAS chooses its kernels
+from cpuid; the line under torch's rate says which it chose (threadpoolctl).
 """
 import argparse
 import json
@@ -63,6 +67,23 @@ def loaded_blas():
         return ", ".join(sorted(os.path.realpath(p) for p in libs)) or "none mapped"
     except OSError:
         return "unknown"
+
+
+def openblas_kernel():
+    """Which OpenBLAS runs and with which kernels and threads, from
+    threadpoolctl (None when it or OpenBLAS is absent). OpenBLAS picks its
+    kernels from cpuid unless OPENBLAS_CORETYPE names a core."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    for lib in threadpool_info():
+        if lib.get("internal_api") == "openblas":
+            return {"version": lib.get("version"), "architecture": lib.get("architecture"),
+                    "threading_layer": lib.get("threading_layer"),
+                    "num_threads": lib.get("num_threads"),
+                    "coretype_env": os.environ.get("OPENBLAS_CORETYPE")}
+    return None
 
 
 def load_pairs(torch, args):
@@ -180,6 +201,7 @@ def main():
         result["torch"] = time_torch(torch, args)
         result["torch_version"] = torch.__version__
         result["torch_blas"] = loaded_blas()
+        result["openblas"] = openblas_kernel()
     if args.pbde:
         result["pbde"], result["pbde_kernels"] = time_pbde(args)
         if torch is not None:
@@ -194,6 +216,14 @@ def main():
     if torch is not None:
         print("  torch %-10s %s   (BLAS: %s)" % (result["torch_version"], fmt(result["torch"]),
                                                 result["torch_blas"]))
+        ob = result["openblas"]
+        if ob:
+            print("        OpenBLAS %s, %s kernels, %s, %s thread(s)%s" % (
+                ob["version"], ob["architecture"], ob["threading_layer"], ob["num_threads"],
+                ", OPENBLAS_CORETYPE=%s" % ob["coretype_env"] if ob["coretype_env"] else ""))
+        elif "openblas" not in result["torch_blas"].lower():
+            print("        (not OpenBLAS: the anchor is weaker than intended; "
+                  "apt-get install libopenblas0-pthread)")
     if args.pbde:
         print("  pbde  %-10s %s   (1 thread)" % (result["pbde_kernels"], fmt(result["pbde"])))
     if "ratio" in result:

@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "pbde/outfile.h"
 #include "pbde/scenario.h"
+#include "pbde/suggest.h"
+#include "pbde/tour.h"
 
 static int find_flag(const cli_flag_t *flags, int n, const char *name, size_t len)
 {
@@ -45,13 +47,17 @@ int cli_parse(const char *cmd, int argc, char **argv, int first, const cli_flag_
         }
         char err[1024];
         const char *arg = path;
-        cli_resolve_scenario(arg, a->scenario_path, sizeof a->scenario_path);
+        scenario_resolve(arg, a->scenario_path, sizeof a->scenario_path);
         path = a->scenario_path;
         if (scenario_load(path, &a->params, err, sizeof err) != 0) {
             struct stat st;
             int unknown_name = !strchr(arg, '/') && stat(path, &st) != 0;
-            fprintf(stderr, "pbde %s: --scenario: %s%s\n", cmd, err,
-                    unknown_name ? " (nor is it a built-in scenario: pbde list scenarios)" : "");
+            if (unknown_name) {
+                size_t used = strlen(err);
+                snprintf(err + used, sizeof err - used, " (nor is it a built-in scenario: pbde list scenarios)");
+                scenario_suggest_file(arg, ".ini", err, sizeof err);
+            }
+            fprintf(stderr, "pbde %s: --scenario: %s\n", cmd, err);
             return EXIT_USAGE;
         }
         a->scenario = path;
@@ -85,7 +91,19 @@ int cli_parse(const char *cmd, int argc, char **argv, int first, const cli_flag_
         int fi = find_flag(flags, n_flags, name, len);
         int is_param = params_find(key) != NULL;
         if (fi < 0 && !is_param) {
-            fprintf(stderr, "pbde %s: unknown option '--%s' (see pbde %s --help)\n", cmd, key, cmd);
+            /* did you mean: the subcommand's flags, the registry, the common ones */
+            const char *cands[192];
+            size_t nc = 0, np;
+            const param_def_t *tab = params_table(&np);
+            for (int f = 0; f < n_flags && nc < 192; f++) cands[nc++] = flags[f].name;
+            for (size_t p = 0; p < np && nc < 189; p++) cands[nc++] = tab[p].name;
+            cands[nc++] = "scenario";
+            cands[nc++] = "help";
+            cands[nc++] = "version";
+            char msg[256];
+            snprintf(msg, sizeof msg, "unknown option '--%s'", key);
+            suggest_append(msg, sizeof msg, key, cands, nc, "--");
+            fprintf(stderr, "pbde %s: %s (see pbde %s --help)\n", cmd, msg, cmd);
             return EXIT_USAGE;
         }
         const char *value = NULL;
@@ -154,14 +172,15 @@ void cli_usage(FILE *f, const char *cmd, const char *summary, const cli_flag_t *
         params_allowed(&t[i], allowed, sizeof allowed);
         fprintf(f, "  --%-16s %s\n  %-18s default %s; %s\n", t[i].name, t[i].help, "", dv, allowed);
     }
-    fprintf(f, "\nenvironment: PBDE_KERNELS=scalar forces the reference kernels.\n");
+    fprintf(f, "\nenvironment: PBDE_KERNELS=scalar forces the reference kernels; avx2, avx512 or neon\n"
+               "asks for that set (the fastest one this CPU runs is the default).\n");
 }
 
 const kernels_t *cli_kernels(void)
 {
     const char *want = getenv("PBDE_KERNELS");
     const kernels_t *k = kernels_select(want);
-    if (!k) fprintf(stderr, "pbde: PBDE_KERNELS: '%s' is not allowed: expected scalar, avx2 or empty\n", want);
+    if (!k) fprintf(stderr, "pbde: PBDE_KERNELS: '%s' is not allowed: expected scalar, avx2, avx512, neon or empty\n", want);
     return k;
 }
 
@@ -225,53 +244,39 @@ void cli_abort_out(FILE *f, const char *tmp)
     outfile_abort(&o);
 }
 
-static int is_dir(const char *path)
+int cli_load_tour(const char *cmd, const cli_args_t *args, const char *arg, tour_t *t,
+                  int *speed_set, int *cmap_set)
 {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int cli_demos_dir(char *out, size_t len)
-{
-    const char *env = getenv("PBDE_DEMOS");
-    if (env && *env) {
-        snprintf(out, len, "%s", env);
-        return is_dir(out) ? 0 : -1;
+    if (args->scenario) {
+        fprintf(stderr, "pbde %s: --tour and --scenario: a tour loads its own scenarios; give one "
+                        "of them\n", cmd);
+        return EXIT_USAGE;
     }
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return -1;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash) return -1;
-    *slash = '\0';
-    const char *rel[] = { "../demos", "../share/pbde/demos" };
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        char path[8192], real[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", exe, rel[i]);
-        if (is_dir(path) && realpath(path, real)) {
-            snprintf(out, len, "%s", real);
-            return 0;
+    params_t def;
+    params_defaults(&def);
+    size_t n;
+    const param_def_t *tab = params_table(&n);
+    *speed_set = *cmap_set = 0;
+    for (size_t i = 0; i < n; i++) {
+        char va[PARAMS_PATH_MAX + 16], vb[PARAMS_PATH_MAX + 16];
+        params_format(&args->params, &tab[i], va, sizeof va);
+        params_format(&def, &tab[i], vb, sizeof vb);
+        if (strcmp(va, vb) == 0) continue;
+        if (strcmp(tab[i].name, "speed") == 0 || strcmp(tab[i].name, "pace") == 0) *speed_set = 1;
+        else if (strcmp(tab[i].name, "colormap") == 0) *cmap_set = 1;
+        else {
+            fprintf(stderr,
+                    "pbde %s: --%s: a tour sets the parameters at every stop; only --speed, --pace "
+                    "and --colormap apply to a whole tour\n",
+                    cmd, tab[i].name);
+            return EXIT_USAGE;
         }
     }
-    return -1;
-}
-
-void cli_resolve_scenario(const char *arg, char *out, size_t len)
-{
-    struct stat st;
-    char dir[4096];
-    snprintf(out, len, "%s", arg);
-    if (stat(arg, &st) == 0 || strchr(arg, '/') || cli_demos_dir(dir, sizeof dir) != 0) return;
-    size_t n = strlen(arg);
-    int has_ext = n > 4 && strcmp(arg + n - 4, ".ini") == 0;
-    snprintf(out, len, "%s/%s%s", dir, arg, has_ext ? "" : ".ini");
-    if (stat(out, &st) != 0) snprintf(out, len, "%s", arg); /* report the name as given */
-}
-
-double cli_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    char demos[4096], err[1024];
+    int have_demos = scenario_demos_dir(demos, sizeof demos) == 0;
+    if (tour_open(arg, have_demos ? demos : NULL, t, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde %s: --tour: %s\n", cmd, err);
+        return EXIT_USAGE;
+    }
+    return 0;
 }

@@ -6,6 +6,8 @@
 
 #include "pbde/kernels.h"
 #include "pbde/params.h"
+#include "pbde/tour.h"
+#include "pbde/trainer.h"
 
 /* Exit statuses of design §4. */
 enum { EXIT_USAGE = 2, EXIT_DIVERGED = 3 };
@@ -54,19 +56,52 @@ FILE *cli_open_out(const char *path, char *tmp, size_t tmplen);
 int cli_commit_out(FILE *f, const char *path, const char *tmp);
 void cli_abort_out(FILE *f, const char *tmp);
 
-/* The folder of the built-in scenarios (the demos folder): $PBDE_DEMOS, else
-   demos/ beside the build folder, else share/pbde/demos of the install
-   prefix. Returns 0 with the path in out, or -1 when none exists. */
-int cli_demos_dir(char *out, size_t len);
+/* --tour ARG for subcommand cmd (a .tour path, or a tour's name in the
+   demos folder): refuses --scenario and any parameter but --speed and
+   --colormap (which apply to the whole tour: *speed_set, *cmap_set), then
+   loads the tour into *t. Prints the problem (with file:line) and returns
+   EXIT_USAGE, or returns 0. */
+int cli_load_tour(const char *cmd, const cli_args_t *args, const char *arg, tour_t *t,
+                  int *speed_set, int *cmap_set);
 
-/* Resolves a --scenario argument: a path as given when it names a file,
-   else a built-in scenario's name ("dpo-beta" -> .../demos/dpo-beta.ini). */
-void cli_resolve_scenario(const char *arg, char *out, size_t len);
+/* The packages this build could not find ("" when none). */
+const char *cli_missing_packages(void);
 
-/* Monotonic time in seconds. */
-double cli_now(void);
+/* A progress bar on standard error (only when it is a terminal). */
+typedef struct {
+    int on, shown;
+    double t0, last;
+    char label[32];
+} progress_t;
+void progress_begin(progress_t *p, const char *label);
+/* done of total; what is shown after the bar (e.g. "frame 45/90"). */
+void progress_show(progress_t *p, double done, double total, const char *what);
+void progress_end(progress_t *p); /* erases the bar */
+
+/* pbde train's pieces other headless commands share (cmd_train.c). */
+
+/* A JSON number (null for NaN/Inf), a JSON string, and every registry
+   parameter of *p as one JSON object. */
+void cli_json_num(FILE *f, double v);
+void cli_json_str(FILE *f, const char *s);
+void cli_json_params(FILE *f, const params_t *p);
+
+/* Builds the trainer of *p and trains it to the end as pbde train does
+   (progress on a terminal, SIGINT/SIGTERM stop it between steps). Returns
+   0 with the trainer in *out (with replay_path, not NULL: trained instead
+   on the answers saved there, as pbde train --replay) and the training's wall time in *wall_s, or,
+   after a message naming cmd, EXIT_USAGE (bad combination), EXIT_DIVERGED
+   or 128 + the signal (nothing in *out). */
+int cli_train_run(const char *cmd, const params_t *p, const kernels_t *k, const char *replay_path,
+                  trainer_t **out, double *wall_s);
+
+/* Writes the trainer's grid as pbde train's CSV (x,y,log_p_true,log_p_ref,
+   log_p_model,log_p_theory) into f, opened by cli_open_out(path) before
+   training, and commits it. Returns 0, or 1 after a message naming cmd. */
+int cli_write_grid(const char *cmd, FILE *f, const char *path, const char *tmp, trainer_t *t);
 
 int cmd_train(int argc, char **argv);
+int cmd_overopt(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_tui(int argc, char **argv);

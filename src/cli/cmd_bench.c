@@ -1,9 +1,12 @@
-/* pbde bench: the core's peak single-precision multiply-add rate, measured
-   in-process, then the throughput of grid evaluation and of training steps
-   for the default network and a larger one, each the median of several
-   repetitions with its spread, as a fraction of that peak; SIMD against
-   the scalar reference, one thread against two. */
+/* pbde bench: the core's peak single-precision multiply-add rate with the
+   widest vectors the CPU offers, measured in-process (and the AVX2 peak
+   where that differs), whether the wide code lowers the clock, every
+   kernel alone, then the throughput of grid evaluation and of training
+   steps for the default network and a larger one, each the median of
+   several repetitions with its spread, as a fraction of that peak; SIMD
+   against the scalar reference, one thread against two. */
 #include <math.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include "cli.h"
 #include "pbde/grid.h"
 #include "pbde/mlp.h"
+#include "pbde/overopt.h"
 #include "pbde/trainer.h"
 
 enum { F_JSON, F_REPS, F_REP_TIME, F_CPU_TIME, F_COUNT };
@@ -25,7 +29,14 @@ static const cli_flag_t FLAGS[F_COUNT] = {
 
 static const char SUMMARY[] =
     "Measures the peak single-precision multiply-add rate of one core (a loop of\n"
-    "independent multiply-adds on registers), then, for the network of --width and\n"
+    "independent multiply-adds on registers) with the widest vectors this CPU offers\n"
+    "(AVX-512 where cpuid reports it, else AVX2+FMA, NEON on AArch64), and the AVX2\n"
+    "peak too where that differs; the clock, as the rate of a chain of dependent\n"
+    "integer additions (one per cycle) run alone and right after bursts of each\n"
+    "set's multiply-adds, to see whether wide vectors lower it; each kernel alone on\n"
+    "one --width x --width layer of 256 points, for every SIMD set this CPU runs\n"
+    "(tanh counted as 19 FLOPs per value: its rational's 8 multiply-adds, two\n"
+    "multiplies and a division; Adam as 14 per parameter); then, for the network of --width and\n"
     "--depth (default 64 x 3) and a 128 x 4 one: evaluation of the network on the\n"
     "--grid x --grid cell centres and training steps of the scenario (--batch pairs\n"
     "each), with the fastest kernels on one and two threads and with the scalar\n"
@@ -36,8 +47,18 @@ static const char SUMMARY[] =
     "network is 2 (2W + (D-1) W^2 + W) FLOPs (16.8 k for 64 x 3; biases, tanh and\n"
     "the loss are not counted); its backward pass is twice the forward; a trained\n"
     "pair is two points forward and backward, 6 forward passes (101 k for 64 x 3).\n"
-    "% of peak divides GFLOP/s by the measured one-thread peak, or for two threads\n"
-    "by twice it (the two-thread peak is shown, but a busy machine skews it).\n"
+    "% of peak divides GFLOP/s by the measured one-thread peak of the widest\n"
+    "vectors, whatever kernels run (PBDE_KERNELS=avx2 on an AVX-512 machine is\n"
+    "measured against the AVX-512 peak, with its share of the AVX2 peak beside\n"
+    "it), or for two threads by twice it (the two-thread peak is shown, but a busy\n"
+    "machine skews it).\n"
+    "\n"
+    "Then the explorers' over-optimisation refresh (overopt_refresh: the sweep of\n"
+    "--points policies of RL and of best-of-n on the model's implicit reward and the\n"
+    "policy at the gold peak) on the scenario's grid, for the model after 200 steps:\n"
+    "its time per call and that time's share of one second (what one refresh a\n"
+    "second costs the training when both share a core), and the gold table it\n"
+    "needs once per world.\n"
     "\n"
     "Rates are timed by the wall clock. On a machine busy with other programs the\n"
     "wall clock also counts the time they ran; --cpu-time then times the one-thread\n"
@@ -60,10 +81,13 @@ typedef struct {
 
 typedef struct {
     const kernels_t *fast, *scalar;
+    const kernels_t *wide; /* the widest set, whose loop measures the peak */
+    const kernels_t *avx2; /* the AVX2 set when it is not the widest, else NULL */
     int reps;
     double rep_s;
     int cpu_time;   /* time one-thread work by its thread's CPU time */
-    stat_t peak[2]; /* FLOP/s, one and two threads */
+    stat_t peak[2]; /* FLOP/s of the widest set, one and two threads */
+    stat_t peak_avx2; /* FLOP/s of the AVX2 set, one thread (when avx2 is set) */
     double load[2]; /* 1-minute load average before and after, or -1 */
 } bench_t;
 
@@ -118,7 +142,7 @@ static int cmp_double(const void *a, const void *b)
    CPU time of the calling thread. */
 static double clock_now(int cpu)
 {
-    if (!cpu) return cli_now();
+    if (!cpu) return pbde_now();
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
@@ -216,6 +240,211 @@ static double train_part(void *ctx, int tid, int nt, long n)
     return (double)n * (double)c->batch;
 }
 
+/* Each kernel alone on one W x W layer of P points: n calls, returning the
+   FLOPs counted for them (2 per multiply-add of the product; tanh and Adam
+   by the operations of their formulas, see SUMMARY). */
+enum { KB_FWD, KB_BWD_DATA, KB_BWD_WEIGHT, KB_TANH, KB_ADAM, KB_FMA, KB_COUNT };
+static const char *const KB_NAMES[KB_COUNT] = {
+    "dense_fwd+tanh", "dense_bwd_data", "dense_bwd_weight", "tanh", "adam", "fma_loop",
+};
+#define TANH_FLOPS 19.0
+#define ADAM_FLOPS 14.0
+
+typedef struct {
+    const kernels_t *k;
+    int kind;
+    int W, P, ld;
+    float *buf;                     /* the one allocation holding the arrays below */
+    float *in, *out, *h;            /* (W, ld) each */
+    float *w, *b, *dw, *db;         /* (W, W), (W), (W, W), (W) */
+    float *p, *m, *v, *g;           /* (n_params) each, Adam's */
+    size_t n_params;
+    float sink;
+} kern_ctx;
+
+static double kern_part(void *ctx, int tid, int nt, long n)
+{
+    (void)tid;
+    (void)nt;
+    kern_ctx *c = ctx;
+    const kernels_t *k = c->k;
+    const double prod = 2.0 * c->W * c->W * c->P;
+    switch (c->kind) {
+    case KB_FWD:
+        for (long i = 0; i < n; i++) k->dense_fwd(c->out, c->in, c->w, c->b, c->W, c->W, c->P, c->ld, 1);
+        return prod * (double)n;
+    case KB_BWD_DATA:
+        for (long i = 0; i < n; i++) k->dense_bwd_data(c->out, c->in, c->w, c->h, c->W, c->W, c->P, c->ld);
+        return prod * (double)n;
+    case KB_BWD_WEIGHT:
+        for (long i = 0; i < n; i++) k->dense_bwd_weight(c->dw, c->db, c->in, c->h, c->W, c->W, c->P, c->ld);
+        return prod * (double)n;
+    case KB_TANH:
+        for (long i = 0; i < n; i++) k->tanh_vec(c->out, c->in, (size_t)c->W * (size_t)c->ld);
+        return TANH_FLOPS * (double)c->W * (double)c->ld * (double)n;
+    case KB_ADAM:
+        for (long i = 0; i < n; i++)
+            k->adam(c->p, c->m, c->v, c->g, c->n_params, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.5f, 0.5f);
+        return ADAM_FLOPS * (double)c->n_params * (double)n;
+    default:
+        return k->fma_loop(&c->sink, 1000 * n);
+    }
+}
+
+typedef struct {
+    const char *kernels;
+    stat_t rate;   /* FLOP/s */
+    double pct;    /* of the widest one-thread peak */
+    double pct_avx2; /* of the AVX2 peak, or -1 when it was not measured apart */
+} kern_result_t;
+
+/* Every SIMD set this CPU runs (at most three), the widest first. */
+typedef struct {
+    int W, P;
+    size_t n_params;
+    int n_sets;
+    kern_result_t r[3][KB_COUNT];
+} kern_table_t;
+
+static int bench_kernels(const bench_t *b, mlp_shape_t shape, kern_table_t *kt)
+{
+    kern_ctx c = { 0 };
+    c.W = shape.width;
+    c.P = GRID_BLOCK;
+    c.ld = (int)kernels_stride(GRID_BLOCK); /* as the network's work areas */
+    c.n_params = mlp_n_params(shape);
+    const size_t wl = (size_t)c.W * (size_t)c.ld, ww = (size_t)c.W * (size_t)c.W;
+    const size_t wb = ((size_t)c.W + KERNELS_ALIGN - 1) / KERNELS_ALIGN * KERNELS_ALIGN;
+    const size_t np = (c.n_params + KERNELS_ALIGN - 1) / KERNELS_ALIGN * KERNELS_ALIGN;
+    const size_t n = 3 * wl + 2 * ww + 2 * wb + 4 * np;
+    if (!(c.buf = aligned_alloc(KERNELS_ALIGN_BYTES, n * sizeof(float)))) return -1;
+    float *q = c.buf;
+    c.in = q, q += wl;
+    c.out = q, q += wl;
+    c.h = q, q += wl;
+    c.w = q, q += ww;
+    c.dw = q, q += ww;
+    c.b = q, q += wb;
+    c.db = q, q += wb;
+    c.p = q, q += np;
+    c.m = q, q += np;
+    c.v = q, q += np;
+    c.g = q;
+    rng_t rng = rng_substream(1, RNG_STREAM_INIT, 7);
+    for (size_t j = 0; j < n; j++) c.buf[j] = (float)(2.0 * rng_uniform(&rng) - 1.0);
+    const float scale = 1.0f / sqrtf((float)c.W);
+    for (size_t j = 0; j < ww; j++) c.w[j] *= scale;
+    for (size_t j = 0; j < np; j++) c.v[j] = c.v[j] * c.v[j]; /* Adam's v >= 0 */
+    kt->W = c.W;
+    kt->P = c.P;
+    kt->n_params = c.n_params;
+    const kernels_t *sets[4];
+    kt->n_sets = kernels_available(sets) - 1; /* all but the scalar reference, last */
+    bench_t quick = *b;
+    quick.rep_s = 0.5 * b->rep_s;
+    int rc = 0;
+    for (int s = 0; s < kt->n_sets && !rc; s++)
+        for (int kind = 0; kind < KB_COUNT && !rc; kind++) {
+            kern_result_t *r = &kt->r[s][kind];
+            c.k = sets[s];
+            c.kind = kind;
+            r->kernels = sets[s]->name;
+            rc = measure(&quick, kern_part, &c, 1, 1, &r->rate);
+            r->pct = 100.0 * r->rate.med / b->peak[0].med;
+            r->pct_avx2 = b->avx2 ? 100.0 * r->rate.med / b->peak_avx2.med : -1.0;
+        }
+    free(c.buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The clock                                                                */
+
+/* Runs 8 n dependent integer additions and returns their count, which is
+   also the cycles they take: an addition's result is ready the next cycle
+   on every x86-64 and AArch64 core, and nothing else is on the chain's
+   critical path. Returns -1 on other targets. */
+static double add_chain(long n)
+{
+#if (defined(__x86_64__) || defined(__aarch64__)) && (defined(__GNUC__) || defined(__clang__))
+    uint64_t x = 0;
+    const uint64_t one = 1;
+    for (long i = 0; i < n; i++) {
+#if defined(__x86_64__)
+#define ADD1 "add %1, %0\n\t"
+#else
+#define ADD1 "add %0, %0, %1\n\t"
+#endif
+        __asm__ volatile(ADD1 ADD1 ADD1 ADD1 ADD1 ADD1 ADD1 ADD1 : "+r"(x) : "r"(one));
+#undef ADD1
+    }
+    return x == (uint64_t)8 * (uint64_t)n ? 8.0 * (double)n : -1.0;
+#else
+    (void)n;
+    return -1.0;
+#endif
+}
+
+typedef struct {
+    const char *after; /* "" alone, else the set whose multiply-adds ran before */
+    stat_t ghz;
+} clock_result_t;
+
+/* The clock in GHz, as the rate of the add chain: bursts rounds of about
+   20 ms of k's multiply-add loop (none when k is NULL), each followed at
+   once by about 2 ms of the chain, whose cycles over its time give the
+   clock the core ran at just after the burst (a core that lowers its clock
+   for wide vectors keeps it lowered for a while after them). Returns -1
+   on targets without the chain. */
+static double clock_once(const bench_t *b, const kernels_t *k, double k_rate, long chain_n,
+                         int bursts)
+{
+    const int cpu = b->cpu_time;
+    double cycles = 0.0, secs = 0.0;
+    long rounds = 0;
+    if (k) {
+        float s;
+        const double per_round = k->fma_loop(&s, 1);
+        rounds = (long)(0.02 * k_rate / per_round) + 1;
+    }
+    for (int i = 0; i < bursts; i++) {
+        float s;
+        if (k) k->fma_loop(&s, rounds);
+        const double t0 = clock_now(cpu);
+        const double c = add_chain(chain_n);
+        const double dt = clock_now(cpu) - t0;
+        if (c < 0) return -1.0;
+        cycles += c;
+        secs += dt;
+    }
+    return secs > 0 ? 1e-9 * cycles / secs : -1.0;
+}
+
+static int bench_clock(const bench_t *b, clock_result_t cr[3], int *n_cr)
+{
+    /* the chain's length for about 2 ms */
+    const double t0 = clock_now(b->cpu_time);
+    if (add_chain(100000) < 0) return -1;
+    const double dt = clock_now(b->cpu_time) - t0;
+    const long chain_n = (long)(100000.0 * 0.002 / (dt > 1e-7 ? dt : 1e-7)) + 1;
+    const kernels_t *ks[3] = { NULL, b->wide, b->avx2 };
+    const double rates[3] = { 0.0, b->peak[0].med, b->avx2 ? b->peak_avx2.med : 0.0 };
+    *n_cr = b->avx2 ? 3 : 2;
+    for (int i = 0; i < *n_cr; i++) {
+        double g[101];
+        for (int r = 0; r < b->reps; r++) {
+            g[r] = clock_once(b, ks[i], rates[i], chain_n, 10);
+            if (g[r] < 0) return -1;
+        }
+        qsort(g, (size_t)b->reps, sizeof g[0], cmp_double);
+        cr[i].after = ks[i] ? ks[i]->name : "";
+        cr[i].ghz.lo = g[0];
+        cr[i].ghz.hi = g[b->reps - 1];
+        cr[i].ghz.med = b->reps % 2 ? g[b->reps / 2] : 0.5 * (g[b->reps / 2 - 1] + g[b->reps / 2]);
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* One network shape                                                        */
 
@@ -225,6 +454,7 @@ typedef struct {
     stat_t rate;   /* points or pairs per second */
     double gflops; /* at the median */
     double pct;    /* of the peak for this many threads */
+    double pct_avx2; /* of the AVX2 peak as pct, or -1 when not measured apart */
 } result_t;
 
 typedef struct {
@@ -250,6 +480,7 @@ static void finish_result(result_t *r, const bench_t *b, const kernels_t *k, int
        peak: a two-thread peak taken while other programs run can come out
        far below the machine's rate and would inflate the share */
     r->pct = 100.0 * r->rate.med * flop_item / (b->peak[0].med * nt);
+    r->pct_avx2 = b->avx2 ? 100.0 * r->rate.med * flop_item / (b->peak_avx2.med * nt) : -1.0;
 }
 
 static int bench_grid(const bench_t *b, const params_t *p, net_result_t *nr)
@@ -313,6 +544,101 @@ static int bench_train(const bench_t *b, const params_t *p0, net_result_t *nr, c
 }
 
 /* ---------------------------------------------------------------------- */
+/* The over-optimisation refresh                                           */
+
+typedef struct {
+    int grid, points;
+    stat_t refresh[OVEROPT_METHOD_COUNT]; /* calls per second */
+    stat_t gold;                          /* gold tables per second */
+} overopt_result_t;
+
+typedef struct {
+    overopt_t *o;
+    overopt_gold_t *g;
+    const world_t *w;
+    const double *log_model; /* (n) */
+    overopt_sweep_t s;
+    overopt_curve_t c;
+    double *log_pi;          /* (n) */
+    int failed;
+} refresh_ctx;
+
+static double refresh_part(void *ctx, int tid, int nt, long n)
+{
+    (void)tid;
+    (void)nt;
+    refresh_ctx *c = ctx;
+    for (long i = 0; i < n; i++)
+        if (overopt_refresh(c->o, c->g, &c->w->obj, c->log_model, c->w->log_ref, c->w->cell_area,
+                            &c->s, -1, &c->c, c->log_pi) != 0)
+            return -1.0;
+    return (double)n;
+}
+
+static double gold_part(void *ctx, int tid, int nt, long n)
+{
+    (void)tid;
+    (void)nt;
+    refresh_ctx *c = ctx;
+    for (long i = 0; i < n; i++) {
+        overopt_gold_t g;
+        if (overopt_gold_init_world(&g, c->w) != 0) return -1.0;
+        overopt_gold_free(&g);
+    }
+    return (double)n;
+}
+
+static int bench_overopt(const bench_t *b, const params_t *p0, overopt_result_t *r, char *err,
+                         size_t errlen)
+{
+    params_t p = *p0;
+    p.threads = 1;
+    trainer_t *t = trainer_create(&p, b->fast, err, errlen);
+    if (!t) return -1;
+    const world_t *w = trainer_world(t);
+    size_t n = w->grid.n;
+    refresh_ctx c;
+    memset(&c, 0, sizeof c);
+    overopt_gold_t g;
+    int rc = -1, have_gold = 0;
+    double *lm = malloc(n * sizeof *lm), *lp = malloc(n * sizeof *lp);
+    c.o = overopt_create(n);
+    if (!lm || !lp || !c.o || overopt_gold_init_world(&g, w) != 0) {
+        snprintf(err, errlen, "out of memory (over-optimisation refresh)");
+        goto out;
+    }
+    have_gold = 1;
+    trainer_step(t, 200);
+    trainer_model_grid(t, lm, NULL);
+    c.g = &g;
+    c.w = w;
+    c.log_model = lm;
+    c.log_pi = lp;
+    overopt_sweep_defaults(&c.s);
+    r->grid = w->grid.G;
+    r->points = c.s.points;
+    for (int m = 0; m < OVEROPT_METHOD_COUNT; m++) {
+        c.s.method = m;
+        if (measure(b, refresh_part, &c, 1, 1, &r->refresh[m]) != 0) {
+            snprintf(err, errlen, "the over-optimisation refresh failed");
+            goto out;
+        }
+    }
+    if (measure(b, gold_part, &c, 1, 1, &r->gold) != 0) {
+        snprintf(err, errlen, "out of memory (gold table)");
+        goto out;
+    }
+    rc = 0;
+out:
+    if (have_gold) overopt_gold_free(&g);
+    overopt_destroy(c.o);
+    free(lm);
+    free(lp);
+    trainer_destroy(t);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Output                                                                   */
 
 /* v with an SI prefix, e.g. "  3.52M". */
@@ -333,10 +659,31 @@ static void print_row(FILE *f, const char *what, const char *items, const result
     print_si(f, r->rate.lo);
     fprintf(f, ", ");
     print_si(f, r->rate.hi);
-    fprintf(f, "]  %7.2f  %5.1f%%\n", r->gflops, r->pct);
+    fprintf(f, "]  %7.2f  %5.1f%%", r->gflops, r->pct);
+    if (r->pct_avx2 >= 0) fprintf(f, "  %5.1f%%", r->pct_avx2);
+    fprintf(f, "\n");
 }
 
-static void print_text(FILE *f, const bench_t *b, const net_result_t *nr, int n_nets)
+/* Seconds per call at the median rate, and the [min, max] of it. */
+static void print_overopt(FILE *f, const overopt_result_t *o)
+{
+    fprintf(f, "\nover-optimisation on the %d x %d grid (%d policies per sweep, model after 200 steps)\n",
+            o->grid, o->grid, o->points);
+    fprintf(f, "  %-26s %10s  %-20s %s\n", "", "ms/call", "[min, max]", "share of a second");
+    for (int m = 0; m < OVEROPT_METHOD_COUNT; m++) {
+        char what[64];
+        snprintf(what, sizeof what, "overopt refresh (%s)", overopt_method_name(m));
+        const stat_t *s = &o->refresh[m];
+        fprintf(f, "  %-26s %10.2f  [%.2f, %.2f]   %10.1f%%\n", what, 1e3 / s->med, 1e3 / s->hi,
+                1e3 / s->lo, 100.0 / s->med);
+    }
+    fprintf(f, "  %-26s %10.1f  [%.1f, %.1f]   (once per world)\n", "overopt gold table",
+            1e3 / o->gold.med, 1e3 / o->gold.hi, 1e3 / o->gold.lo);
+}
+
+static void print_text(FILE *f, const bench_t *b, const kern_table_t *kt,
+                       const clock_result_t *cr, int n_cr, const net_result_t *nr, int n_nets,
+                       const overopt_result_t *oo)
 {
     fprintf(f, "pbde bench: %s kernels, each rate the median of %d repetitions [min, max]%s\n",
             b->fast->name, b->reps,
@@ -347,17 +694,51 @@ static void print_text(FILE *f, const bench_t *b, const net_result_t *nr, int n_
                     ? ": other programs were running, so rates are lower and spread wider"
                     : "");
     fprintf(f, "\n");
-    fprintf(f, "peak multiply-add rate  1 thread  %7.2f GFLOP/s [%.2f, %.2f]\n",
+    fprintf(f, "peak multiply-add rate, %s (the widest vectors here)\n", b->wide->name);
+    fprintf(f, "                        1 thread  %7.2f GFLOP/s [%.2f, %.2f]\n",
             b->peak[0].med * 1e-9, b->peak[0].lo * 1e-9, b->peak[0].hi * 1e-9);
     fprintf(f, "                        2 threads %7.2f GFLOP/s [%.2f, %.2f]\n",
             b->peak[1].med * 1e-9, b->peak[1].lo * 1e-9, b->peak[1].hi * 1e-9);
+    if (b->avx2)
+        fprintf(f, "peak multiply-add rate, avx2\n"
+                   "                        1 thread  %7.2f GFLOP/s [%.2f, %.2f], %.1f%% of the %s peak\n",
+                b->peak_avx2.med * 1e-9, b->peak_avx2.lo * 1e-9, b->peak_avx2.hi * 1e-9,
+                100.0 * b->peak_avx2.med / b->peak[0].med, b->wide->name);
+    if (n_cr > 0) {
+        fprintf(f, "\nclock, by a chain of dependent additions (one per cycle):\n");
+        for (int i = 0; i < n_cr; i++) {
+            const double ghz = cr[i].ghz.med;
+            fprintf(f, "  %-30s %5.2f GHz [%.2f, %.2f]", i ? "" : "alone", ghz, cr[i].ghz.lo,
+                    cr[i].ghz.hi);
+            if (i) fprintf(f, "  right after %s multiply-adds: %+.1f%%", cr[i].after,
+                           100.0 * (ghz / cr[0].ghz.med - 1.0));
+            fprintf(f, "\n");
+        }
+        fprintf(f, "  peak per cycle at the clock measured alone: %s %.1f FLOP", b->wide->name,
+                b->peak[0].med * 1e-9 / cr[0].ghz.med);
+        if (b->avx2) fprintf(f, ", avx2 %.1f FLOP", b->peak_avx2.med * 1e-9 / cr[0].ghz.med);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "\nkernels alone: one %d x %d layer of %d points (tanh over %d x %d values, "
+               "Adam over %zu parameters)\n",
+            kt->W, kt->W, kt->P, kt->W, kt->P, kt->n_params);
+    fprintf(f, "  %-18s %-6s %7s  %-17s %6s%s\n", "kernel", "set", "GFLOP/s", "[min, max]",
+            "% peak", b->avx2 ? "  % avx2 peak" : "");
+    for (int s = 0; s < kt->n_sets; s++)
+        for (int k = 0; k < KB_COUNT; k++) {
+            const kern_result_t *r = &kt->r[s][k];
+            fprintf(f, "  %-18s %-6s %7.2f  [%6.2f, %6.2f]  %5.1f%%", KB_NAMES[k], r->kernels,
+                    r->rate.med * 1e-9, r->rate.lo * 1e-9, r->rate.hi * 1e-9, r->pct);
+            if (r->pct_avx2 >= 0) fprintf(f, "  %5.1f%%", r->pct_avx2);
+            fprintf(f, "\n");
+        }
     for (int i = 0; i < n_nets; i++) {
         const net_result_t *n = &nr[i];
         fprintf(f, "\nnetwork %d x %d: %.1f kFLOP per point forward, %.1f kFLOP per pair trained\n",
                 n->shape.width, n->shape.depth, n->flop_point * 1e-3,
                 n->flop_pair * n->networks * 1e-3);
-        fprintf(f, "  %-10s %-6s %-4s %-14s %-18s %7s  %6s\n", "", "kernel", "thr", "per second",
-                "[min, max]", "GFLOP/s", "% peak");
+        fprintf(f, "  %-10s %-6s %-4s %-14s %-18s %7s  %6s%s\n", "", "kernel", "thr", "per second",
+                "[min, max]", "GFLOP/s", "% peak", b->avx2 ? "  % avx2" : "");
         for (int j = 0; j < 3; j++) print_row(f, j ? "" : "grid eval", "points", &n->grid[j]);
         for (int j = 0; j < 3; j++) print_row(f, j ? "" : "train step", "pairs", &n->train[j]);
         fprintf(f, "  %s over scalar: grid x%.1f, training x%.1f; two threads over one: "
@@ -367,6 +748,7 @@ static void print_text(FILE *f, const bench_t *b, const net_result_t *nr, int n_
                 n->grid[1].rate.med / n->grid[0].rate.med,
                 n->train[1].rate.med / n->train[0].rate.med);
     }
+    print_overopt(f, oo);
 }
 
 static void json_stat(FILE *f, const char *key, stat_t s, double scale)
@@ -379,10 +761,14 @@ static void json_result(FILE *f, const char *key, const result_t *r)
 {
     fprintf(f, "\"%s\": {\"kernels\": \"%s\", \"threads\": %d, ", key, r->kernels, r->threads);
     json_stat(f, "per_s", r->rate, 1.0);
-    fprintf(f, ", \"gflops\": %.6g, \"pct_peak\": %.4g}", r->gflops, r->pct);
+    fprintf(f, ", \"gflops\": %.6g, \"pct_peak\": %.4g", r->gflops, r->pct);
+    if (r->pct_avx2 >= 0) fprintf(f, ", \"pct_avx2_peak\": %.4g", r->pct_avx2);
+    fprintf(f, "}");
 }
 
-static void print_json(FILE *f, const bench_t *b, const net_result_t *nr, int n_nets)
+static void print_json(FILE *f, const bench_t *b, const kern_table_t *kt,
+                       const clock_result_t *cr, int n_cr, const net_result_t *nr, int n_nets,
+                       const overopt_result_t *oo)
 {
     fprintf(f, "{\"kernels\": \"%s\", \"reps\": %d, \"cpu_time\": %s, \"flop_model\": \"forward 2*(2W+(D-1)W^2+W) "
                "per point; backward 2x forward; pair = 2 points forward and backward\", ",
@@ -394,7 +780,29 @@ static void print_json(FILE *f, const bench_t *b, const net_result_t *nr, int n_
     json_stat(f, "peak_gflops", b->peak[0], 1e-9);
     fprintf(f, ", ");
     json_stat(f, "peak_gflops_2_threads", b->peak[1], 1e-9);
-    fprintf(f, ", \"networks\": [");
+    fprintf(f, ", \"peak_kernels\": \"%s\", ", b->wide->name);
+    if (b->avx2) json_stat(f, "peak_avx2_gflops", b->peak_avx2, 1e-9);
+    else fprintf(f, "\"peak_avx2_gflops\": null");
+    fprintf(f, ", \"clock_ghz\": {");
+    for (int i = 0; i < n_cr; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s%s", i ? "after_" : "alone", cr[i].after);
+        if (i) fprintf(f, ", ");
+        json_stat(f, key, cr[i].ghz, 1.0);
+    }
+    fprintf(f, "}, \"kernels_alone\": {\"width\": %d, \"points\": %d, \"adam_params\": %zu, "
+               "\"rows\": [", kt->W, kt->P, kt->n_params);
+    for (int s = 0; s < kt->n_sets; s++)
+        for (int k = 0; k < KB_COUNT; k++) {
+            const kern_result_t *r = &kt->r[s][k];
+            fprintf(f, "%s{\"kernel\": \"%s\", \"kernels\": \"%s\", ", s || k ? ", " : "",
+                    KB_NAMES[k], r->kernels);
+            json_stat(f, "gflops", r->rate, 1e-9);
+            fprintf(f, ", \"pct_peak\": %.4g", r->pct);
+            if (r->pct_avx2 >= 0) fprintf(f, ", \"pct_avx2_peak\": %.4g", r->pct_avx2);
+            fprintf(f, "}");
+        }
+    fprintf(f, "]}, \"networks\": [");
     for (int i = 0; i < n_nets; i++) {
         const net_result_t *n = &nr[i];
         fprintf(f, "%s{\"width\": %d, \"depth\": %d, \"flop_per_point\": %.0f, "
@@ -418,7 +826,13 @@ static void print_json(FILE *f, const bench_t *b, const net_result_t *nr, int n_
                 n->train[0].rate.med / n->train[2].rate.med,
                 n->train[1].rate.med / n->train[0].rate.med);
     }
-    fprintf(f, "]}\n");
+    fprintf(f, "], \"overopt\": {\"grid\": %d, \"points\": %d", oo->grid, oo->points);
+    for (int m = 0; m < OVEROPT_METHOD_COUNT; m++)
+        fprintf(f, ", \"refresh_%s\": {\"ms_per_call\": %.4g, \"min_ms\": %.4g, \"max_ms\": %.4g, "
+                   "\"share_of_second\": %.4g}",
+                overopt_method_name(m), 1e3 / oo->refresh[m].med, 1e3 / oo->refresh[m].hi,
+                1e3 / oo->refresh[m].lo, 1.0 / oo->refresh[m].med);
+    fprintf(f, ", \"gold_table_ms\": %.4g}}\n", 1e3 / oo->gold.med);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -468,19 +882,38 @@ int cmd_bench(int argc, char **argv)
     }
     if (a.present[F_REP_TIME] && flag_number("rep-time", a.values[F_REP_TIME], 0.01, 10, &rep_s))
         return EXIT_USAGE;
-    bench_t b = { cli_kernels(), kernels_scalar(), (int)reps, rep_s, a.present[F_CPU_TIME],
-                  { { 0, 0, 0 }, { 0, 0, 0 } }, { -1.0, -1.0 } };
+    bench_t b = { 0 };
+    b.fast = cli_kernels();
     if (!b.fast) return EXIT_USAGE;
+    b.scalar = kernels_scalar();
+    b.wide = kernels_select(NULL);
+    b.avx2 = kernels_avx2() != b.wide ? kernels_avx2() : NULL;
+    b.reps = (int)reps;
+    b.rep_s = rep_s;
+    b.cpu_time = a.present[F_CPU_TIME];
     b.load[0] = load_average();
 
-    peak_ctx pc = { b.fast, { 0 } };
+    peak_ctx pc = { b.wide, { 0 } };
     for (int nt = 1; nt <= 2; nt++)
         if (measure(&b, peak_part, &pc, nt, nt, &b.peak[nt - 1]) != 0) {
             fprintf(stderr, "pbde bench: cannot start a second thread\n");
             return 1;
         }
+    if (b.avx2) {
+        pc.k = b.avx2;
+        if (measure(&b, peak_part, &pc, 1, 1, &b.peak_avx2) != 0) return 1;
+    }
+    clock_result_t cr[3];
+    int n_cr = 0;
+    if (bench_clock(&b, cr, &n_cr) != 0) n_cr = 0; /* no add chain on this target */
 
     const params_t *p = &a.params;
+    kern_table_t kt;
+    memset(&kt, 0, sizeof kt);
+    if (bench_kernels(&b, (mlp_shape_t){ (int)p->width, (int)p->depth }, &kt) != 0) {
+        fprintf(stderr, "pbde bench: out of memory (kernels alone)\n");
+        return 1;
+    }
     net_result_t nr[2];
     const mlp_shape_t shapes[2] = { { (int)p->width, (int)p->depth }, { 128, 4 } };
     const int n_nets = shapes[0].width == 128 && shapes[0].depth == 4 ? 1 : 2;
@@ -500,8 +933,15 @@ int cmd_bench(int argc, char **argv)
             return 1;
         }
     }
+    overopt_result_t oo;
+    memset(&oo, 0, sizeof oo);
+    char oerr[512];
+    if (bench_overopt(&b, p, &oo, oerr, sizeof oerr) != 0) {
+        fprintf(stderr, "pbde bench: %s\n", oerr);
+        return 1;
+    }
     b.load[1] = load_average();
-    if (a.present[F_JSON]) print_json(stdout, &b, nr, n_nets);
-    else print_text(stdout, &b, nr, n_nets);
+    if (a.present[F_JSON]) print_json(stdout, &b, &kt, cr, n_cr, nr, n_nets, &oo);
+    else print_text(stdout, &b, &kt, cr, n_cr, nr, n_nets, &oo);
     return 0;
 }

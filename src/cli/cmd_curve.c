@@ -11,8 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../export/export.h"
 #include "cli.h"
+#ifdef PBDE_HAVE_EXPORT
+#include "pbde/export.h"
+#endif
+#include "plot.h"
 #include "pbde/curve.h"
 #include "pbde/trainer.h"
 
@@ -25,6 +28,7 @@ static const cli_flag_t FLAGS[F_COUNT] = {
     { "seeds", 1, "seeds per number of pairs: seed, seed+1, ... (default 3)" },
 };
 
+#ifdef PBDE_HAVE_EXPORT
 /* The runs of point i: KL(p*||model) (which = 0) or KL(optimum||model). */
 static const double *runs(const curve_t *c, int which, int i)
 {
@@ -34,51 +38,6 @@ static const double *runs(const curve_t *c, int which, int i)
 /* ---------------------------------------------------------------------- */
 /* The PNG: a log-log plot drawn straight into an RGB buffer                */
 
-typedef struct {
-    raster_image_t img;
-    const raster_font_t *font;
-    int x0, y0, x1, y1;     /* plot area in pixels */
-    double lx0, lx1, ly0, ly1; /* its range in log10 units */
-} plot_t;
-
-static void put(plot_t *p, int x, int y, const unsigned char *rgb, double a)
-{
-    if (x < 0 || y < 0 || x >= p->img.w || y >= p->img.h) return;
-    unsigned char *px = p->img.px + 3 * ((size_t)y * (size_t)p->img.w + (size_t)x);
-    for (int c = 0; c < 3; c++) px[c] = (unsigned char)lround((1 - a) * px[c] + a * rgb[c]);
-}
-
-static void line(plot_t *p, double xa, double ya, double xb, double yb, const unsigned char *rgb,
-                 int width, int dashed)
-{
-    double len = hypot(xb - xa, yb - ya);
-    int steps = (int)ceil(len * 2) + 1;
-    for (int i = 0; i <= steps; i++) {
-        double t = (double)i / steps;
-        if (dashed && ((int)(t * len / 6)) % 2) continue;
-        double x = xa + t * (xb - xa), y = ya + t * (yb - ya);
-        for (int dy = -width / 2; dy <= width / 2; dy++)
-            for (int dx = -width / 2; dx <= width / 2; dx++) put(p, (int)lround(x) + dx, (int)lround(y) + dy, rgb, 1);
-    }
-}
-
-static double px_x(const plot_t *p, double v) { return p->x0 + (log10(v) - p->lx0) / (p->lx1 - p->lx0) * (p->x1 - p->x0); }
-static double px_y(const plot_t *p, double v) { return p->y1 - (log10(v) - p->ly0) / (p->ly1 - p->ly0) * (p->y1 - p->y0); }
-
-/* Text at (x, y) (top-left; align 1 right-aligns at x, 2 centres). */
-static void text(plot_t *p, int x, int y, const char *s, int px_size, const unsigned char *rgb, int align)
-{
-    raster_mask_t m;
-    if (!p->font || p->font->text(p->font->ctx, s, px_size, &m) != 0) return;
-    if (align == 1) x -= m.w;
-    if (align == 2) x -= m.w / 2;
-    for (int j = 0; j < m.h; j++)
-        for (int i = 0; i < m.w; i++) {
-            int a = m.a[(size_t)j * (size_t)m.w + (size_t)i];
-            if (a) put(p, x + i, y + j, rgb, a / 255.0);
-        }
-}
-
 static void series(plot_t *p, const curve_t *c, int which, const unsigned char *rgb)
 {
     double px = 0, py = 0;
@@ -87,12 +46,10 @@ static void series(plot_t *p, const curve_t *c, int which, const unsigned char *
         double mean, lo, hi;
         curve_stats(runs(c, which, i), c->n_seeds, &mean, &lo, &hi);
         if (!(mean > 0)) continue;
-        double x = px_x(p, (double)c->pairs[i]), y = px_y(p, mean);
-        if (lo > 0) line(p, x, px_y(p, lo), x, px_y(p, hi), rgb, 1, 0); /* the seeds' range */
-        for (int dy = -3; dy <= 3; dy++)
-            for (int dx = -3; dx <= 3; dx++)
-                if (dx * dx + dy * dy <= 10) put(p, (int)lround(x) + dx, (int)lround(y) + dy, rgb, 1);
-        if (have) line(p, px, py, x, y, rgb, 2, 0);
+        double x = plot_x(p, (double)c->pairs[i]), y = plot_y(p, mean);
+        if (lo > 0) plot_line(p, x, plot_y(p, lo), x, plot_y(p, hi), rgb, 1, 0); /* the seeds' range */
+        plot_dot(p, x, y, 3, rgb);
+        if (have) plot_line(p, px, py, x, y, rgb, 2, 0);
         px = x;
         py = y;
         have = 1;
@@ -125,6 +82,7 @@ static int write_png(const char *path, const curve_t *c, const params_t *prm, ch
     p.x1 = p.img.w - 40;
     p.y0 = 70;
     p.y1 = p.img.h - 80;
+    p.xlog = p.ylog = 1;
     /* ranges: the pairs, and every finite positive KL */
     double lo = HUGE_VAL, hi = -HUGE_VAL;
     for (int i = 0; i < c->n_points; i++)
@@ -144,52 +102,64 @@ static int write_png(const char *path, const curve_t *c, const params_t *prm, ch
         lo = 1e-4;
         hi = 1;
     }
-    p.ly0 = floor(log10(lo));
-    p.ly1 = ceil(log10(hi));
-    if (p.ly1 <= p.ly0) p.ly1 = p.ly0 + 1;
-    p.lx0 = log10((double)c->pairs[0]) - 0.15;
-    p.lx1 = log10((double)c->pairs[c->n_points - 1]) + 0.15;
+    p.vy0 = floor(log10(lo));
+    p.vy1 = ceil(log10(hi));
+    if (p.vy1 <= p.vy0) p.vy1 = p.vy0 + 1;
+    p.vx0 = log10((double)c->pairs[0]) - 0.15;
+    p.vx1 = log10((double)c->pairs[c->n_points - 1]) + 0.15;
     /* grid and labels: a line per decade of KL, per power of two of pairs */
     char buf[128];
-    for (int e = (int)p.ly0; e <= (int)p.ly1; e++) {
-        double y = px_y(&p, pow(10, e));
-        line(&p, p.x0, y, p.x1, y, GRID, 1, 0);
+    for (int e = (int)p.vy0; e <= (int)p.vy1; e++) {
+        double y = plot_y(&p, pow(10, e));
+        plot_line(&p, p.x0, y, p.x1, y, GRID, 1, 0);
         snprintf(buf, sizeof buf, "1e%d", e);
-        text(&p, p.x0 - 10, (int)y - 9, buf, 16, INK, 1);
+        plot_text(&p, p.x0 - 10, (int)y - 9, buf, 16, INK, 1);
     }
     for (int i = 0; i < c->n_points; i++) {
-        double x = px_x(&p, (double)c->pairs[i]);
-        line(&p, x, p.y0, x, p.y1, GRID, 1, 0);
+        double x = plot_x(&p, (double)c->pairs[i]);
+        plot_line(&p, x, p.y0, x, p.y1, GRID, 1, 0);
         snprintf(buf, sizeof buf, "%ld", c->pairs[i]);
-        text(&p, (int)x, p.y1 + 8, buf, 14, INK, 2);
+        plot_text(&p, (int)x, p.y1 + 8, buf, 14, INK, 2);
     }
-    line(&p, p.x0, p.y0, p.x0, p.y1, INK, 1, 0);
-    line(&p, p.x0, p.y1, p.x1, p.y1, INK, 1, 0);
+    plot_line(&p, p.x0, p.y0, p.x0, p.y1, INK, 1, 0);
+    plot_line(&p, p.x0, p.y1, p.x1, p.y1, INK, 1, 0);
     if (c->misspec > 0) {
-        double y = px_y(&p, c->misspec);
-        line(&p, p.x0, y, p.x1, y, MIS_C, 2, 1);
+        double y = plot_y(&p, c->misspec);
+        plot_line(&p, p.x0, y, p.x1, y, MIS_C, 2, 1);
     }
     series(&p, c, 0, TRUE_C);
     series(&p, c, 1, OPT_C);
     snprintf(buf, sizeof buf, "learning curves: %s annotator, %s objective, %s density, %d seed%s",
              annotator_name(prm->annotator), objective_name(prm->objective), density_name(prm->density),
              c->n_seeds, c->n_seeds > 1 ? "s" : "");
-    text(&p, p.x0, 14, buf, 20, INK, 0);
-    text(&p, (p.x0 + p.x1) / 2, p.img.h - 40, "training pairs", 16, INK, 2);
-    text(&p, p.x0 + 10, 44, "KL(p*\xE2\x80\x96model)", 16, TRUE_C, 0);
-    text(&p, p.x0 + 190, 44, "KL(optimum\xE2\x80\x96model): estimation", 16, OPT_C, 0);
-    text(&p, p.x0 + 500, 44, "- - KL(p*\xE2\x80\x96optimum): misspecification", 16, MIS_C, 0);
+    plot_text(&p, p.x0, 14, buf, 20, INK, 0);
+    plot_text(&p, (p.x0 + p.x1) / 2, p.img.h - 40, "training pairs", 16, INK, 2);
+    plot_text(&p, p.x0 + 10, 44, "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8)", 16, TRUE_C, 0);
+    plot_text(&p, p.x0 + 190, 44, "KL(optimum\xE2\x80\x96\xCF\x80_\xCE\xB8): estimation", 16, OPT_C, 0);
+    plot_text(&p, p.x0 + 500, 44, "- - KL(p*\xE2\x80\x96optimum): misspecification", 16, MIS_C, 0);
     int rc = png_write(path, &p.img, err, errlen);
     font_close(ef);
     free(p.img.px);
     return rc;
 }
+#else
+/* A build without SDL2 has no fonts to draw with: CSV and tables only. */
+static int write_png(const char *path, const curve_t *c, const params_t *prm, char *err, size_t errlen)
+{
+    (void)path;
+    (void)c;
+    (void)prm;
+    snprintf(err, errlen, "this pbde was built without SDL2 (pkg-config found no %s): "
+                          "no --png; the CSV and the table work", cli_missing_packages());
+    return -1;
+}
+#endif
 
 /* ---------------------------------------------------------------------- */
 
 static void print_table(FILE *f, const curve_t *c)
 {
-    fprintf(f, "  %9s   %-22s %-22s\n", "pairs", "KL(p*||model)", "KL(optimum||model)");
+    fprintf(f, "  %9s   %-22s %-22s\n", "pairs", "KL(p*||pi_theta)", "KL(optimum||pi_theta)");
     for (int i = 0; i < c->n_points; i++) {
         double m1, l1, h1, m2, l2, h2;
         curve_stats(c->kl_true[i], c->n_seeds, &m1, &l1, &h1);
@@ -223,7 +193,7 @@ static int parse_int(const char *name, const char *v, long lo, long hi, long *ou
 typedef struct {
     FILE *f;
     int rows;     /* runs written */
-    int progress; /* standard error is a terminal */
+    progress_t bar; /* on a terminal */
 } sink_t;
 
 static int on_progress(void *ctx, const curve_t *c)
@@ -237,10 +207,13 @@ static int on_progress(void *ctx, const curve_t *c)
         fflush(k->f);
     }
     int total = c->n_points * c->n_seeds;
-    if (k->progress && c->runs_done < total) {
+    if (c->runs_done < total) {
         int i = c->runs_done / c->n_seeds, s = c->runs_done % c->n_seeds;
-        fprintf(stderr, "\rpbde curve: %ld pairs, seed %ld, step %ld ...      ", c->pairs[i],
-                c->params.seed + s, c->run_step);
+        char what[96];
+        snprintf(what, sizeof what, "%ld pairs, seed %ld, step %ld", c->pairs[i], c->params.seed + s,
+                 c->run_step);
+        double steps = c->params.steps > 0 ? (double)c->params.steps : 1.0;
+        progress_show(&k->bar, c->runs_done + fmin(1.0, (double)c->run_step / steps), total, what);
     }
     return 0;
 }
@@ -253,7 +226,7 @@ int cmd_curve(int argc, char **argv)
     if (a.help) {
         cli_usage(stdout, "curve",
                   "Learning curves: trains for 2^from .. 2^to pairs and several seeds, and reports\n"
-                  "KL(p*||model) and the estimation error KL(optimum||model) against pairs\n"
+                  "KL(p*||pi_theta) and the estimation error KL(optimum||pi_theta) against pairs\n"
                   "(CSV rows: pairs,seed,kl_true_model,kl_optimum_model,kl_true_optimum,\n"
                   "loss_heldout,accuracy_heldout,wall_s), with a table and optionally a PNG.\n"
                   "  pbde curve --objective hinge --out hinge.csv --png hinge.png",
@@ -292,9 +265,10 @@ int cmd_curve(int argc, char **argv)
         return 1;
     }
     fprintf(f, "pairs,seed,kl_true_model,kl_optimum_model,kl_true_optimum,loss_heldout,accuracy_heldout,wall_s\n");
-    sink_t sink = { f, 0, isatty(2) };
+    sink_t sink = { f, 0, { 0, 0, 0, 0, "" } };
+    progress_begin(&sink.bar, "pbde curve");
     rc = curve_run(&c, k, on_progress, &sink, err, sizeof err);
-    if (sink.progress) fprintf(stderr, "\r%70s\r", "");
+    progress_end(&sink.bar);
     if (rc != 0) {
         fprintf(stderr, "pbde curve: %s\n", err);
         cli_abort_out(f, tmp);
@@ -317,7 +291,7 @@ int cmd_curve(int argc, char **argv)
     fprintf(o, "  mean [min, max] over seeds:\n");
     print_table(o, &c);
     double slope = curve_loglog_slope(&c, 1);
-    if (isfinite(slope)) fprintf(o, "  estimation KL(optimum||model) falls as pairs^%.2f (log-log slope of the means)\n", slope);
+    if (isfinite(slope)) fprintf(o, "  estimation KL(optimum||pi_theta) falls as pairs^%.2f (log-log slope of the means)\n", slope);
     if (c.diverged)
         fprintf(o, "  %d run%s diverged (NaN in the CSV); try a smaller --lr\n", c.diverged, c.diverged > 1 ? "s" : "");
     if (a.present[F_PNG]) {

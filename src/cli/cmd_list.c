@@ -1,5 +1,5 @@
-/* pbde list: the catalogues (densities, annotators, objectives) and the
-   parameter table. */
+/* pbde list: the catalogues (densities, annotators, objectives), the
+   parameter table and the terminal explorer's keys. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "pbde/density.h"
 #include "pbde/objective.h"
 #include "pbde/scenario.h"
+#include "pbde/session.h"
 #include "pbde/tour.h"
 
 static int by_name(const void *a, const void *b)
@@ -24,7 +25,7 @@ static void demo_files(const char *heading, const char *ext)
 {
     char dir[4096];
     printf("%s\n", heading);
-    if (cli_demos_dir(dir, sizeof dir) != 0) {
+    if (scenario_demos_dir(dir, sizeof dir) != 0) {
         printf("  (the demos folder was not found; set PBDE_DEMOS)\n");
         return;
     }
@@ -81,12 +82,32 @@ static void params_markdown(void)
     }
 }
 
+/* The terminal explorer's help list (its ? overlay), one entry a line:
+   the key in the first 18 columns after the indent, then what it does.
+   The list is the session's for a terminal with no tour open (the
+   builder reads only the front end, the mode and the tour). */
+static void keys_list(void)
+{
+    session_t *s = calloc(1, sizeof *s);
+    view_item_t *items = calloc(128, sizeof *items);
+    if (s && items) {
+        s->fe = VIEW_FE_TUI;
+        s->stop = -1;
+        int n_keys, n = session_help(s, items, 128, &n_keys);
+        printf("terminal keys, prompt commands and mouse (the help, ? in pbde tui):\n");
+        for (int i = 0; i < n; i++) printf("  %-17s %s\n", items[i].key, items[i].text);
+    }
+    free(items);
+    free(s);
+}
+
 int cmd_list(int argc, char **argv)
 {
     const char *what = argc > 2 ? argv[2] : "all";
     if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-        printf("usage: pbde list [densities|annotators|objectives|scenarios|tours|params]\n"
-               "Lists what pbde knows; params prints the parameter table as Markdown.\n");
+        printf("usage: pbde list [densities|annotators|objectives|scenarios|tours|params|keys]\n"
+               "Lists what pbde knows; params prints the parameter table as Markdown, keys the\n"
+               "terminal explorer's help list.\n");
         return 0;
     }
     int all = strcmp(what, "all") == 0, any = 0;
@@ -99,7 +120,11 @@ int cmd_list(int argc, char **argv)
         any = 1;
     }
     if (all || strcmp(what, "objectives") == 0) {
-        catalogue("objectives", objective_count(), objective_name, objective_describe);
+        /* each with its implicit reward r^ (what pbde overopt optimises) */
+        printf("objectives (name, implicit reward r^, description):\n");
+        for (int i = 0; i < objective_count(); i++)
+            printf("  %-14s r^ = %-34s %s\n", objective_name(i), objective_reward(i),
+                   objective_describe(i));
         any = 1;
     }
     if (all || strcmp(what, "scenarios") == 0) {
@@ -114,8 +139,12 @@ int cmd_list(int argc, char **argv)
         params_markdown();
         any = 1;
     }
+    if (strcmp(what, "keys") == 0) {
+        keys_list();
+        any = 1;
+    }
     if (!any) {
-        fprintf(stderr, "pbde list: '%s' is not allowed: expected densities, annotators, objectives, scenarios, tours or params\n", what);
+        fprintf(stderr, "pbde list: '%s' is not allowed: expected densities, annotators, objectives, scenarios, tours, params or keys\n", what);
         return EXIT_USAGE;
     }
     return 0;

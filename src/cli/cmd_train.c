@@ -9,22 +9,24 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pbde/dataset.h"
 #include "pbde/trainer.h"
 
-enum { F_JSON, F_GRID_OUT, F_COUNT };
+enum { F_JSON, F_GRID_OUT, F_REPLAY, F_COUNT };
 static const cli_flag_t FLAGS[F_COUNT] = {
     { "json", 0, "print one JSON object with the results" },
     { "grid-out", 1, "write the final grid as CSV to file V" },
+    { "replay", 1, "train as the explorer's annotate mode did on the answers saved in V "
+                   "(in order, answer-steps steps each)" },
 };
 
-/* A JSON number, or null for NaN/Inf. */
-static void json_num(FILE *f, double v)
+void cli_json_num(FILE *f, double v)
 {
     if (isfinite(v)) fprintf(f, "%.9g", v);
     else fputs("null", f);
 }
 
-static void json_str(FILE *f, const char *s)
+void cli_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; *s; s++) {
@@ -32,6 +34,21 @@ static void json_str(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+void cli_json_params(FILE *f, const params_t *p)
+{
+    size_t n;
+    const param_def_t *tab = params_table(&n);
+    fputc('{', f);
+    for (size_t i = 0; i < n; i++) {
+        char v[PARAMS_PATH_MAX + 16];
+        params_format(p, &tab[i], v, sizeof v);
+        fprintf(f, "%s\"%s\": ", i ? ", " : "", tab[i].name);
+        if (tab[i].type == PARAM_CHOICE || tab[i].type == PARAM_STRING) cli_json_str(f, v);
+        else fputs(v, f);
+    }
+    fputc('}', f);
 }
 
 static void print_json(FILE *f, const params_t *p, const trainer_t *t, const trainer_metrics_t *m,
@@ -42,64 +59,56 @@ static void print_json(FILE *f, const params_t *p, const trainer_t *t, const tra
     char dn[PARAMS_PATH_MAX + 16];
     params_format(p, params_find("density"), dn, sizeof dn);
     fprintf(f, "{\"density\": ");
-    json_str(f, dn);
+    cli_json_str(f, dn);
     fprintf(f, ", \"annotator\": ");
-    json_str(f, annotator_name(p->annotator));
+    cli_json_str(f, annotator_name(p->annotator));
     fprintf(f, ", \"objective\": ");
-    json_str(f, objective_name(p->objective));
+    cli_json_str(f, objective_name(p->objective));
     /* pairs: the data set's size (a pairs file's rows); pairs_used: the
        training pairs at the end (model and active grow up to pairs) */
     fprintf(f, ", \"pairs\": %ld, \"pairs_used\": %zu, \"steps\": %ld, \"seed\": %ld", w->p.pairs,
             trainer_pairs_in_use(t), m->step, p->seed);
     fprintf(f, ", \"loss_train\": ");
-    json_num(f, m->loss_train);
+    cli_json_num(f, m->loss_train);
     fprintf(f, ", \"loss_heldout\": ");
-    json_num(f, m->loss_heldout);
+    cli_json_num(f, m->loss_heldout);
     fprintf(f, ", \"loss_bayes\": ");
-    json_num(f, m->loss_bayes);
+    cli_json_num(f, m->loss_bayes);
     fprintf(f, ", \"accuracy_heldout\": ");
-    json_num(f, m->accuracy);
+    cli_json_num(f, m->accuracy);
     fprintf(f, ", \"kl_true_model\": ");
-    json_num(f, m->kl_true);
+    cli_json_num(f, m->kl_true);
     fprintf(f, ", \"tv_true_model\": ");
-    json_num(f, m->tv_true);
+    cli_json_num(f, m->tv_true);
     fprintf(f, ", \"theory\": ");
-    if (w->log_theory) json_str(f, w->theory_name);
+    if (w->log_theory) cli_json_str(f, w->theory_name);
     else fputs("null", f);
     fprintf(f, ", \"kl_theory_model\": ");
-    json_num(f, w->log_theory ? m->kl_theory : (double)NAN);
+    cli_json_num(f, w->log_theory ? m->kl_theory : (double)NAN);
     /* the error split: misspecification KL(p*||optimum), estimation KL(optimum||model) */
     fprintf(f, ", \"kl_true_optimum\": ");
-    json_num(f, w->kl_true_theory);
+    cli_json_num(f, w->kl_true_theory);
     fprintf(f, ", \"kl_optimum_model\": ");
-    json_num(f, w->log_theory ? m->kl_theory : (double)NAN);
+    cli_json_num(f, w->log_theory ? m->kl_theory : (double)NAN);
     fprintf(f, ", \"optimum_ms\": %.1f", w->theory_ms);
     fprintf(f, ", \"kl_ref_model\": ");
-    json_num(f, m->kl_ref);
-    if (p->objective == OBJECTIVE_MIXTURE) {
+    cli_json_num(f, m->kl_ref);
+    if (objective_is_mixture(p->objective)) {
         fprintf(f, ", \"components\": [");
         for (int a = 0; a < m->K; a++) {
             fprintf(f, "%s{\"weight\": ", a ? ", " : "");
-            json_num(f, m->weight[m->match[a]]);
+            cli_json_num(f, m->weight[m->match[a]]);
             fprintf(f, ", \"kl_to_annotator\": ");
-            json_num(f, m->comp_kl[a]);
+            cli_json_num(f, m->comp_kl[a]);
             fprintf(f, "}");
         }
         fprintf(f, "]");
     }
     fprintf(f, ", \"kernels\": ");
-    json_str(f, k->name);
-    fprintf(f, ", \"threads\": %ld, \"params\": {", p->threads);
-    size_t n;
-    const param_def_t *tab = params_table(&n);
-    for (size_t i = 0; i < n; i++) {
-        char v[PARAMS_PATH_MAX + 16];
-        params_format(p, &tab[i], v, sizeof v);
-        fprintf(f, "%s\"%s\": ", i ? ", " : "", tab[i].name);
-        if (tab[i].type == PARAM_CHOICE || tab[i].type == PARAM_STRING) json_str(f, v);
-        else fputs(v, f);
-    }
-    fprintf(f, "}, \"wall_s\": %.4f, \"pairs_per_s\": %.1f}\n", wall,
+    cli_json_str(f, k->name);
+    fprintf(f, ", \"threads\": %ld, \"params\": ", p->threads);
+    cli_json_params(f, p);
+    fprintf(f, ", \"wall_s\": %.4f, \"pairs_per_s\": %.1f}\n", wall,
             wall > 0 ? (double)pairs_done / wall : 0.0);
 }
 
@@ -122,17 +131,17 @@ static void print_summary(FILE *f, const params_t *p, const trainer_t *t,
     fprintf(f, "  loss       train %.4f   held-out %.4f   Bayes floor %.4f\n", m->loss_train,
             m->loss_heldout, m->loss_bayes);
     fprintf(f, "  accuracy   %.2f%% of held-out pairs\n", 100.0 * m->accuracy);
-    fprintf(f, "  KL(p*||model)     %.4f   TV %.4f   KL(pi_ref||model) %.4f\n", m->kl_true,
+    fprintf(f, "  KL(p*||pi_theta)  %.4f   TV %.4f   KL(pi_ref||pi_theta) %.4f\n", m->kl_true,
             m->tv_true, m->kl_ref);
     if (w->log_theory) {
-        fprintf(f, "  KL(theory||model) %.4f   theory: %s (%.0f ms)\n", m->kl_theory,
+        fprintf(f, "  KL(optimum||pi_theta) %.4f   optimum: %s (%.0f ms)\n", m->kl_theory,
                 w->theory_name, w->theory_ms);
-        fprintf(f, "  misspecification KL(p*||optimum) %.4f   estimation KL(optimum||model) %.4f\n",
+        fprintf(f, "  misspecification KL(p*||optimum) %.4f   estimation KL(optimum||pi_theta) %.4f\n",
                 w->kl_true_theory, m->kl_theory);
     } else {
         fprintf(f, "  theory: %s\n", w->theory_note);
     }
-    if (p->objective == OBJECTIVE_MIXTURE)
+    if (objective_is_mixture(p->objective))
         for (int a = 0; a < m->K; a++) {
             fprintf(f, "  component %d: weight %.3f", a + 1, m->weight[m->match[a]]);
             if (isfinite(m->comp_kl[a]))
@@ -142,16 +151,13 @@ static void print_summary(FILE *f, const params_t *p, const trainer_t *t,
     fprintf(f, "  %.2f s, %.0f pairs/s\n", wall, wall > 0 ? (double)pairs_done / wall : 0.0);
 }
 
-/* Writes the final grid as CSV into f (opened by cli_open_out before
-   training, so a path that cannot be written fails before the work) and
-   commits it. Returns 0, or 1 after a message. */
-static int write_grid(FILE *f, const char *path, const char *tmp, trainer_t *t)
+int cli_write_grid(const char *cmd, FILE *f, const char *path, const char *tmp, trainer_t *t)
 {
     const world_t *w = trainer_world(t);
     size_t n = w->grid.n;
     double *lm = malloc(n * sizeof(double));
     if (!lm) {
-        fprintf(stderr, "pbde train: --grid-out: out of memory\n");
+        fprintf(stderr, "pbde %s: --grid-out: out of memory\n", cmd);
         cli_abort_out(f, tmp);
         return 1;
     }
@@ -165,7 +171,7 @@ static int write_grid(FILE *f, const char *path, const char *tmp, trainer_t *t)
     }
     free(lm);
     if (cli_commit_out(f, path, tmp) != 0) {
-        fprintf(stderr, "pbde train: --grid-out: cannot write '%s': %s\n", path, strerror(errno));
+        fprintf(stderr, "pbde %s: --grid-out: cannot write '%s': %s\n", cmd, path, strerror(errno));
         return 1;
     }
     return 0;
@@ -195,6 +201,80 @@ static void catch_stop(void)
     }
 }
 
+/* --replay FILE: the answers of a saved annotate session, trained in
+   order as the explorer trained them. Returns 0, or EXIT_USAGE after a
+   message. */
+static int replay(const char *cmd, trainer_t *t, const params_t *p, const char *path)
+{
+    float *pts = NULL;
+    uint8_t *y = NULL, *who = NULL;
+    size_t n = 0;
+    char err[512];
+    if (dataset_read_csv(path, p->box, (size_t)params_find("pairs")->max, &pts, &y, &who, &n, err,
+                         sizeof err) != 0) {
+        fprintf(stderr, "pbde %s: --replay: %s\n", cmd, err);
+        return EXIT_USAGE;
+    }
+    int rc = trainer_replay_answers(t, pts, y, n, p->answer_steps);
+    free(pts);
+    free(y);
+    free(who);
+    if (rc == -1) {
+        fprintf(stderr, "pbde %s: --replay: out of memory for %zu answers\n", cmd, n);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cli_train_run(const char *cmd, const params_t *p, const kernels_t *k, const char *replay_path,
+                  trainer_t **out, double *wall_s)
+{
+    char err[512];
+    *out = NULL;
+    trainer_t *t = trainer_create(p, k, err, sizeof err);
+    if (!t) {
+        fprintf(stderr, "pbde %s: %s\n", cmd, err);
+        return EXIT_USAGE;
+    }
+    catch_stop();
+    int progress = isatty(2);
+    double t0 = pbde_now(), last_print = 0;
+    if (replay_path) {
+        int rc = replay(cmd, t, p, replay_path);
+        if (rc != 0) {
+            trainer_destroy(t);
+            return rc;
+        }
+    }
+    while (!replay_path && trainer_get_state(t) == TRAINER_TRAINING && !g_stop) {
+        if (trainer_step(t, 25) != 0) break;
+        double now = pbde_now() - t0;
+        if (progress && now - last_print > 0.2) {
+            last_print = now;
+            fprintf(stderr, "\rstep %ld/%ld  loss %.4f  %.1f s ", trainer_step_count(t), p->steps,
+                    trainer_last_loss(t), now);
+        }
+    }
+    *wall_s = pbde_now() - t0;
+    if (progress) fprintf(stderr, "\r%60s\r", "");
+    if (g_stop) {
+        fprintf(stderr, "pbde %s: interrupted at step %ld; nothing written\n", cmd,
+                trainer_step_count(t));
+        trainer_destroy(t);
+        return 128 + (int)g_stop;
+    }
+    if (trainer_get_state(t) == TRAINER_DIVERGED) {
+        fprintf(stderr,
+                "pbde %s: training diverged at step %ld (NaN/Inf or runaway outputs); "
+                "try a smaller --lr (now %g)\n",
+                cmd, trainer_diverged_at(t), p->lr);
+        trainer_destroy(t);
+        return EXIT_DIVERGED;
+    }
+    *out = t;
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     cli_args_t a;
@@ -207,7 +287,9 @@ int cmd_train(int argc, char **argv)
                   "(model and active grow the data as the model trains: --pairs-start, --pairs-add,\n"
                   "--pairs-every; local: --local-radius; active: --active-candidates);\n"
                   "--pairs-file F trains on the pairs of a CSV in pbde sample's format instead;\n"
-                  "--density image:FILE (.pgm or .png) makes a greyscale picture the density p*.",
+                  "--density image:FILE (.pgm or .png) makes a greyscale picture the density p*.\n"
+                  "--replay F rebuilds the explorer's model from the answers it saved (W or\n"
+                  ":save-pairs), given the explorer's settings: the same metrics it showed.",
                   FLAGS, F_COUNT);
         return 0;
     }
@@ -221,42 +303,12 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "pbde train: --grid-out: cannot write '%s': %s\n", grid_path, strerror(errno));
         return 1;
     }
-    char err[512];
-    trainer_t *t = trainer_create(p, k, err, sizeof err);
-    if (!t) {
-        fprintf(stderr, "pbde train: %s\n", err);
+    double wall;
+    trainer_t *t;
+    if ((rc = cli_train_run("train", p, k, a.present[F_REPLAY] ? a.values[F_REPLAY] : NULL, &t,
+                            &wall)) != 0) {
         cli_abort_out(grid_f, grid_tmp);
-        return EXIT_USAGE;
-    }
-    catch_stop();
-    int progress = isatty(2);
-    double t0 = cli_now(), last_print = 0;
-    while (trainer_get_state(t) == TRAINER_TRAINING && !g_stop) {
-        if (trainer_step(t, 25) != 0) break;
-        double now = cli_now() - t0;
-        if (progress && now - last_print > 0.2) {
-            last_print = now;
-            fprintf(stderr, "\rstep %ld/%ld  loss %.4f  %.1f s ", trainer_step_count(t), p->steps,
-                    trainer_last_loss(t), now);
-        }
-    }
-    double wall = cli_now() - t0;
-    if (progress) fprintf(stderr, "\r%60s\r", "");
-    if (g_stop) {
-        fprintf(stderr, "pbde train: interrupted at step %ld; nothing written\n",
-                trainer_step_count(t));
-        cli_abort_out(grid_f, grid_tmp);
-        trainer_destroy(t);
-        return 128 + (int)g_stop;
-    }
-    if (trainer_get_state(t) == TRAINER_DIVERGED) {
-        fprintf(stderr,
-                "pbde train: training diverged at step %ld (NaN/Inf or runaway outputs); "
-                "try a smaller --lr (now %g)\n",
-                trainer_diverged_at(t), p->lr);
-        cli_abort_out(grid_f, grid_tmp);
-        trainer_destroy(t);
-        return EXIT_DIVERGED;
+        return rc;
     }
     trainer_metrics_t m;
     trainer_metrics(t, &m, 1);
@@ -269,7 +321,7 @@ int cmd_train(int argc, char **argv)
         trainer_destroy(t);
         return 1;
     }
-    rc = grid_f ? write_grid(grid_f, grid_path, grid_tmp, t) : 0;
+    rc = grid_f ? cli_write_grid("train", grid_f, grid_path, grid_tmp, t) : 0;
     trainer_destroy(t);
     return rc;
 }

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "pbde/common.h"
+#include "pbde/suggest.h"
 
 static void usage(FILE *f)
 {
@@ -16,8 +17,9 @@ static void usage(FILE *f)
             "  pbde gui [opts]          the SDL2 window (f fullscreen, S screenshot, R record)\n"
             "  pbde render [opts] --out F   headless image (.png) or video (.y4m, .mp4, .gif)\n"
             "  pbde curve [opts] --out F    learning curves: KL against pairs (CSV, table, --png)\n"
+            "  pbde overopt [opts]      reward over-optimisation: RL and best-of-n on the learned reward\n"
             "  pbde bench [--json]      kernel and training throughput against the core's peak\n"
-            "  pbde list [what]         densities, annotators, objectives (params: the table)\n"
+            "  pbde list [what]         densities, annotators, objectives (params: the table; keys: the terminal's)\n"
             "  pbde help                this text; pbde CMD --help for a command's options\n"
             "  pbde --version\n\n"
             "Options are parameter names, as --name value or --name=value\n"
@@ -44,8 +46,14 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "gui") == 0) return cmd_gui(argc, argv);
     if (strcmp(cmd, "render") == 0) return cmd_render(argc, argv);
     if (strcmp(cmd, "curve") == 0) return cmd_curve(argc, argv);
+    if (strcmp(cmd, "overopt") == 0) return cmd_overopt(argc, argv);
     if (strcmp(cmd, "tui") == 0 || strncmp(cmd, "--", 2) == 0) return cmd_tui(argc, argv);
-    fprintf(stderr, "pbde: unknown command '%s'\n\n", cmd);
+    static const char *const CMDS[] = { "tui", "gui", "train", "overopt", "sample", "render", "curve",
+                                        "bench", "list", "help", "version" };
+    char msg[256];
+    snprintf(msg, sizeof msg, "unknown command '%s'", cmd);
+    suggest_append(msg, sizeof msg, cmd, CMDS, sizeof CMDS / sizeof CMDS[0], "");
+    fprintf(stderr, "pbde: %s\n\n", msg);
     usage(stderr);
     return EXIT_USAGE;
 }

@@ -253,8 +253,8 @@ void curve_view_status(const curve_view_t *v, int brief, char *buf, size_t n)
         return;
     }
     if (!c->have_optimum && c->runs_done > 0) {
-        snprintf(buf, n, "%s", brief ? "no optimum: KL(p*||model) only"
-                                     : "no optimum for this pairing: KL(p*||model) only");
+        snprintf(buf, n, "%s", brief ? "no optimum: KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) only"
+                                     : "no optimum for this pairing: KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) only");
         return;
     }
     double slope = curve_loglog_slope(c, 1);
@@ -301,6 +301,7 @@ static int job_progress(void *ctx, const curve_t *c)
     if (!cancel) {
         memcpy(&j->pub, c, sizeof j->pub);
         j->version++;
+        pthread_cond_broadcast(&j->cv);
     }
     pthread_mutex_unlock(&j->mu);
     return cancel;
@@ -377,6 +378,21 @@ curve_job_state curve_job_poll(curve_job_t *j, curve_t *out, unsigned long *vers
     if (msg && msglen > 0) snprintf(msg, msglen, "%s", j->msg);
     pthread_mutex_unlock(&j->mu);
     return st;
+}
+
+curve_job_state curve_job_wait(curve_job_t *j, curve_t *out, unsigned long *version,
+                               double timeout_s)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    double t = (double)until.tv_sec + 1e-9 * (double)until.tv_nsec + (timeout_s > 0 ? timeout_s : 0);
+    until.tv_sec = (time_t)t;
+    until.tv_nsec = (long)((t - floor(t)) * 1e9);
+    pthread_mutex_lock(&j->mu);
+    while (j->version == *version && !j->finished)
+        if (pthread_cond_timedwait(&j->cv, &j->mu, &until) != 0) break;
+    pthread_mutex_unlock(&j->mu);
+    return curve_job_poll(j, out, version, NULL, 0);
 }
 
 void curve_job_destroy(curve_job_t *j)

@@ -3,33 +3,40 @@
 
 #include <string.h>
 
-/* Whether this CPU can run the AVX2+FMA kernels. kernels_avx2() repeats
-   the check so it is safe on its own; doing it here too keeps the choice
-   visible in one place. */
-static int cpu_has_avx2_fma(void)
+/* Each kernels_*() checks the CPU itself (cpuid through
+   __builtin_cpu_supports) and returns NULL when the set cannot run here,
+   so the order below is the whole policy: the widest vectors first. */
+int kernels_available(const kernels_t *out[4])
 {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
+    const kernels_t *all[4] = { kernels_avx512(), kernels_avx2(), kernels_neon(), kernels_scalar() };
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        if (all[i]) out[n++] = all[i];
+    return n;
 }
 
-/* The fastest set this CPU and build have: AVX2 on x86-64 CPUs that
-   support it, NEON on AArch64 (where it is always present), else the
-   scalar reference. */
+size_t kernels_stride(size_t points)
+{
+    size_t ld = (points + KERNELS_ALIGN - 1) / KERNELS_ALIGN * KERNELS_ALIGN;
+    if (ld % 64 == 0) ld += KERNELS_ALIGN;
+    return ld;
+}
+
 static const kernels_t *fastest(void)
 {
-    const kernels_t *k = cpu_has_avx2_fma() ? kernels_avx2() : NULL;
-    if (!k) k = kernels_neon();
-    return k ? k : kernels_scalar();
+    const kernels_t *k[4];
+    kernels_available(k);
+    return k[0];
 }
 
 const kernels_t *kernels_select(const char *want)
 {
     if (!want || !*want) return fastest();
+    const kernels_t *k = NULL;
     if (strcmp(want, "scalar") == 0) return kernels_scalar();
-    if (strcmp(want, "avx2") == 0 || strcmp(want, "neon") == 0) return fastest();
-    return NULL;
+    else if (strcmp(want, "avx512") == 0) k = kernels_avx512();
+    else if (strcmp(want, "avx2") == 0) k = kernels_avx2();
+    else if (strcmp(want, "neon") == 0) k = kernels_neon();
+    else return NULL;
+    return k ? k : fastest();
 }

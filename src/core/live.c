@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,12 @@
 #define SLICE_S 0.02
 /* The preference slice is refreshed this often while the cursor rests. */
 #define SLICE_EVERY_S 0.3
+/* Checkpoints kept for undo: the state after each of the last LIVE_CKPTS
+   answers (further back, undo replays from the first answer). */
+#define LIVE_CKPTS 64
+/* Queued inputs besides the answers 1 (A) and 0 (B). */
+#define EV_SKIP (-1)
+#define EV_UNDO (-2)
 
 struct live {
     const kernels_t *k;
@@ -32,6 +39,7 @@ struct live {
     int thread_up;
     pthread_mutex_t mu;     /* guards everything below down to 'pub' */
     pthread_cond_t cv;      /* wakes a paused worker */
+    pthread_cond_t pcv;     /* a new state was published (live_wait) */
     pthread_mutex_t tmu;    /* guards the trainer (worker or live_run_steps) */
 
     /* requests */
@@ -48,20 +56,35 @@ struct live {
     int slice_on;
     int slice_dirty;        /* the cursor moved since the last slice */
     double slice_x, slice_y;
+    int oo_on, oo_dirty;    /* the over-optimisation sweep: asked for, changed */
+    double oo_budget;
 
     live_snapshot_t pub;    /* the newest published state */
 
-    /* be the annotator (guarded by mu) */
+    /* be the annotator. The inputs (answers, skips, undos) are queued in
+       order and applied by the worker, so what the session does is a
+       function of the inputs, however fast they came. Guarded by mu; the
+       answers themselves are written only by the worker. */
     int human;              /* asked for: train on the answers */
-    float *ans_pts;         /* (ans_cap, 4) the answered pairs, as asked */
+    int *evq;               /* (ev_cap) ring of queued inputs: 1 A, 0 B, EV_SKIP, EV_UNDO */
+    size_t ev_head, ev_n, ev_cap;
+    long logical;           /* answers once every queued input is applied */
+    float *ans_pts;         /* (ans_cap, 4) the answered questions, in order */
     uint8_t *ans_y;         /* (ans_cap) 1: a preferred */
+    long *ans_no;           /* (ans_cap) the number each question had on screen */
     size_t n_ans, ans_cap;
-    unsigned long ans_gen;  /* bumped by every answer and undo */
-    long questions;         /* questions drawn so far */
+    float q[4];             /* the question on screen: ax, ay, bx, by */
+    long q_no;              /* its number (1, 2, ...) */
+    int have_q;
+    long questions;         /* questions drawn so far: the stream's counter */
+    long asked, skipped;
     int t_human;            /* the trainer trains on the answers (worker) */
-    unsigned long t_ans_gen; /* the answers it was given */
-    size_t t_n_ans;         /* how many */
-    long t_until;           /* human: train up to this step, then wait for an answer (worker) */
+    size_t t_k;             /* answers the trainer's pairs hold (worker) */
+    size_t roll_to;         /* an undo went below t_k: back to this many answers (worker) */
+    long t_until;           /* train up to this step: answer t_k's steps (worker) */
+    trainer_ckpt_t *ck0;    /* the trainer before any answer (worker) */
+    trainer_ckpt_t *ck[LIVE_CKPTS]; /* after ck_tag[i] answers, i = tag % LIVE_CKPTS (worker) */
+    long ck_tag[LIVE_CKPTS]; /* -1: empty */
 
     /* worker-only */
     trainer_t *t;
@@ -72,6 +95,11 @@ struct live {
     double *slice_logit;    /* (n) */
     double last_publish, eval_cost;
     double last_slice;      /* when the slice was last computed */
+    overopt_t *oo;          /* the sweep's workspace, for the world's grid */
+    overopt_gold_t oo_gold; /* the gold table of the world (oo_world) */
+    const world_t *oo_world;
+    double *oo_pi;          /* (n) */
+    double last_oo;         /* when the sweep was last computed */
     double rate_t0;         /* window start for pairs/s */
     long rate_steps;
     double evals_t0;
@@ -79,6 +107,15 @@ struct live {
 };
 
 static void session_free(live_t *l);
+static void human_fields(live_t *l);
+
+/* A new state is published (under mu): its version grows and live_wait
+   wakes. */
+static void bump(live_t *l)
+{
+    l->pub.version++;
+    pthread_cond_broadcast(&l->pcv);
+}
 
 static double now_s(void)
 {
@@ -108,6 +145,7 @@ void live_snapshot_free(live_snapshot_t *s)
     for (int k = 0; k < DENSITY_MAX_COMPONENTS; k++) free(s->log_comp[k]);
     free(s->slice_annot);
     free(s->slice_model);
+    free(s->overopt_pi);
     memset(s, 0, sizeof *s);
 }
 
@@ -116,9 +154,9 @@ static int snapshot_copy(live_snapshot_t *dst, const live_snapshot_t *src)
 {
     size_t n = src->n;
     double **d[] = { &dst->log_true, &dst->log_ref, &dst->log_prop, &dst->log_theory,
-                     &dst->log_model, &dst->slice_annot, &dst->slice_model };
+                     &dst->log_model, &dst->slice_annot, &dst->slice_model, &dst->overopt_pi };
     double *const s[] = { src->log_true, src->log_ref, src->log_prop, src->log_theory,
-                          src->log_model, src->slice_annot, src->slice_model };
+                          src->log_model, src->slice_annot, src->slice_model, src->overopt_pi };
     if (n == 0) return 0;
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
         if (ensure(d[i], n) != 0) return -1;
@@ -126,8 +164,8 @@ static int snapshot_copy(live_snapshot_t *dst, const live_snapshot_t *src)
         if (src->log_comp[k] && ensure(&dst->log_comp[k], n) != 0) return -1;
 
     /* keep dst's pointers, copy every scalar field and the inline arrays */
-    double *keep[7] = { dst->log_true, dst->log_ref, dst->log_prop, dst->log_theory,
-                        dst->log_model, dst->slice_annot, dst->slice_model };
+    double *keep[8] = { dst->log_true, dst->log_ref, dst->log_prop, dst->log_theory,
+                        dst->log_model, dst->slice_annot, dst->slice_model, dst->overopt_pi };
     double *keep_comp[DENSITY_MAX_COMPONENTS];
     memcpy(keep_comp, dst->log_comp, sizeof keep_comp);
     memcpy(dst, src, sizeof *dst);
@@ -138,6 +176,7 @@ static int snapshot_copy(live_snapshot_t *dst, const live_snapshot_t *src)
     dst->log_model = keep[4];
     dst->slice_annot = keep[5];
     dst->slice_model = keep[6];
+    dst->overopt_pi = keep[7];
     memcpy(dst->log_comp, keep_comp, sizeof keep_comp);
     if (!src->log_theory) free(keep[3]);
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
@@ -150,6 +189,48 @@ static int snapshot_copy(live_snapshot_t *dst, const live_snapshot_t *src)
 int live_snapshot(live_t *l, live_snapshot_t *out)
 {
     pthread_mutex_lock(&l->mu);
+    int changed = l->pub.version != out->version;
+    int rc = changed ? (snapshot_copy(out, &l->pub) == 0 ? 1 : -1) : 0;
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+live_status_t live_status(const live_snapshot_t *s, int ascii, char *buf, size_t n)
+{
+    const char *ell = ascii ? "..." : "\xE2\x80\xA6", *dot = ascii ? "-" : "\xC2\xB7";
+    live_status_t st;
+    if (s->rebuilding) st = LIVE_REBUILDING;
+    else if (s->state == TRAINER_DIVERGED) st = LIVE_DIVERGED;
+    else if (s->state == TRAINER_DONE) st = LIVE_DONE;
+    else if (s->paused) st = LIVE_PAUSED;
+    else if (s->human && !s->have_question) st = LIVE_THINKING;
+    else if (s->human && s->waiting && s->pending == 0) st = LIVE_WAITING;
+    else st = LIVE_TRAINING;
+    switch (st) {
+    case LIVE_REBUILDING:
+        snprintf(buf, n, "rebuilding%s%s%s", ell, s->paused ? " " : "", s->paused ? dot : "");
+        if (s->paused) snprintf(buf + strlen(buf), n - strlen(buf), " paused");
+        break;
+    case LIVE_DIVERGED: snprintf(buf, n, "diverged at step %ld", s->diverged_at); break;
+    case LIVE_DONE: snprintf(buf, n, "done"); break;
+    case LIVE_PAUSED: snprintf(buf, n, "paused"); break;
+    case LIVE_THINKING: snprintf(buf, n, "thinking%s", ell); break;
+    case LIVE_WAITING: snprintf(buf, n, "waiting for an answer"); break;
+    case LIVE_TRAINING: snprintf(buf, n, "training"); break;
+    }
+    return st;
+}
+
+int live_wait(live_t *l, live_snapshot_t *out, double timeout_s)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    double t = (double)until.tv_sec + 1e-9 * (double)until.tv_nsec + (timeout_s > 0 ? timeout_s : 0);
+    until.tv_sec = (time_t)t;
+    until.tv_nsec = (long)((t - floor(t)) * 1e9);
+    pthread_mutex_lock(&l->mu);
+    while (l->pub.version == out->version)
+        if (pthread_cond_timedwait(&l->pcv, &l->mu, &until) != 0) break;
     int changed = l->pub.version != out->version;
     int rc = changed ? (snapshot_copy(out, &l->pub) == 0 ? 1 : -1) : 0;
     pthread_mutex_unlock(&l->mu);
@@ -200,8 +281,10 @@ static int publish_world(live_t *l)
     s->n = n;
     s->K = w->obj.K;
     if (ensure(&s->log_true, n) || ensure(&s->log_ref, n) || ensure(&s->log_prop, n) ||
-        ensure(&s->log_model, n) || ensure(&s->slice_annot, n) || ensure(&s->slice_model, n))
+        ensure(&s->log_model, n) || ensure(&s->slice_annot, n) || ensure(&s->slice_model, n) ||
+        ensure(&s->overopt_pi, n))
         return -1;
+    s->have_overopt = 0;
     memcpy(s->log_true, w->log_true, n * sizeof(double));
     memcpy(s->log_ref, w->log_ref, n * sizeof(double));
     memcpy(s->log_prop, w->log_prop, n * sizeof(double));
@@ -265,6 +348,38 @@ static int compute_slice(live_t *l, double cx, double cy)
     return 0;
 }
 
+/* The over-optimisation sweep of model lm into l->pub's staging (the
+   worker's oo_pi, *c, *at, *param), building the world's gold table the
+   first time. Returns 0, or -1 (nothing to show). Worker only, tmu held. */
+static int compute_overopt(live_t *l, const double *lm, double budget, overopt_curve_t *c,
+                           overopt_score_t *at, double *param)
+{
+    const world_t *w = trainer_world(l->t);
+    size_t n = w->grid.n;
+    if (l->oo_world != w) {
+        if (l->oo_world) overopt_gold_free(&l->oo_gold);
+        l->oo_world = NULL;
+        overopt_destroy(l->oo);
+        l->oo = overopt_create(n);
+        if (!l->oo || ensure(&l->oo_pi, n) != 0) return -1;
+        if (overopt_gold_init_world(&l->oo_gold, w) != 0) return -1;
+        l->oo_world = w;
+    }
+    overopt_sweep_t sw;
+    overopt_sweep_defaults(&sw);
+    if (overopt_refresh(l->oo, &l->oo_gold, &w->obj, lm, w->log_ref, w->cell_area, &sw, -1, c, NULL) !=
+        0)
+        return -1;
+    double kl = budget >= 0 ? budget : c->kl[c->peak];
+    /* the proxy again (overopt_refresh keeps it to itself), for the policy */
+    double *rhat = malloc(n * sizeof *rhat);
+    if (!rhat) return -1;
+    overopt_proxy_reward(&w->obj, lm, w->log_ref, n, rhat);
+    int rc = overopt_policy_at(l->oo, &l->oo_gold, rhat, &sw, kl, w->cell_area, l->oo_pi, at, param);
+    free(rhat);
+    return rc;
+}
+
 /* Evaluates the model and publishes a new snapshot. Called with tmu held
    and mu not held. */
 static void publish(live_t *l)
@@ -293,6 +408,19 @@ static void publish(live_t *l)
     int new_slice = ok && slice_due && compute_slice(l, sx, sy) == 0;
     if (new_slice) l->last_slice = t0;
 
+    /* the over-optimisation sweep: when asked, then once a second */
+    pthread_mutex_lock(&l->mu);
+    int oo_on = l->oo_on;
+    int oo_due = oo_on && (l->oo_dirty || !s->have_overopt || t0 - l->last_oo >= LIVE_OVEROPT_EVERY_S);
+    double oo_budget = l->oo_budget;
+    l->oo_dirty = 0;
+    pthread_mutex_unlock(&l->mu);
+    overopt_curve_t *oo_c = oo_due ? malloc(sizeof *oo_c) : NULL;
+    overopt_score_t oo_at;
+    double oo_param = NAN;
+    int new_oo = ok && oo_c && compute_overopt(l, lm, oo_budget, oo_c, &oo_at, &oo_param) == 0;
+    if (oo_due) l->last_oo = t0;
+
     double t1 = now_s();
     pthread_mutex_lock(&l->mu);
     if (ok) {
@@ -308,6 +436,15 @@ static void publish(live_t *l)
         s->slice_y = sy;
         memcpy(s->slice_annot, l->slice_buf, n * sizeof(double));
         memcpy(s->slice_model, l->slice_logit, n * sizeof(double));
+    }
+    if (!oo_on) s->have_overopt = 0;
+    if (new_oo) {
+        s->have_overopt = 1;
+        s->overopt = *oo_c;
+        s->overopt_budget = oo_budget;
+        s->overopt_at = oo_at;
+        s->overopt_param = oo_param;
+        memcpy(s->overopt_pi, l->oo_pi, n * sizeof(double));
     }
     if (!l->t_human && params_proposal_grows(w->p.proposal)) {
         /* model and active: the overlay shows the newest pairs, those the
@@ -329,15 +466,17 @@ static void publish(live_t *l)
     s->diverged_at = trainer_diverged_at(l->t);
     s->paused = l->paused;
     s->rebuilding = 0;
+    human_fields(l);
     l->evals_n++;
     if (t1 - l->evals_t0 >= 1.0) {
         s->evals_per_s = l->evals_n / (t1 - l->evals_t0);
         l->evals_t0 = t1;
         l->evals_n = 0;
     }
-    s->version++;
+    bump(l);
     pthread_mutex_unlock(&l->mu);
     free(lm);
+    free(oo_c);
     for (int k = 0; k < K; k++) free(comps[k]);
     l->eval_cost = t1 - t0;
     l->last_publish = t1;
@@ -354,7 +493,7 @@ static int rebuild(live_t *l, const params_t *p, const char *reason)
     }
     l->building = 1;
     l->pub.rebuilding = 1;
-    l->pub.version++;
+    bump(l);
     pthread_mutex_unlock(&l->mu);
 
     char err[200];
@@ -377,18 +516,23 @@ static int rebuild(live_t *l, const params_t *p, const char *reason)
         /* the session keeps the old parameters: so must what it reports
            and what :save writes, unless a newer request is waiting */
         if (l->want_gen == l->have_gen) {
-            double speed = l->want.speed;
+            double speed = l->want.speed, pace = l->want.pace;
             l->want = l->pub.params;
             l->want.speed = speed;
+            l->want.pace = pace;
         }
         l->pub.rebuilding = 0;
-        l->pub.version++;
+        bump(l);
         pthread_mutex_unlock(&l->mu);
         pthread_mutex_unlock(&l->tmu);
         return -1;
     }
     trainer_destroy(l->t);
     l->t = t;
+    /* a new world: its gold table is built at the next sweep (the new
+       world may sit where the old one was, so the pointer cannot tell) */
+    if (l->oo_world) overopt_gold_free(&l->oo_gold);
+    l->oo_world = NULL;
     l->t_human = 0; /* a human session puts the new trainer on the answers next */
     l->pub.params = *p;
     int rc = publish_world(l);
@@ -401,8 +545,9 @@ static int rebuild(live_t *l, const params_t *p, const char *reason)
     return rc;
 }
 
-/* The last answers into the snapshot's overlay, winner first (under mu). */
-static void answers_overlay(live_t *l)
+/* The human part of the snapshot: the question, the counts, the last
+   answers as an overlay, winner first (under mu, not published). */
+static void human_fields(live_t *l)
 {
     live_snapshot_t *s = &l->pub;
     size_t k = l->n_ans < LIVE_OVERLAY_PAIRS ? l->n_ans : LIVE_OVERLAY_PAIRS;
@@ -421,73 +566,247 @@ static void answers_overlay(live_t *l)
         s->n_pairs = k;
         memcpy(s->pairs, s->answered, k * 4 * sizeof(float));
     }
+    s->human = l->human;
+    s->have_question = l->human && l->have_q;
+    memcpy(s->question, l->q, sizeof s->question);
+    s->question_no = l->q_no;
+    s->asked = l->asked;
+    s->skipped = l->skipped;
+    s->pending = (long)l->ev_n;
+    s->trained = l->t_human ? (long)l->t_k - (trainer_step_count(l->t) < l->t_until) : 0;
+    if (s->trained < 0) s->trained = 0;
+    /* waiting only once the published model is the trained one */
+    s->waiting = l->t_human && l->ev_n == 0 && l->t_k == l->n_ans &&
+                 trainer_step_count(l->t) >= l->t_until && l->have_q &&
+                 s->step == trainer_step_count(l->t);
 }
 
-/* Puts the trainer on the answers (human on), or asks for the annotator's
-   data back (off). Called and returns with mu held. Switching on trains
-   from a fresh model with a constant learning rate and no end; a new
-   answer or an undo only replaces the pairs, keeping the model. */
-static void apply_answers(live_t *l)
+/* human_fields, published. */
+static void human_publish(live_t *l)
 {
-    if (!l->human) {
-        /* a new trainer on the annotator's data: the rebuild clears human */
+    human_fields(l);
+    bump(l);
+}
+
+/* 1 when the next question depends on the model (it is drawn once the
+   answers before it are trained). */
+static int questions_need_model(const live_t *l)
+{
+    return params_proposal_grows(trainer_world(l->t)->p.proposal);
+}
+
+static void question_logits(void *ctx, const float *pts, const float *dref, size_t n, double *out)
+{
+    trainer_pair_logits(ctx, pts, dref, n, out);
+}
+
+/* Draws the next question into l->q with the stream's next counter
+   (worker; the model-based proposals read the trainer: tmu held or the
+   worker's own). Returns 0 or -1 (allocation failure). */
+static int draw_question(live_t *l)
+{
+    const world_t *w = trainer_world(l->t);
+    dataset_model_t m = { NULL, question_logits, l->t };
+    double *lm = NULL;
+    int rc = -1;
+    if (w->p.proposal == PROPOSAL_MODEL) {
+        lm = malloc(pbde_mul_size(w->grid.n, sizeof(double)));
+        if (!lm) return -1;
+        trainer_model_grid(l->t, lm, NULL);
+        m.log_model = lm;
+    }
+    float pts[4];
+    rc = dataset_propose(w, &m, LIVE_STREAM_QUESTIONS, (uint64_t)l->questions, 1, pts);
+    free(lm);
+    if (rc != 0) return -1;
+    l->questions++;
+    memcpy(l->q, pts, sizeof pts);
+    l->q_no = ++l->asked;
+    l->have_q = 1;
+    return 0;
+}
+
+/* Appends the question on screen as an answer (worker, under mu).
+   Returns 0 or -1 (allocation failure: the answer is dropped). */
+static int record_answer(live_t *l, int y)
+{
+    if (l->n_ans == l->ans_cap) {
+        size_t cap = l->ans_cap ? 2 * l->ans_cap : 256;
+        float *np = realloc(l->ans_pts, pbde_mul_size(cap, 4 * sizeof(float)));
+        if (np) l->ans_pts = np;
+        uint8_t *ny = np ? realloc(l->ans_y, cap) : NULL;
+        if (ny) l->ans_y = ny;
+        long *nn = ny ? realloc(l->ans_no, pbde_mul_size(cap, sizeof(long))) : NULL;
+        if (nn) l->ans_no = nn;
+        if (!nn) return -1;
+        l->ans_cap = cap;
+    }
+    memcpy(l->ans_pts + 4 * l->n_ans, l->q, 4 * sizeof(float));
+    l->ans_y[l->n_ans] = y ? 1 : 0;
+    l->ans_no[l->n_ans] = l->q_no;
+    l->n_ans++;
+    return 0;
+}
+
+/* Applies queued inputs in order while a question is on screen. Questions that do not depend on
+   the model are drawn on the way. Worker, under mu. Returns 1 when
+   anything changed. */
+static int apply_inputs(live_t *l)
+{
+    int changed = 0;
+    int model_q = questions_need_model(l);
+    for (;;) {
+        if (!l->have_q && !model_q) {
+            if (draw_question(l) != 0) break;
+            changed = 1;
+        }
+        if (l->ev_n == 0) break;
+        /* every input waits for a question on screen, as a person who
+           reads the question first would: so the question stream (drawn
+           from the model for model and active) comes out the same
+           whether the inputs came one at a time or in a burst */
+        if (!l->have_q) break;
+        int e = l->evq[l->ev_head];
+        l->ev_head = (l->ev_head + 1) % l->ev_cap;
+        l->ev_n--;
+        changed = 1;
+        if (e == EV_UNDO) {
+            if (l->n_ans == 0) continue;
+            l->n_ans--; /* its question comes back, to be answered anew */
+            if (l->n_ans < l->t_k && l->n_ans < l->roll_to) l->roll_to = l->n_ans;
+            memcpy(l->q, l->ans_pts + 4 * l->n_ans, sizeof l->q);
+            l->q_no = l->ans_no[l->n_ans];
+            l->asked = l->q_no;
+            l->have_q = 1;
+        } else if (e == EV_SKIP) {
+            l->skipped++;
+            l->have_q = 0;
+        } else {
+            if (record_answer(l, e) != 0)
+                snprintf(l->pub.status, sizeof l->pub.status, "out of memory: an answer was lost");
+            l->have_q = 0;
+        }
+    }
+    return changed;
+}
+
+static void ckpt_forget(live_t *l, long above)
+{
+    for (int i = 0; i < LIVE_CKPTS; i++)
+        if (l->ck_tag[i] > above) l->ck_tag[i] = -1;
+}
+
+/* Takes the trainer back to the state after m answers: the newest
+   checkpoint at or before m, from where the worker trains forward.
+   Worker, tmu held. */
+static void rollback(live_t *l, size_t m)
+{
+    long best = 0;
+    trainer_ckpt_t *c = l->ck0;
+    for (int i = 0; i < LIVE_CKPTS; i++)
+        if (l->ck_tag[i] > best && l->ck_tag[i] <= (long)m) {
+            best = l->ck_tag[i];
+            c = l->ck[i];
+        }
+    trainer_ckpt_restore(l->t, c);
+    ckpt_forget(l, best);
+    l->t_k = (size_t)best;
+    l->roll_to = SIZE_MAX;
+    l->t_until = trainer_step_count(l->t);
+}
+
+/* Puts a new (or reset) trainer on the answers from the start: a fresh
+   model, then each answer trained in turn. Worker, tmu held. */
+static int human_begin(live_t *l)
+{
+    int ok = trainer_answers_begin(l->t) == 0 && trainer_ckpt_save(l->t, &l->ck0) == 0;
+    ckpt_forget(l, -1);
+    l->t_k = 0;
+    l->roll_to = SIZE_MAX;
+    l->t_until = trainer_step_count(l->t);
+    return ok ? 0 : -1;
+}
+
+/* The human mode's share of the worker's loop: switching it on or off,
+   the queued inputs, undo's rollback, putting the trainer on the next
+   answer once the last one's steps are taken, and the model's next
+   question. Called and returns with mu held; returns 1 when it did
+   something (the loop looks again). */
+static int human_work(live_t *l)
+{
+    if (!l->human && l->t_human) {
+        /* a new trainer on the annotator's data: the rebuild clears t_human */
         l->t_human = 0;
         snprintf(l->want_reason, sizeof l->want_reason,
                  "back to the annotator's data: training restarted");
         l->want_gen++;
-        return;
+        return 1;
     }
-    int fresh = !l->t_human;
-    size_t n = l->n_ans;
-    unsigned long gen = l->ans_gen;
-    float *pts = malloc(pbde_mul_size(n ? n : 1, 4 * sizeof(float)));
-    uint8_t *y = malloc(n ? n : 1);
-    if (pts && y && n) {
-        memcpy(pts, l->ans_pts, n * 4 * sizeof(float));
-        memcpy(y, l->ans_y, n);
+    if (!l->human) return 0;
+    long per = trainer_world(l->t)->p.answer_steps;
+    if (!l->t_human) { /* on: a fresh model, the answers trained again in turn */
+        pthread_mutex_unlock(&l->mu);
+        pthread_mutex_lock(&l->tmu);
+        int ok = human_begin(l) == 0;
+        pthread_mutex_lock(&l->mu);
+        l->t_human = 1;
+        history_reset(&l->pub);
+        if (ok)
+            snprintf(l->pub.status, sizeof l->pub.status,
+                     "you are the annotator: each answer trains %ld steps, in order", per);
+        else
+            snprintf(l->pub.status, sizeof l->pub.status, "out of memory for the answers");
+        human_publish(l);
+        pthread_mutex_unlock(&l->mu);
+        publish(l);
+        pthread_mutex_unlock(&l->tmu);
+        pthread_mutex_lock(&l->mu);
+        return 1;
+    }
+    int changed = apply_inputs(l);
+    long step = trainer_step_count(l->t);
+    int roll = l->roll_to < l->t_k;
+    int advance = !roll && l->t_k < l->n_ans && step >= l->t_until;
+    int draw = !roll && !advance && !l->have_q && l->t_k == l->n_ans && step >= l->t_until;
+    if (!roll && !advance && !draw) {
+        if (changed) human_publish(l);
+        return changed;
     }
     pthread_mutex_unlock(&l->mu);
     pthread_mutex_lock(&l->tmu);
-    int ok = pts && y && trainer_set_pairs(l->t, pts, y, NULL, n) == 0;
-    if (!ok) trainer_set_pairs(l->t, NULL, NULL, NULL, 0); /* no memory: train on nothing */
-    if (fresh) {
-        trainer_set_endless(l->t, 1);
-        trainer_reset_model(l->t);
-        if (trainer_set_prior(l->t, trainer_world(l->t)->p.answer_prior) != 0) ok = 0;
+    int ok = 1;
+    if (roll) {
+        rollback(l, l->roll_to);
+    } else if (advance) {
+        /* the state after t_k answers, for undo */
+        int i = (int)(l->t_k % LIVE_CKPTS);
+        if (l->t_k > 0 && trainer_ckpt_save(l->t, &l->ck[i]) == 0) l->ck_tag[i] = (long)l->t_k;
+        size_t k = l->t_k + 1;
+        ok = trainer_answers_take(l->t, l->ans_pts, l->ans_y, k) == 0;
+        l->t_k = k;
+        l->t_until = trainer_step_count(l->t) + per;
     }
     pthread_mutex_lock(&l->mu);
-    /* every new answer (an undo counts as one) buys answer-steps more
-       steps: the model follows the answers, and a few separable answers
-       are not fitted for ever (their likelihood has no maximum: the
-       density would only sharpen), nor the CPU kept busy while the room
-       thinks. Answers given in a burst (or while paused) buy the same
-       steps in total as one at a time. */
-    long per = trainer_world(l->t)->p.answer_steps;
-    size_t had = fresh ? 0 : l->t_n_ans, now_n = ok ? n : 0;
-    long bought = fresh ? (long)now_n : now_n > had ? (long)(now_n - had) : 1;
-    long from = fresh ? trainer_step_count(l->t)
-                      : (l->t_until > trainer_step_count(l->t) ? l->t_until : trainer_step_count(l->t));
-    l->t_until = from + bought * per;
-    l->t_human = 1;
-    l->t_ans_gen = gen;
-    l->t_n_ans = now_n;
-    l->pub.human = 1;
-    if (fresh) history_reset(&l->pub);
-    /* the status line says what happens, once (the count of answers is on
-       the prompt line: a new status on every answer would replace the
-       front end's own messages) */
-    if (!ok)
-        snprintf(l->pub.status, sizeof l->pub.status, "out of memory for the answers");
-    else if (fresh)
-        snprintf(l->pub.status, sizeof l->pub.status,
-                 "you are the annotator: each answer trains %ld steps, then it waits", per);
-    answers_overlay(l);
+    if (draw && draw_question(l) != 0) ok = 0;
+    if (!ok) snprintf(l->pub.status, sizeof l->pub.status, "out of memory for the answers");
+    human_publish(l);
     pthread_mutex_unlock(&l->mu);
-    publish(l);
+    if (advance || roll) publish(l);
     pthread_mutex_unlock(&l->tmu);
-    free(pts);
-    free(y);
     pthread_mutex_lock(&l->mu);
+    return 1;
+}
+
+/* A restart's reason as the status says it: "training restarted" only
+   when training will run; while paused the model waits at step 0. */
+static void restart_reason(const live_t *l, const char *reason, char *out, size_t n)
+{
+    static const char RUN[] = "training restarted";
+    size_t len = strlen(reason), k = sizeof RUN - 1;
+    if (l->paused && len >= k && strcmp(reason + len - k, RUN) == 0)
+        snprintf(out, n, "%.*sready at step 0, paused", (int)(len - k), reason);
+    else
+        snprintf(out, n, "%s", reason);
 }
 
 static void *worker(void *arg)
@@ -497,8 +816,8 @@ static void *worker(void *arg)
     while (!l->quit) {
         if (l->want_gen != l->have_gen) {
             params_t p = l->want;
-            char reason[128];
-            snprintf(reason, sizeof reason, "%s", l->want_reason);
+            char reason[160];
+            restart_reason(l, l->want_reason, reason, sizeof reason);
             l->have_gen = l->want_gen;
             pthread_mutex_unlock(&l->mu);
             rebuild(l, &p, reason);
@@ -509,32 +828,33 @@ static void *worker(void *arg)
             l->reset = 0;
             pthread_mutex_unlock(&l->mu);
             pthread_mutex_lock(&l->tmu);
-            trainer_reset_model(l->t);
+            if (l->t_human) /* the answers are trained again, one at a time */
+                rollback(l, 0);
+            else
+                trainer_reset_model(l->t);
             pthread_mutex_lock(&l->mu);
-            if (l->t_human) /* as if the answers came again, one at a time */
-                l->t_until = (long)l->t_n_ans * trainer_world(l->t)->p.answer_steps;
             history_reset(&l->pub);
-            snprintf(l->pub.status, sizeof l->pub.status, "model reset: training restarted");
+            restart_reason(l, "model reset: training restarted", l->pub.status, sizeof l->pub.status);
             pthread_mutex_unlock(&l->mu);
             publish(l);
             pthread_mutex_unlock(&l->tmu);
             pthread_mutex_lock(&l->mu);
             continue;
         }
-        if (l->human != l->t_human || (l->human && l->ans_gen != l->t_ans_gen)) {
-            apply_answers(l); /* returns with mu held */
-            continue;
-        }
+        if (human_work(l)) continue; /* returns with mu held */
         if (l->stop_at >= 0 && trainer_step_count(l->t) >= l->stop_at) {
             l->stop_at = -1;
             l->paused = 1;
         }
-        int once = l->step_once && !l->manual && !(l->t_human && l->t_n_ans == 0);
+        /* in the annotate mode a step is taken only within an answer's
+           steps: the model stays a function of the answers */
+        int once = l->step_once && !l->manual &&
+                   !(l->t_human && trainer_step_count(l->t) >= l->t_until);
         long human_until = l->t_human ? l->t_until : -1;
         int running = !l->paused && !l->manual && trainer_get_state(l->t) == TRAINER_TRAINING &&
-                      !(l->t_human && (l->t_n_ans == 0 || trainer_step_count(l->t) >= l->t_until));
+                      !(l->t_human && (l->t_k == 0 || trainer_step_count(l->t) >= l->t_until));
         if (!running && !once) {
-            if (!l->manual && (trainer_step_count(l->t) != l->pub.step || l->slice_dirty)) {
+            if (!l->manual && (trainer_step_count(l->t) != l->pub.step || l->slice_dirty || l->oo_dirty)) {
                 /* steps taken since the last publication: show them first */
                 pthread_mutex_unlock(&l->mu);
                 pthread_mutex_lock(&l->tmu);
@@ -545,13 +865,13 @@ static void *worker(void *arg)
             }
             if (l->pub.paused != l->paused) {
                 l->pub.paused = l->paused;
-                l->pub.version++;
+                bump(l);
             }
             pthread_cond_wait(&l->cv, &l->mu);
             continue;
         }
         l->step_once = 0;
-        double speed = l->speed;
+        double speed = l->want.pace > 0 ? params_step_rate(&l->want) : l->speed;
         long stop_at = l->stop_at;
         pthread_mutex_unlock(&l->mu);
 
@@ -602,8 +922,10 @@ static void *worker(void *arg)
                 pthread_mutex_unlock(&l->mu);
             }
         }
+        /* (a single step leaves the session paused: live_step_once paused
+           it already; pausing here again would undo a command that came
+           while the step ran, such as live_run_to) */
         pthread_mutex_lock(&l->mu);
-        if (once) l->paused = 1;
     }
     int orphaned = l->orphaned;
     l->finished = 1;
@@ -633,9 +955,12 @@ live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, cha
     pthread_mutex_init(&l->mu, NULL);
     pthread_mutex_init(&l->tmu, NULL);
     pthread_cond_init(&l->cv, NULL);
+    pthread_cond_init(&l->pcv, NULL);
     l->want = *p;
     l->speed = p->speed;
     l->stop_at = -1;
+    for (int i = 0; i < LIVE_CKPTS; i++) l->ck_tag[i] = -1;
+    l->roll_to = SIZE_MAX;
     l->paused = start_paused;
     l->pub.params = *p;
     l->pub.paused = start_paused;
@@ -694,14 +1019,22 @@ static void session_free(live_t *l)
     trainer_destroy(l->t);
     live_snapshot_free(&l->pub);
     free(l->slice_buf);
+    if (l->oo_world) overopt_gold_free(&l->oo_gold);
+    overopt_destroy(l->oo);
+    free(l->oo_pi);
     free(l->slice_pts);
     free(l->slice_dref);
     free(l->slice_logit);
     free(l->ans_pts);
     free(l->ans_y);
+    free(l->ans_no);
+    free(l->evq);
+    trainer_ckpt_destroy(l->ck0);
+    for (int i = 0; i < LIVE_CKPTS; i++) trainer_ckpt_destroy(l->ck[i]);
     pthread_mutex_destroy(&l->mu);
     pthread_mutex_destroy(&l->tmu);
     pthread_cond_destroy(&l->cv);
+    pthread_cond_destroy(&l->pcv);
     free(l);
 }
 
@@ -713,23 +1046,37 @@ static void command(live_t *l, int *field, int value)
     pthread_mutex_unlock(&l->mu);
 }
 
+/* A pause is in force at once (nothing trains while it is, even when a
+   rebuild keeps the worker busy), so it is published at once too. Under
+   mu. */
+static void set_paused(live_t *l, int paused)
+{
+    l->paused = paused != 0;
+    if (l->pub.paused != l->paused) {
+        l->pub.paused = l->paused;
+        bump(l);
+    }
+    pthread_cond_broadcast(&l->cv);
+}
+
 void live_set_paused(live_t *l, int paused)
 {
-    command(l, &l->paused, paused);
+    pthread_mutex_lock(&l->mu);
+    set_paused(l, paused);
+    pthread_mutex_unlock(&l->mu);
 }
 
 void live_toggle_pause(live_t *l)
 {
     pthread_mutex_lock(&l->mu);
-    l->paused = !l->paused;
-    pthread_cond_broadcast(&l->cv);
+    set_paused(l, !l->paused);
     pthread_mutex_unlock(&l->mu);
 }
 
 void live_step_once(live_t *l)
 {
     pthread_mutex_lock(&l->mu);
-    l->paused = 1;
+    set_paused(l, 1);
     l->step_once = 1;
     pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
@@ -747,6 +1094,15 @@ void live_run_to(live_t *l, long step)
 void live_reset_model(live_t *l)
 {
     command(l, &l->reset, 1);
+}
+
+void live_reset_run_to(live_t *l, long step)
+{
+    pthread_mutex_lock(&l->mu);
+    l->reset = 1;
+    l->stop_at = step;
+    set_paused(l, 0);
+    pthread_mutex_unlock(&l->mu);
 }
 
 /* Calls fn for each registry parameter whose value differs between a and
@@ -816,7 +1172,7 @@ int live_set_params(live_t *l, const params_t *p, char *err, size_t errlen)
         l->want = *p;
         l->pub.params = *p;
         l->speed = p->speed;
-        l->pub.version++;
+        bump(l);
         pthread_cond_broadcast(&l->cv);
         pthread_mutex_unlock(&l->mu);
         return 0;
@@ -878,6 +1234,20 @@ void live_want_slice(live_t *l, int on, double x, double y)
     pthread_mutex_unlock(&l->mu);
 }
 
+void live_want_overopt(live_t *l, int on, double kl_budget)
+{
+    pthread_mutex_lock(&l->mu);
+    if (on != l->oo_on || (on && kl_budget != l->oo_budget)) {
+        /* a snapshot follows even while paused: with the sweep, or
+           without it once it is no longer asked for */
+        l->oo_dirty = 1;
+        pthread_cond_broadcast(&l->cv);
+    }
+    l->oo_on = on;
+    l->oo_budget = kl_budget;
+    pthread_mutex_unlock(&l->mu);
+}
+
 int live_run_steps(live_t *l, long n)
 {
     pthread_mutex_lock(&l->mu);
@@ -903,69 +1273,43 @@ int live_run_steps(live_t *l, long n)
 int live_set_human(live_t *l, int on)
 {
     pthread_mutex_lock(&l->mu);
+    if (on && !l->human) l->have_q = 0; /* a new question for the new seat */
     l->human = on != 0;
     pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
     return 0;
 }
 
-static void question_logits(void *ctx, const float *pts, const float *dref, size_t n, double *out)
+/* Queues one input (under mu). Returns 0 or -1 (allocation failure). */
+static int enqueue(live_t *l, int e)
 {
-    trainer_pair_logits(ctx, pts, dref, n, out);
-}
-
-int live_next_question(live_t *l, float pts[4])
-{
-    pthread_mutex_lock(&l->mu);
-    uint64_t q = (uint64_t)l->questions++;
-    pthread_mutex_unlock(&l->mu);
-    /* the trainer is the worker's between steps: hold it while drawing */
-    pthread_mutex_lock(&l->tmu);
-    const world_t *w = trainer_world(l->t);
-    dataset_model_t m = { NULL, question_logits, l->t };
-    double *lm = NULL;
-    int rc = -1;
-    if (w->p.proposal == PROPOSAL_MODEL) {
-        lm = malloc(pbde_mul_size(w->grid.n, sizeof(double)));
-        if (!lm) goto done;
-        trainer_model_grid(l->t, lm, NULL);
-        m.log_model = lm;
+    if (l->ev_n == l->ev_cap) {
+        size_t cap = l->ev_cap ? 2 * l->ev_cap : 64;
+        int *q = malloc(pbde_mul_size(cap, sizeof(int)));
+        if (!q) return -1;
+        for (size_t i = 0; i < l->ev_n; i++) q[i] = l->evq[(l->ev_head + i) % l->ev_cap];
+        free(l->evq);
+        l->evq = q;
+        l->ev_head = 0;
+        l->ev_cap = cap;
     }
-    rc = dataset_propose(w, &m, LIVE_STREAM_QUESTIONS, q, 1, pts);
-done:
-    pthread_mutex_unlock(&l->tmu);
-    free(lm);
-    return rc;
-}
-
-long live_answer(live_t *l, const float pts[4], int y)
-{
-    pthread_mutex_lock(&l->mu);
-    double L = l->want.box;
-    for (int k = 0; k < 4; k++)
-        if (!(fabs((double)pts[k]) <= L)) {
-            pthread_mutex_unlock(&l->mu);
-            return -1;
-        }
-    if (l->n_ans == l->ans_cap) {
-        size_t cap = l->ans_cap ? 2 * l->ans_cap : 256;
-        float *np = realloc(l->ans_pts, pbde_mul_size(cap, 4 * sizeof(float)));
-        if (np) l->ans_pts = np;
-        uint8_t *ny = np ? realloc(l->ans_y, cap) : NULL;
-        if (ny) l->ans_y = ny;
-        if (!np || !ny) {
-            pthread_mutex_unlock(&l->mu);
-            return -1;
-        }
-        l->ans_cap = cap;
-    }
-    memcpy(l->ans_pts + 4 * l->n_ans, pts, 4 * sizeof(float));
-    l->ans_y[l->n_ans] = y ? 1 : 0;
-    long n = (long)++l->n_ans;
-    l->ans_gen++;
-    answers_overlay(l);
-    l->pub.version++;
+    l->evq[(l->ev_head + l->ev_n) % l->ev_cap] = e;
+    l->ev_n++;
+    l->pub.pending = (long)l->ev_n;
+    l->pub.waiting = 0; /* not until this input is applied and trained */
+    bump(l);
     pthread_cond_broadcast(&l->cv);
+    return 0;
+}
+
+long live_answer(live_t *l, int y)
+{
+    pthread_mutex_lock(&l->mu);
+    long n = -1;
+    if (l->human && enqueue(l, y < 0 ? EV_SKIP : y ? 1 : 0) == 0) {
+        if (y >= 0) l->logical++;
+        n = l->logical;
+    }
     pthread_mutex_unlock(&l->mu);
     return n;
 }
@@ -973,15 +1317,8 @@ long live_answer(live_t *l, const float pts[4], int y)
 long live_undo_answer(live_t *l)
 {
     pthread_mutex_lock(&l->mu);
-    if (l->n_ans == 0) {
-        pthread_mutex_unlock(&l->mu);
-        return -1;
-    }
-    long n = (long)--l->n_ans;
-    l->ans_gen++;
-    answers_overlay(l);
-    l->pub.version++;
-    pthread_cond_broadcast(&l->cv);
+    long n = -1;
+    if (l->human && l->logical > 0 && enqueue(l, EV_UNDO) == 0) n = --l->logical;
     pthread_mutex_unlock(&l->mu);
     return n;
 }
@@ -989,7 +1326,7 @@ long live_undo_answer(live_t *l)
 long live_answer_count(live_t *l)
 {
     pthread_mutex_lock(&l->mu);
-    long n = (long)l->n_ans;
+    long n = l->logical;
     pthread_mutex_unlock(&l->mu);
     return n;
 }

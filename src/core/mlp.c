@@ -10,10 +10,15 @@
 
 #include "pbde/common.h"
 
+/* A row of KERNELS_ALIGN floats fills whole aligned blocks, so every row
+   of a work area starts aligned. */
+_Static_assert(KERNELS_ALIGN * sizeof(float) % KERNELS_ALIGN_BYTES == 0,
+               "rows of KERNELS_ALIGN floats must keep KERNELS_ALIGN_BYTES alignment");
+
 struct mlp_work {
     mlp_shape_t s;
     int cap;     /* largest block */
-    size_t ld;   /* row stride: cap rounded up to KERNELS_ALIGN */
+    size_t ld;   /* row stride: kernels_stride(cap) */
     float *buf;  /* the one allocation holding the blocks below */
     float *x;    /* (2, ld) input block, transposed */
     float *h;    /* (depth * width, ld) hidden activations, layer after layer */
@@ -84,7 +89,7 @@ mlp_work_t *mlp_work_create(mlp_shape_t s, int max_points)
     if (!w) return NULL;
     w->s = s;
     w->cap = max_points;
-    w->ld = ((size_t)max_points + KERNELS_ALIGN - 1) / KERNELS_ALIGN * KERNELS_ALIGN;
+    w->ld = kernels_stride((size_t)max_points);
 
     /* rows: input 2, hidden depth*width, output 1, two gradient blocks */
     const size_t hidden = pbde_mul_size((size_t)s.depth, (size_t)s.width);
@@ -93,8 +98,9 @@ mlp_work_t *mlp_work_create(mlp_shape_t s, int max_points)
     const size_t rows = 2 + hidden + 1 + grads;
     const size_t bytes = pbde_mul_size(pbde_mul_size(rows, w->ld), sizeof(float));
     if (!bytes) goto fail;
-    /* bytes is a multiple of 32 because ld is a multiple of 8 floats */
-    w->buf = aligned_alloc(32, bytes);
+    /* bytes is a multiple of KERNELS_ALIGN_BYTES (as aligned_alloc needs)
+       because ld is a multiple of KERNELS_ALIGN floats */
+    w->buf = aligned_alloc(KERNELS_ALIGN_BYTES, bytes);
     if (!w->buf) goto fail;
     memset(w->buf, 0, bytes);
 

@@ -20,6 +20,12 @@
    preconditioner makes the near-complete Laplacian well conditioned, so a
    few tens of cheap products per step suffice.
 
+   Linked objectives score each item by a link psi of its normalised
+   log-ratio u, and their pair terms are L(psi(u_i) - psi(u_j)): the same
+   pair sum over the scores s = psi(u), chained through the links like
+   the item-wise terms (dF/du = psi' dF/ds; Hessian in u: D L_c D +
+   diag(psi'' dF/ds), D = diag psi').
+
    Hinges (slic, hinge) have curvature 0 almost everywhere, and their
    exact optimum is a staircase (see popopt_solve): their pair losses are
    replaced by a box-smoothed version (the average of the loss over
@@ -78,6 +84,7 @@ typedef struct {
     objective_t o;        /* the objective (kto: z0 is updated here) */
     int pairwise;         /* 1: pair terms */
     int itemwise;         /* 1: item terms */
+    int linked;           /* 1: the pair terms are of the links psi(u) */
     double lambda_slic;   /* SLiC's regulariser weight, 0 otherwise */
     int uses_ref;
     const double *mu, *ref;
@@ -94,7 +101,10 @@ typedef struct {
     /* the latest evaluation */
     double *pi;           /* (n) model masses */
     double *u;            /* (n) normalised log-ratios log pi - log base */
-    double *hu;           /* (n) item curvatures in u */
+    double *hu;           /* (n) item curvatures in u (linked: psi'' dF/ds) */
+    double *sc;           /* (n) linked: the scores psi(u) */
+    double *dpsi;         /* (n) linked: psi'(u) */
+    double *la, *lb;      /* (n) linked: scratch of hessvec */
     double *cdiag;        /* (n) row sums of c */
     double S;             /* sum of item gradients in u */
     long passes;
@@ -111,7 +121,7 @@ static double now_ms(void)
 
 int popopt_supported(objective_kind kind)
 {
-    return kind >= 0 && kind < OBJECTIVE_COUNT && kind != OBJECTIVE_MIXTURE;
+    return kind >= 0 && kind < OBJECTIVE_COUNT && !objective_is_mixture(kind);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -148,15 +158,31 @@ static double evaluate(ctx_t *x, const double *r, double *g)
     x->passes++;
     memset(g, 0, n * sizeof *g);
     memset(x->cdiag, 0, n * sizeof *x->cdiag);
+    /* the normalised model */
+    double mx = -HUGE_VAL;
+    for (size_t i = 0; i < n; i++) mx = fmax(mx, x->lbase[i] + r[i]);
+    double zs = 0;
+    for (size_t i = 0; i < n; i++) zs += exp(x->lbase[i] + r[i] - mx);
+    double lz = mx + log(zs);
+    for (size_t i = 0; i < n; i++) {
+        x->u[i] = r[i] - lz;
+        x->pi[i] = exp(x->lbase[i] + x->u[i]);
+    }
+    /* the values the pair terms compare: r, or the links of u */
+    const double *v = r;
+    if (x->linked) {
+        for (size_t i = 0; i < n; i++) x->sc[i] = objective_link(&x->o, x->u[i], &x->dpsi[i], &x->hu[i]);
+        v = x->sc;
+    }
     if (x->pairwise) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
-            double ri = r[i], li = x->lref[i], mi2 = 2.0 * x->mu[i], gi = 0, ci = 0, Fi = 0;
+            double ri = v[i], li = x->lref[i], mi2 = 2.0 * x->mu[i], gi = 0, ci = 0, Fi = 0;
             double gd0, hd0;
             F += x->mu[i] * x->mu[i] * pair_eval(x, 0.0, 0.0, x->Pd[i], &gd0, &hd0);
             for (size_t j = i + 1; j < n; j++, k++) {
                 double gg, hh, w = mi2 * x->mu[j];
-                double e = pair_eval(x, ri - r[j], li - x->lref[j], x->P[k], &gg, &hh);
+                double e = pair_eval(x, ri - v[j], li - x->lref[j], x->P[k], &gg, &hh);
                 Fi += w * e;
                 gi += w * gg;
                 g[j] -= w * gg;
@@ -170,17 +196,16 @@ static double evaluate(ctx_t *x, const double *r, double *g)
             x->cdiag[i] += ci;
         }
     }
-    /* the normalised model */
-    double mx = -HUGE_VAL;
-    for (size_t i = 0; i < n; i++) mx = fmax(mx, x->lbase[i] + r[i]);
-    double zs = 0;
-    for (size_t i = 0; i < n; i++) zs += exp(x->lbase[i] + r[i] - mx);
-    double lz = mx + log(zs);
-    for (size_t i = 0; i < n; i++) {
-        x->u[i] = r[i] - lz;
-        x->pi[i] = exp(x->lbase[i] + x->u[i]);
-    }
     x->S = 0;
+    if (x->linked) {
+        /* G = dF/du = psi' dF/ds; hu (holding psi'') becomes psi'' dF/ds */
+        for (size_t i = 0; i < n; i++) {
+            x->hu[i] *= g[i];
+            g[i] *= x->dpsi[i];
+            x->S += g[i];
+        }
+        for (size_t i = 0; i < n; i++) g[i] -= x->pi[i] * x->S;
+    }
     if (x->itemwise) {
         /* dF/dr_k = G_k - pi_k S, G = dF/du */
         for (size_t i = 0; i < n; i++) {
@@ -202,42 +227,60 @@ static double evaluate(ctx_t *x, const double *r, double *g)
     return F;
 }
 
-/* Hv = L_c v + J' (h_u . J v) + (lambda - S) (pi . v - pi (pi' v)) */
-static void hessvec(const ctx_t *x, const double *v, double *hv)
+/* hv = L_c v: the Laplacian of the pair curvatures */
+static void laplacian(const ctx_t *x, const double *v, double *hv)
 {
     size_t n = x->n;
     memset(hv, 0, n * sizeof *hv);
-    if (x->pairwise) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            double vi = v[i], a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-            const float *c = x->c + k;
-            const double *vj = v + i + 1;
-            double *hj = hv + i + 1;
-            size_t m = n - i - 1, j = 0;
-            for (; j + 4 <= m; j += 4) { /* four sums: independent chains */
-                double t0 = (double)c[j] * (vi - vj[j]), t1 = (double)c[j + 1] * (vi - vj[j + 1]);
-                double t2 = (double)c[j + 2] * (vi - vj[j + 2]), t3 = (double)c[j + 3] * (vi - vj[j + 3]);
-                a0 += t0;
-                a1 += t1;
-                a2 += t2;
-                a3 += t3;
-                hj[j] -= t0;
-                hj[j + 1] -= t1;
-                hj[j + 2] -= t2;
-                hj[j + 3] -= t3;
-            }
-            for (; j < m; j++) {
-                double t = (double)c[j] * (vi - vj[j]);
-                a0 += t;
-                hj[j] -= t;
-            }
-            hv[i] += (a0 + a1) + (a2 + a3);
-            k += m;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        double vi = v[i], a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        const float *c = x->c + k;
+        const double *vj = v + i + 1;
+        double *hj = hv + i + 1;
+        size_t m = n - i - 1, j = 0;
+        for (; j + 4 <= m; j += 4) { /* four sums: independent chains */
+            double t0 = (double)c[j] * (vi - vj[j]), t1 = (double)c[j + 1] * (vi - vj[j + 1]);
+            double t2 = (double)c[j + 2] * (vi - vj[j + 2]), t3 = (double)c[j + 3] * (vi - vj[j + 3]);
+            a0 += t0;
+            a1 += t1;
+            a2 += t2;
+            a3 += t3;
+            hj[j] -= t0;
+            hj[j + 1] -= t1;
+            hj[j + 2] -= t2;
+            hj[j + 3] -= t3;
         }
+        for (; j < m; j++) {
+            double t = (double)c[j] * (vi - vj[j]);
+            a0 += t;
+            hj[j] -= t;
+        }
+        hv[i] += (a0 + a1) + (a2 + a3);
+        k += m;
     }
+}
+
+/* Hv = L_c v + J' (h_u . J v) + (lambda - S) (pi . v - pi (pi' v));
+   linked: J' (D L_c D + diag h_u) J v + (lambda - S) (...) */
+static void hessvec(const ctx_t *x, const double *v, double *hv)
+{
+    size_t n = x->n;
+    if (x->pairwise && !x->linked) laplacian(x, v, hv);
+    else memset(hv, 0, n * sizeof *hv);
     double pv = 0;
     for (size_t i = 0; i < n; i++) pv += x->pi[i] * v[i];
+    if (x->linked) {
+        for (size_t i = 0; i < n; i++) x->la[i] = x->dpsi[i] * (v[i] - pv);
+        laplacian(x, x->la, x->lb);
+        double sy = 0;
+        for (size_t i = 0; i < n; i++) {
+            double y = x->dpsi[i] * x->lb[i] + x->hu[i] * (v[i] - pv);
+            hv[i] += y;
+            sy += y;
+        }
+        for (size_t i = 0; i < n; i++) hv[i] -= x->pi[i] * sy;
+    }
     double kappa = x->lambda_slic - x->S;
     if (x->damp > 0)
         for (size_t i = 0; i < n; i++) hv[i] += x->damp * x->mu[i] * v[i];
@@ -260,7 +303,8 @@ static void precond(ctx_t *x)
     double kappa = fabs(x->lambda_slic - x->S), top = 0;
     for (size_t i = 0; i < x->n; i++) {
         double pi = x->pi[i], d = x->cdiag[i] + kappa * pi * (1 - pi);
-        if (x->itemwise) d += fabs(x->hu[i]) * (1 - pi) * (1 - pi);
+        if (x->linked) d = x->cdiag[i] * x->dpsi[i] * x->dpsi[i] + kappa * pi * (1 - pi);
+        if (x->itemwise || x->linked) d += fabs(x->hu[i]) * (1 - pi) * (1 - pi);
         x->M[i] = d;
         top = fmax(top, d / x->mu[i]);
     }
@@ -406,6 +450,10 @@ static void ctx_free(ctx_t *x)
     free(x->pi);
     free(x->u);
     free(x->hu);
+    free(x->sc);
+    free(x->dpsi);
+    free(x->la);
+    free(x->lb);
     free(x->cdiag);
     free(x->g);
     free(x->gt);
@@ -435,15 +483,19 @@ static int ctx_init(ctx_t *x, const popopt_problem_t *pb)
     x->o.z0 = 0;
     x->itemwise = objective_is_itemwise(x->o.kind);
     x->pairwise = !x->itemwise;
-    x->lambda_slic = x->o.kind == OBJECTIVE_SLIC ? x->o.lambda : 0.0;
+    x->linked = objective_form_of(x->o.kind) == OBJECTIVE_FORM_LINKED;
+    x->lambda_slic = objective_has(x->o.kind, OBJECTIVE_REGULARISED) ? x->o.lambda : 0.0;
     x->uses_ref = objective_uses_ref(x->o.kind);
     x->mu = pb->mu;
     x->ref = pb->ref;
-    x->max_step = x->o.kind == OBJECTIVE_KTO ? MAX_STEP_KTO : MAX_STEP;
+    x->max_step = objective_has(x->o.kind, OBJECTIVE_REFERENCE_POINT) ? MAX_STEP_KTO : MAX_STEP;
     double **vecs[] = { &x->lbase, &x->lref, &x->Pd, &x->pi, &x->u, &x->hu, &x->cdiag, &x->g,
                         &x->gt, &x->gs, &x->rt, &x->p, &x->res, &x->z, &x->dir, &x->hd, &x->M };
     for (size_t v = 0; v < sizeof vecs / sizeof vecs[0]; v++)
         if (!(*vecs[v] = dalloc(n))) return -1;
+    if (x->linked && (!(x->sc = dalloc(n)) || !(x->dpsi = dalloc(n)) || !(x->la = dalloc(n)) ||
+                      !(x->lb = dalloc(n))))
+        return -1;
     for (size_t i = 0; i < n; i++) {
         x->lref[i] = log(pb->ref[i]);
         x->lbase[i] = x->uses_ref ? x->lref[i] : 0.0;
@@ -489,18 +541,10 @@ static int ctx_init(ctx_t *x, const popopt_problem_t *pb)
    only for pairs already ~37 nats apart, which the solver handles.) */
 static int certain_labels_run_away(const ctx_t *x, const annotator_t *a)
 {
-    if (!x->pairwise || a->kind != ANNOTATOR_HARDMAX) return 0;
+    if (!x->pairwise || !annotator_row(a->kind)->certain) return 0;
     double g;
     objective_pair_expected(&x->o, 30.0, 0.0, 1.0, &g, NULL); /* far out, short of underflow */
-    return g < 0 || x->o.kind == OBJECTIVE_HINGE;
-}
-
-/* Half the distance between a hinge's kinks in d (the box must not hold
-   two), and the smoothing to start from. */
-static double kink_gap(const objective_t *o)
-{
-    if (o->kind == OBJECTIVE_HINGE) return 1.0 / o->beta;
-    return o->delta > 0 ? o->delta : HUGE_VAL; /* slic: kinks at d + dref = +-delta */
+    return g < 0 || (objective_is_kinked(x->o.kind) && !objective_has(x->o.kind, OBJECTIVE_REGULARISED));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -534,12 +578,12 @@ int popopt_solve(const popopt_problem_t *pb, const double *init, double *log_pi,
            narrower smoothings stall on which cell belongs to which step.
            The optimum reported is that of the loss averaged over a window of
            +-0.45 of half the gap between kinks (a smoothed staircase). */
-        double gap = kink_gap(&x.o);
+        double gap = objective_kink_gap(&x.o); /* the box must not hold two kinks */
         x.smooth = isfinite(gap) ? KINK_WINDOW * gap : KINK_WINDOW;
         F = newton(&x, r, DECREMENT_TOL, MAX_NEWTON, &iters, &decr);
         x.smooth = 0;
         if (!isnan(F)) F = evaluate(&x, r, x.g); /* the exact loss there */
-    } else if (x.o.kind == OBJECTIVE_KTO) {
+    } else if (objective_has(x.o.kind, OBJECTIVE_REFERENCE_POINT)) {
         /* z0 = max(0, E_mu[u]), TRL's batch-mean "KL" estimate over items
            from the proposal, is held fixed in each gradient (as in
            training): the optimum is the fixed point where it also equals
@@ -735,7 +779,7 @@ static int carrier(const world_t *w, const annotator_point_t *pt, double *f)
     f[m++] = 1.0;
     f[m++] = pt->lp;
     f[m++] = pt->lr;
-    if (w->ann.kind == ANNOTATOR_MIXTURE)
+    if (annotator_row(w->ann.kind)->pooled)
         for (int k = 0; k < w->ann.n_comp; k++) f[m++] = pt->lk[k];
     return m;
 }

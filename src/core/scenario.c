@@ -6,11 +6,15 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "pbde/outfile.h"
+#include "pbde/suggest.h"
 
 static const char *const SECTIONS[] = { "world", "annotator", "objective", "training", "view" };
 
@@ -334,4 +338,76 @@ int scenario_describe(const char *path, char *out, size_t outlen)
     }
     fclose(f);
     return 0;
+}
+
+/* ------------------------------------------------ the demos folder */
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int scenario_demos_dir(char *out, size_t len)
+{
+    const char *env = getenv("PBDE_DEMOS");
+    if (env && *env) {
+        snprintf(out, len, "%s", env);
+        return is_dir(out) ? 0 : -1;
+    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return -1;
+    *slash = '\0';
+    const char *rel[] = { "../demos", "../share/pbde/demos" };
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        char path[8192], real[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", exe, rel[i]);
+        if (is_dir(path) && realpath(path, real)) {
+            snprintf(out, len, "%s", real);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void scenario_resolve(const char *arg, char *out, size_t len)
+{
+    struct stat st;
+    char dir[4096];
+    snprintf(out, len, "%s", arg);
+    if (stat(arg, &st) == 0 || strchr(arg, '/') || scenario_demos_dir(dir, sizeof dir) != 0) return;
+    size_t n = strlen(arg);
+    int has_ext = n > 4 && strcmp(arg + n - 4, ".ini") == 0;
+    snprintf(out, len, "%s/%s%s", dir, arg, has_ext ? "" : ".ini");
+    if (stat(out, &st) != 0) snprintf(out, len, "%s", arg); /* report the name as given */
+}
+
+void scenario_suggest_file(const char *arg, const char *ext, char *err, size_t errlen)
+{
+    char dir[4096];
+    if (strchr(arg, '/') || scenario_demos_dir(dir, sizeof dir) != 0) return;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char names[256][64];
+    const char *cands[256];
+    size_t n = 0, el = strlen(ext);
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        size_t len = strlen(e->d_name);
+        if (len <= el || len - el >= sizeof names[0] || strcmp(e->d_name + len - el, ext) != 0) continue;
+        memcpy(names[n], e->d_name, len - el);
+        names[n][len - el] = '\0';
+        cands[n] = names[n];
+        n++;
+    }
+    closedir(d);
+    char word[256];
+    snprintf(word, sizeof word, "%s", arg);
+    size_t wl = strlen(word);
+    if (wl > el && strcmp(word + wl - el, ext) == 0) word[wl - el] = '\0';
+    suggest_append(err, errlen, word, cands, n, "");
 }

@@ -275,8 +275,19 @@ static void resolve_tour(const char *arg, const char *demos_dir, char *out, size
 int tour_open(const char *arg, const char *demos_dir, tour_t *t, char *err, size_t errlen)
 {
     char path[4096];
+    size_t al = strlen(arg);
+    if (al > 4 && strcmp(arg + al - 4, ".ini") == 0) {
+        snprintf(err, errlen, "%s is a scenario (.ini), not a tour: open it with --scenario %s "
+                              "(a tour is a .tour file: pbde list tours)", arg, arg);
+        memset(t, 0, sizeof *t);
+        return -1;
+    }
     resolve_tour(arg, demos_dir, path, sizeof path);
-    if (tour_load(path, demos_dir, t, err, errlen) != 0) return -1;
+    if (tour_load(path, demos_dir, t, err, errlen) != 0) {
+        struct stat st;
+        if (!strchr(arg, '/') && stat(path, &st) != 0) scenario_suggest_file(arg, ".tour", err, errlen);
+        return -1;
+    }
     for (int i = 0; i < t->n; i++) {
         const tour_stop_t *s = &t->stops[i];
         if (s->steps > s->params.steps) {

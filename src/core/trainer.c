@@ -15,7 +15,7 @@
    L1/L2 while the block goes up and back down the network. */
 #define BLOCK_POINTS 256
 #define BLOCK_PAIRS (BLOCK_POINTS / 2)
-/* SLiC's regulariser and the item-wise objectives need log Z: it is
+/* SLiC's regulariser and the item-wise and linked objectives need log Z: it is
    taken on a coarse grid of SLIC_GRID^2 cells, where E_pi[grad r] is
    exact for the grid's density. */
 #define SLIC_GRID 32
@@ -109,7 +109,7 @@ static float *alloc_floats(size_t n)
 
 static float *logits_of(trainer_t *t)
 {
-    return t->world.obj.kind == OBJECTIVE_MIXTURE ? t->params + (size_t)t->K * t->n_mlp : NULL;
+    return objective_is_mixture(t->world.obj.kind) ? t->params + (size_t)t->K * t->n_mlp : NULL;
 }
 
 void trainer_reset_model(trainer_t *t)
@@ -120,7 +120,7 @@ void trainer_reset_model(trainer_t *t)
         rng_t rng = rng_substream((uint64_t)w->p.seed, RNG_STREAM_INIT, (uint64_t)k);
         float *pk = t->params + (size_t)k * t->n_mlp;
         mlp_init(pk, t->shape, &rng, from_ref, w->p.box);
-        if (w->obj.kind == OBJECTIVE_MIXTURE) {
+        if (objective_is_mixture(w->obj.kind)) {
             /* components start at pi_ref plus tiny noise on the output
                layer, which breaks the symmetry between them */
             size_t ow = mlp_offset_w(t->shape, t->shape.depth);
@@ -214,7 +214,7 @@ static void block_train(trainer_t *t, scratch_t *s, const size_t *idx, int m)
     const objective_t *o = &t->world.obj;
     gather_block(t, s, idx, m, dref, y);
     block_forward(t, s, t->params, m);
-    if (objective_is_itemwise(o->kind)) {
+    if (objective_needs_log_z(o->kind)) {
         /* each item on its normalised log-ratio u = r - log Z */
         for (int i = 0; i < m; i++) {
             double ga, gb;
@@ -227,7 +227,7 @@ static void block_train(trainer_t *t, scratch_t *s, const size_t *idx, int m)
         mlp_backward(t->k, s->work[0], s->grad, s->dout, t->params, 2 * m);
         return;
     }
-    if (o->kind != OBJECTIVE_MIXTURE) {
+    if (!objective_is_mixture(o->kind)) {
         for (int i = 0; i < m; i++) {
             double g;
             s->loss += objective_pair_loss(o, (double)s->r[0][i] - (double)s->r[0][m + i], (double)dref[i], y[i], &g);
@@ -509,7 +509,7 @@ static int one_step(trainer_t *t)
 {
     if (maybe_grow(t) != 0) t->next_grow = -1; /* out of memory: train on what there is */
     next_batch(t);
-    int itemwise = objective_is_itemwise(t->world.obj.kind);
+    int itemwise = objective_needs_log_z(t->world.obj.kind);
     if (itemwise) norm_prepare(t);
     run_parts(t);
     size_t n = t->n_params;
@@ -526,7 +526,7 @@ static int one_step(trainer_t *t)
     float inv = 1.0f / (float)t->batch;
     for (size_t j = 0; j < n; j++) t->grad[j] *= inv;
     loss /= (double)t->batch;
-    if (t->world.obj.kind == OBJECTIVE_SLIC) loss += slic_regulariser(t);
+    if (objective_has(t->world.obj.kind, OBJECTIVE_REGULARISED)) loss += slic_regulariser(t);
     if (itemwise) norm_backward(t, gsum / (double)t->batch);
     loss += prior_term(t);
 
@@ -573,7 +573,7 @@ static int slic_setup(trainer_t *t)
     t->slic_dout = alloc_floats(n);
     t->norm_mu = malloc(n * sizeof(double));
     if (!t->slic_ref || !t->slic_r || !t->slic_dout || !t->norm_mu) return -1;
-    if (objective_is_itemwise(t->world.obj.kind) && !(t->norm_work = mlp_work_create(t->shape, (int)n)))
+    if (objective_needs_log_z(t->world.obj.kind) && !(t->norm_work = mlp_work_create(t->shape, (int)n)))
         return -1;
     density_ref_log_prob(t->world.p.ref_scale, t->slic_grid.xy, n, t->slic_ref);
     for (size_t i = 0; i < n; i++)
@@ -606,7 +606,7 @@ trainer_t *trainer_create_from(const params_t *p, const kernels_t *k, const trai
     t->shape.depth = (int)p->depth;
     t->K = t->world.obj.K;
     t->n_mlp = mlp_n_params(t->shape);
-    t->n_params = (size_t)t->K * t->n_mlp + (t->world.obj.kind == OBJECTIVE_MIXTURE ? (size_t)t->K : 0);
+    t->n_params = (size_t)t->K * t->n_mlp + (objective_is_mixture(t->world.obj.kind) ? (size_t)t->K : 0);
     t->batch = p->batch;
     t->n_threads = (int)p->threads;
     if (dataset_create_err(&t->data, &t->world, err, errlen) != 0) {
@@ -633,7 +633,8 @@ trainer_t *trainer_create_from(const params_t *p, const kernels_t *k, const trai
         for (int j = 0; j < t->K; j++)
             if (!(s->work[j] = mlp_work_create(t->shape, BLOCK_POINTS))) goto nomem;
     }
-    if ((t->world.obj.kind == OBJECTIVE_SLIC || objective_is_itemwise(t->world.obj.kind)) &&
+    if ((objective_has(t->world.obj.kind, OBJECTIVE_REGULARISED) ||
+         objective_needs_log_z(t->world.obj.kind)) &&
         slic_setup(t) != 0)
         goto nomem;
     trainer_reset_model(t);
@@ -741,7 +742,7 @@ void trainer_model_grid(trainer_t *t, double *log_model, double **comps)
     float buf[BLOCK_POINTS];
     int from_ref = objective_uses_ref(w->obj.kind);
     double weight[DENSITY_MAX_COMPONENTS] = { 1.0 };
-    if (w->obj.kind == OBJECTIVE_MIXTURE) mixture_weights(t, weight);
+    if (objective_is_mixture(w->obj.kind)) mixture_weights(t, weight);
     for (size_t i = 0; i < n; i++) log_model[i] = -HUGE_VAL;
     double *tmp = comps && comps[0] ? NULL : malloc(n * sizeof(double));
     for (int k = 0; k < t->K; k++) {
@@ -765,7 +766,7 @@ void trainer_pair_logits(trainer_t *t, const float *pts, const float *dref, size
     scratch_t *s = &t->scratch[0];
     const objective_t *o = &t->world.obj;
     double logits[DENSITY_MAX_COMPONENTS], dk[DENSITY_MAX_COMPONENTS];
-    if (o->kind == OBJECTIVE_MIXTURE) mixture_logits(t, logits);
+    if (objective_is_mixture(o->kind)) mixture_logits(t, logits);
     for (size_t i0 = 0; i0 < n; i0 += BLOCK_PAIRS) {
         int m = (int)(n - i0 < BLOCK_PAIRS ? n - i0 : BLOCK_PAIRS);
         for (int i = 0; i < m; i++) {
@@ -778,7 +779,7 @@ void trainer_pair_logits(trainer_t *t, const float *pts, const float *dref, size
         block_forward(t, s, t->params, m);
         for (int i = 0; i < m; i++) {
             double dr = (double)dref[i0 + (size_t)i];
-            if (o->kind != OBJECTIVE_MIXTURE) {
+            if (!objective_is_mixture(o->kind)) {
                 out[i0 + (size_t)i] = objective_pair_logit(o, (double)s->r[0][i] - (double)s->r[0][m + i], dr);
                 continue;
             }
@@ -798,8 +799,8 @@ static void pair_metrics(trainer_t *t, size_t first, size_t n, double *loss, dou
     const objective_t *o = &t->world.obj;
     const dataset_t *d = &t->data;
     double logits[DENSITY_MAX_COMPONENTS], dk[DENSITY_MAX_COMPONENTS];
-    if (o->kind == OBJECTIVE_MIXTURE) mixture_logits(t, logits);
-    int itemwise = objective_is_itemwise(o->kind);
+    if (objective_is_mixture(o->kind)) mixture_logits(t, logits);
+    int itemwise = objective_needs_log_z(o->kind);
     if (itemwise) norm_prepare(t);
     double sum = 0, hb = 0;
     size_t right = 0, counted = 0;
@@ -813,7 +814,7 @@ static void pair_metrics(trainer_t *t, size_t first, size_t n, double *loss, dou
         block_forward(t, s, t->params, m);
         for (int i = 0; i < m; i++) {
             double logit, g;
-            if (o->kind == OBJECTIVE_MIXTURE) {
+            if (objective_is_mixture(o->kind)) {
                 double pa;
                 for (int k = 0; k < t->K; k++) dk[k] = (double)s->r[k][i] - (double)s->r[k][m + i];
                 sum += objective_mixture_loss(o, dk, (double)dref[i], logits, y[i], NULL, NULL, &pa);
@@ -898,8 +899,8 @@ void trainer_evaluate(trainer_t *t, trainer_metrics_t *m, int full, double *log_
         m->comp_kl[k] = (double)NAN;
         m->match[k] = k;
     }
-    if (w->obj.kind == OBJECTIVE_MIXTURE) mixture_weights(t, m->weight);
-    if (ok && w->obj.kind == OBJECTIVE_MIXTURE && w->n_targets == t->K) {
+    if (objective_is_mixture(w->obj.kind)) mixture_weights(t, m->weight);
+    if (ok && objective_is_mixture(w->obj.kind) && w->n_targets == t->K) {
         double cost[DENSITY_MAX_COMPONENTS][DENSITY_MAX_COMPONENTS];
         for (int a = 0; a < t->K; a++)
             for (int c = 0; c < t->K; c++) cost[a][c] = grid_kl(w->log_target[a], comps[c], n, w->cell_area);
@@ -912,4 +913,91 @@ void trainer_evaluate(trainer_t *t, trainer_metrics_t *m, int full, double *log_
     pair_metrics(t, t->data.n_cap, t->data.n_held, &m->loss_heldout, &m->accuracy, &m->loss_bayes);
     m->loss_train = (double)NAN;
     if (full && t->data.n_train > 0) pair_metrics(t, 0, t->data.n_train, &m->loss_train, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Be the annotator: answers one at a time, checkpoints                     */
+
+int trainer_answers_begin(trainer_t *t)
+{
+    trainer_set_endless(t, 1);
+    if (trainer_set_pairs(t, NULL, NULL, NULL, 0) != 0) return -1;
+    trainer_reset_model(t);
+    return trainer_set_prior(t, t->world.p.answer_prior);
+}
+
+int trainer_answers_take(trainer_t *t, const float *pts, const uint8_t *y, size_t k)
+{
+    return trainer_set_pairs(t, pts, y, NULL, k);
+}
+
+int trainer_replay_answers(trainer_t *t, const float *pts, const uint8_t *y, size_t n, long per)
+{
+    if (trainer_answers_begin(t) != 0) return -1;
+    for (size_t k = 1; k <= n; k++) {
+        if (trainer_answers_take(t, pts, y, k) != 0) return -1;
+        if (trainer_step(t, per) != 0) return PBDE_EDIVERGED;
+    }
+    return 0;
+}
+
+struct trainer_ckpt {
+    size_t n_params;
+    float *buf; /* (3, n_params): parameters, m, v */
+    trainer_state state;
+    long step, diverged_at;
+    double last_loss;
+    uint64_t epoch;
+    size_t perm_pos;
+};
+
+int trainer_ckpt_save(const trainer_t *t, trainer_ckpt_t **c)
+{
+    trainer_ckpt_t *k = *c;
+    if (!k || k->n_params != t->n_params) {
+        trainer_ckpt_t *nk = calloc(1, sizeof *nk);
+        float *buf = nk ? alloc_floats(pbde_mul_size(t->n_params, 3)) : NULL;
+        if (!buf) {
+            free(nk);
+            return -1;
+        }
+        trainer_ckpt_destroy(k);
+        nk->buf = buf;
+        nk->n_params = t->n_params;
+        k = *c = nk;
+    }
+    size_t n = t->n_params;
+    memcpy(k->buf, t->params, n * sizeof(float));
+    memcpy(k->buf + n, t->m, n * sizeof(float));
+    memcpy(k->buf + 2 * n, t->v, n * sizeof(float));
+    k->state = t->state;
+    k->step = t->step;
+    k->diverged_at = t->diverged_at;
+    k->last_loss = t->last_loss;
+    k->epoch = t->epoch;
+    k->perm_pos = t->perm_pos;
+    return 0;
+}
+
+int trainer_ckpt_restore(trainer_t *t, const trainer_ckpt_t *c)
+{
+    if (!c || c->n_params != t->n_params) return -1;
+    size_t n = t->n_params;
+    memcpy(t->params, c->buf, n * sizeof(float));
+    memcpy(t->m, c->buf + n, n * sizeof(float));
+    memcpy(t->v, c->buf + 2 * n, n * sizeof(float));
+    t->state = c->state;
+    t->step = c->step;
+    t->diverged_at = c->diverged_at;
+    t->last_loss = c->last_loss;
+    t->epoch = c->epoch;
+    t->perm_pos = c->perm_pos < t->data.n_train ? c->perm_pos : 0;
+    return 0;
+}
+
+void trainer_ckpt_destroy(trainer_ckpt_t *c)
+{
+    if (!c) return;
+    free(c->buf);
+    free(c);
 }

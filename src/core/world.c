@@ -163,21 +163,38 @@ static int make_theory(world_t *w)
     return 0;
 }
 
-/* 1 when two parameter sets define the same optimum on the same grid:
-   the world, the annotator and the objective agree (data, seed, training
-   and view may differ). */
-static int same_theory(const params_t *a, const params_t *b)
+/* 1 when a change to parameter def can move the optimum of a's pairing:
+   it invalidates the world, and when it belongs to some objective's (or
+   annotator's) row, it belongs to a's objective's (annotator's) row. */
+static int defines_theory(const param_def_t *def, const params_t *a)
 {
-    return a->density == b->density && a->box == b->box && a->grid == b->grid &&
-           a->ref_scale == b->ref_scale && a->proposal == b->proposal &&
-           a->annotator == b->annotator && a->rationality == b->rationality &&
-           a->annotator_beta == b->annotator_beta && a->flip == b->flip &&
-           a->objective == b->objective && a->beta == b->beta && a->alpha == b->alpha &&
-           a->tau == b->tau && a->delta == b->delta && a->lambda == b->lambda &&
-           a->components == b->components && a->smoothing == b->smoothing &&
-           a->desirable_weight == b->desirable_weight &&
-           a->undesirable_weight == b->undesirable_weight && a->image.side == b->image.side &&
-           memcmp(a->image.px, b->image.px, sizeof a->image.px) == 0;
+    if (!(def->affects & PARAM_AFFECTS_WORLD)) return 0;
+    if (objective_any_reads_param(def->name) && !objective_reads_param(a->objective, def->name))
+        return 0;
+    if (annotator_any_reads_param(def->name) && !annotator_reads_param(a->annotator, def->name))
+        return 0;
+    return 1;
+}
+
+static int same_value(const params_t *a, const params_t *b, const param_def_t *def)
+{
+    const char *fa = (const char *)a + def->offset, *fb = (const char *)b + def->offset;
+    switch (def->type) {
+    case PARAM_INT: return *(const long *)fa == *(const long *)fb;
+    case PARAM_REAL: return *(const double *)fa == *(const double *)fb;
+    case PARAM_CHOICE: return *(const int *)fa == *(const int *)fb;
+    case PARAM_STRING: return strcmp(fa, fb) == 0;
+    }
+    return 0;
+}
+
+int world_same_theory(const params_t *a, const params_t *b)
+{
+    size_t n;
+    const param_def_t *tab = params_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (defines_theory(&tab[i], a) && !same_value(a, b, &tab[i])) return 0;
+    return a->image.side == b->image.side && memcmp(a->image.px, b->image.px, sizeof a->image.px) == 0;
 }
 
 /* Copies prev's optimum into w (same grid). */
@@ -222,7 +239,7 @@ int world_create_from(world_t *w, const params_t *p, const world_t *prev, char *
     w->obj.tau = p->tau;
     w->obj.delta = p->delta;
     w->obj.lambda = p->lambda;
-    w->obj.K = p->objective == OBJECTIVE_MIXTURE ? (int)p->components : 1;
+    w->obj.K = objective_is_mixture(p->objective) ? (int)p->components : 1;
     w->obj.eps = p->smoothing;
     w->obj.kto_desirable = p->desirable_weight;
     w->obj.kto_undesirable = p->undesirable_weight;
@@ -248,10 +265,10 @@ int world_create_from(world_t *w, const params_t *p, const world_t *prev, char *
     grid_normalise(w->log_ref, n, w->cell_area);
     grid_normalise(w->log_prop, n, w->cell_area);
 
-    if (prev && same_theory(&prev->p, p)) copy_theory(w, prev);
+    if (prev && world_same_theory(&prev->p, p)) copy_theory(w, prev);
     else if (make_theory(w) != 0) goto nomem;
 
-    if (w->ann.kind == ANNOTATOR_MIXTURE) {
+    if (annotator_row(w->ann.kind)->pooled) {
         w->n_targets = w->ann.n_comp;
         for (int k = 0; k < w->n_targets; k++) {
             if (!(w->log_target[k] = alloc_doubles(n))) goto nomem;

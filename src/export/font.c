@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export.h"
+#include "pbde/export.h"
 
 #define MAX_SIZES 8
 #define CACHE_SLOTS 1024 /* open addressing; cleared when 3/4 full */
@@ -34,7 +34,7 @@ struct export_font {
 
 /* The letters a label may use beyond ASCII: the font must have them. */
 static const uint32_t NEEDED[] = { 0x3B2, 0x3B1, 0x3C4, 0x3C0, 0x3BC, 0x3BB, 0x3B4, 0x3B8,
-                                   0x227B, 0x2016, 0x2014 };
+                                   0x227B, 0x2016, 0x2014, 0x2212 /* the axes' minus */ };
 #define N_NEEDED (sizeof NEEDED / sizeof NEEDED[0])
 
 /* ------------------------------------------------------------ locating */

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/cli.h"
-#include "export.h"
+#include "pbde/outfile.h"
+#include "pbde/export.h"
 
 /* ------------------------------------------------------------ memory */
 
@@ -118,16 +118,21 @@ int png_write(const char *path, const raster_image_t *img, char *err, size_t err
     int rc = encode(s, &m, err, errlen);
     SDL_FreeSurface(s);
     if (rc == 0) {
-        char tmp[4200];
-        FILE *f = cli_open_out(path, tmp, sizeof tmp);
-        if (!f) {
+        int to_stdout = strcmp(path, "-") == 0;
+        outfile_t o;
+        if (to_stdout) {
+            if (fwrite(m.p, 1, m.len, stdout) != m.len || fflush(stdout) != 0) {
+                snprintf(err, errlen, "cannot write the PNG to standard output: %s", strerror(errno));
+                rc = -1;
+            }
+        } else if (outfile_open(&o, path, "wb") != 0) {
             snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
             rc = -1;
         } else {
             /* a failed write leaves the stream in error: the commit then
                removes the temporary and keeps the file already there */
-            fwrite(m.p, 1, m.len, f);
-            if (cli_commit_out(f, path, tmp) != 0) {
+            fwrite(m.p, 1, m.len, o.f);
+            if (outfile_commit(&o) != 0) {
                 snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
                 rc = -1;
             }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export.h"
+#include "pbde/export.h"
 #include "pbde/annotator.h"
 #include "pbde/density.h"
 #include "pbde/objective.h"

@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../cli/cli.h"
-#include "export.h"
+#include "pbde/scenario.h"
+#include "pbde/export.h"
 
 int export_tour_open(const char *arg, tour_t *t, char *err, size_t errlen)
 {
     char demos[4096];
-    int have_demos = cli_demos_dir(demos, sizeof demos) == 0;
+    int have_demos = scenario_demos_dir(demos, sizeof demos) == 0;
     return tour_open(arg, have_demos ? demos : NULL, t, err, errlen);
 }
 

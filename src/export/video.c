@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "export.h"
+#include "pbde/export.h"
 
 struct video {
     int kind;            /* OUT_Y4M or OUT_FFMPEG */

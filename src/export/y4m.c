@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export.h"
+#include "pbde/export.h"
 
 /* ------------------------------------------------------------ colour */
 

@@ -3,6 +3,7 @@
    and heatmap cells drawn per tier. The only module that talks to curses
    about colours. */
 #include <langinfo.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,17 @@ struct tui_term {
     int role_code[ROLE_COUNT]; /* the role's foreground in the tier's colour numbers */
     tui_pairs_t pairs;
     int last_pair;            /* fallback when every pair is in use this frame */
-    char desc[64];
+    char desc[96];
+    char via[32];         /* " via tmux-direct" when the direct entry was chosen */
+    tui_gfx_kind gfx;     /* pixels through sixel or kitty; GFX_CELLS: none */
+    int cw, ch;           /* a cell's size in pixels (graphics) */
+    struct {
+        int y, x, cols, rows, w, h; /* where and what size */
+        unsigned char *rgb;         /* (h, w, 3) queued, NULL: none */
+        size_t cap;
+        int dirty;                  /* changed or moved since written */
+        unsigned long sum;          /* of the last written one */
+    } img[TUI_IMAGE_SLOTS];
 };
 
 /* ------------------------------------------------------------ signals */
@@ -165,6 +176,34 @@ static void init_roles(tui_term_t *t)
 
 /* ------------------------------------------------------------ open/close */
 
+/* The direct-colour terminfo entry to use for TERM=term when the
+   environment says the terminal shows 24-bit colour but term's own entry
+   has fewer colours: COLORTERM=truecolor or 24bit, or the entry's RGB or
+   Tc flag (tmux's way of saying it), as modern terminal tools read them.
+   Inside tmux (TMUX set, or TERM tmux-* / screen-*) that is tmux-direct,
+   else xterm-direct. NULL when nothing says so, the entry already has
+   direct colour, or the terminfo database has no such entry. Reads the
+   entries with setupterm (which writes nothing to the terminal) before
+   curses starts. */
+static const char *direct_variant(const char *term)
+{
+    int e;
+    if (setupterm(term, STDOUT_FILENO, &e) != OK) return NULL;
+    int colors = tigetnum("colors");
+    int flag = tigetflag("RGB") > 0 || tigetflag("Tc") > 0;
+    del_curterm(cur_term);
+    if (colors >= 0x1000000) return NULL;
+    const char *ct = getenv("COLORTERM");
+    int said = (ct && (strcmp(ct, "truecolor") == 0 || strcmp(ct, "24bit") == 0)) || flag;
+    if (!said) return NULL;
+    const char *tmux = getenv("TMUX");
+    int in_tmux = (tmux && *tmux) || strncmp(term, "tmux", 4) == 0 || strncmp(term, "screen", 6) == 0;
+    const char *v = in_tmux ? "tmux-direct" : "xterm-direct";
+    if (setupterm(v, STDOUT_FILENO, &e) != OK) return NULL;
+    del_curterm(cur_term);
+    return v;
+}
+
 static int detect_tier(const tui_options_t *opt)
 {
     const char *no_color = getenv("NO_COLOR");
@@ -204,7 +243,24 @@ tui_term_t *tui_term_open(const tui_options_t *opt, char *err, size_t errlen)
     const char *cs = nl_langinfo(CODESET);
     t->utf8 = !opt->ascii && cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 
-    t->scr = newterm(NULL, stdout, stdin);
+    /* pixels: asked before curses owns the terminal */
+    t->gfx = GFX_CELLS;
+    if (t->utf8 && opt->graphics != GFX_CELLS && opt->color != COLOR_MODE_NEVER) {
+        int cw, ch;
+        if (tui_gfx_cell_size(STDOUT_FILENO, &cw, &ch) == 0) {
+            t->gfx = tui_gfx_detect(opt->graphics, STDIN_FILENO, STDOUT_FILENO);
+            t->cw = cw;
+            t->ch = ch;
+        }
+    }
+    /* true colour the terminfo entry does not describe (COLORTERM, tmux's
+       RGB/Tc): the same terminal through its direct-colour entry */
+    const char *variant = opt->color != COLOR_MODE_NEVER ? direct_variant(term) : NULL;
+    if (variant) {
+        t->scr = newterm(variant, stdout, stdin);
+        if (t->scr) snprintf(t->via, sizeof t->via, " via %s", variant);
+    }
+    if (!t->scr) t->scr = newterm(NULL, stdout, stdin);
     if (!t->scr) {
         snprintf(err, errlen, "cannot use terminal type '%s' (not in the terminfo database, or it "
                  "cannot move the cursor); try TERM=xterm-256color", term);
@@ -252,8 +308,10 @@ tui_term_t *tui_term_open(const tui_options_t *opt, char *err, size_t errlen)
     }
     static const char *const NAMES[] = { "monochrome", "8 colours", "256 colours",
                                          "direct colour" };
-    snprintf(t->desc, sizeof t->desc, "%s%s%s, %s", NAMES[t->tier],
+    if (t->tier == TIER_MONO) t->gfx = GFX_CELLS;
+    snprintf(t->desc, sizeof t->desc, "%s%s%s%s%s%s, %s", NAMES[t->tier], t->tier == TIER_DIRECT ? t->via : "",
              t->palette ? " (palette redefined)" : "", t->half ? ", half blocks" : "",
+             t->gfx != GFX_CELLS ? ", " : "", t->gfx != GFX_CELLS ? tui_gfx_name(t->gfx) : "",
              t->utf8 ? "UTF-8" : "ASCII");
     return t;
 }
@@ -270,6 +328,7 @@ void tui_term_close(tui_term_t *t)
     set_handlers(0);
     if (t->scr) delscreen(t->scr);
     tui_pairs_free(&t->pairs);
+    for (int i = 0; i < TUI_IMAGE_SLOTS; i++) free(t->img[i].rgb);
     free(t);
 }
 
@@ -307,6 +366,74 @@ void tui_term_stats(const tui_term_t *t, long *pairs_used, long *evictions, long
     *overflows = t->pairs.overflows;
 }
 
+/* ------------------------------------------------------------ images */
+
+tui_gfx_kind tui_term_graphics(const tui_term_t *t, int *cw, int *ch)
+{
+    if (cw) *cw = t->cw;
+    if (ch) *ch = t->ch;
+    return t->gfx;
+}
+
+static unsigned long checksum(const unsigned char *p, size_t n)
+{
+    unsigned long h = 1469598103UL;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619UL;
+    return h;
+}
+
+void tui_term_image(tui_term_t *t, int slot, int y, int x, int cols, int rows,
+                    const unsigned char *rgb, int w, int h)
+{
+    if (slot < 0 || slot >= TUI_IMAGE_SLOTS || w <= 0 || h <= 0) return;
+    size_t n = (size_t)w * (size_t)h * 3;
+    if (n > t->img[slot].cap) {
+        unsigned char *q = realloc(t->img[slot].rgb, n);
+        if (!q) return;
+        t->img[slot].rgb = q;
+        t->img[slot].cap = n;
+    }
+    memcpy(t->img[slot].rgb, rgb, n);
+    unsigned long sum = checksum(rgb, n) ^ (unsigned long)(y * 7919 + x * 31 + cols * 131 + rows);
+    t->img[slot].dirty = t->img[slot].dirty || sum != t->img[slot].sum || t->img[slot].w != w ||
+                         t->img[slot].h != h;
+    t->img[slot].sum = sum;
+    t->img[slot].y = y;
+    t->img[slot].x = x;
+    t->img[slot].cols = cols;
+    t->img[slot].rows = rows;
+    t->img[slot].w = w;
+    t->img[slot].h = h;
+}
+
+void tui_term_images_invalidate(tui_term_t *t)
+{
+    for (int i = 0; i < TUI_IMAGE_SLOTS; i++) t->img[i].dirty = 1;
+}
+
+void tui_term_flush_images(tui_term_t *t)
+{
+    if (t->gfx == GFX_CELLS) return;
+    for (int i = 0; i < TUI_IMAGE_SLOTS; i++) {
+        if (!t->img[i].rgb || !t->img[i].dirty) continue;
+        char *data = NULL;
+        size_t len = 0;
+        int rc = t->gfx == GFX_SIXEL
+                     ? tui_gfx_sixel_encode(t->img[i].rgb, t->img[i].w, t->img[i].h, &data, &len)
+                     : tui_gfx_kitty_encode(t->img[i].rgb, t->img[i].w, t->img[i].h, t->img[i].cols,
+                                            t->img[i].rows, &data, &len);
+        if (rc == 0) {
+            /* save the cursor, go to the panel's top-left cell, draw, restore */
+            printf("\0337\033[%d;%dH", t->img[i].y + 1, t->img[i].x + 1);
+            fwrite(data, 1, len, stdout);
+            printf("\0338");
+            t->img[i].dirty = 0;
+        }
+        free(data);
+    }
+    fflush(stdout);
+}
+
 /* ------------------------------------------------------------ drawing */
 
 void tui_term_frame(tui_term_t *t)
@@ -338,11 +465,15 @@ void tui_term_set_cmap(tui_term_t *t, int cmap)
 static int base_code(const tui_term_t *t, const tui_pixel_t *p, int px, int py)
 {
     if (t->tier == TIER_DIRECT) return direct_code(p->rgb);
+    (void)px;
+    (void)py;
+    /* the nearest colour, no dithering: a flat region is one colour (a
+       dither between two palette colours is a checkerboard there) */
     if (t->palette) {
-        if (p->diverging) return 232 + tui_dither_level(p->t, 24, px, py);
-        return 16 + tui_dither_level(p->t, 216, px, py);
+        if (p->diverging) return 232 + (int)lround(p->t * 23.0);
+        return 16 + (int)lround(p->t * 215.0);
     }
-    return tui_rgb_to_256_dither(p->rgb, px, py);
+    return tui_rgb_to_256(p->rgb);
 }
 
 /* The same, with an overlay mark painted over it. */
@@ -363,8 +494,12 @@ static int heat_pair(tui_term_t *t, int fg, int bg)
     return pair;
 }
 
+/* Every cell carries its own attributes: the window's rendition (which
+   add_wch combines with the cell's, so a bold cell before would make this
+   one bold too) is set to the cell's first. */
 static void put_wide(int y, int x, wchar_t ch, attr_t attr, int pair)
 {
+    attr_set(attr, 0, &pair);
     cchar_t cc;
     wchar_t s[2] = { ch, 0 };
     setcchar(&cc, s, attr, 0, &pair);

@@ -103,25 +103,9 @@ void tui_ascii(char *dst, size_t n, const char *src)
     dst[o] = '\0';
 }
 
-static const struct {
-    const char *name, *symbol, *ascii;
-} SYMBOLS[] = {
-    { "beta", "\xCE\xB2", "beta" },
-    { "alpha", "\xCE\xB1", "alpha" },
-    { "tau", "\xCF\x84", "tau" },
-    { "delta", "\xCE\xB4", "delta" },
-    { "lambda", "\xCE\xBB", "lambda" },
-    { "rationality", "s", "s" },
-    { "annotator-beta", "\xCE\xB2\xE2\x82\x90", "beta_a" }, /* β with subscript a */
-    { "flip", "\xCE\xB5", "eps" },
-    { "components", "K", "K" },
-};
-
 const char *tui_param_symbol(const char *name, int ascii)
 {
-    for (size_t i = 0; i < sizeof SYMBOLS / sizeof SYMBOLS[0]; i++)
-        if (strcmp(SYMBOLS[i].name, name) == 0) return ascii ? SYMBOLS[i].ascii : SYMBOLS[i].symbol;
-    return name;
+    return params_symbol(name, ascii);
 }
 
 void tui_fmt_si(char *buf, size_t n, double v)
@@ -180,4 +164,89 @@ int tui_wrap(const char *s, int cols, int *start, int *len, int max)
         i = end + 1;
     }
     return n;
+}
+
+/* ------------------------------------------------------------ fitting */
+
+/* 1 when s ends with separator sep. */
+static int ends_with(const char *s, size_t len, const char *sep)
+{
+    size_t k = strlen(sep);
+    return len >= k && memcmp(s + len - k, sep, k) == 0;
+}
+
+/* Cuts UTF-8 s back to the words that fit in w columns (at a space),
+   without trailing spaces or a dangling separator (, ; : - | em dash,
+   middle dot). Returns its columns; 0 when not even the first word fits
+   (s is then empty). */
+int tui_fit_words(char *s, int w)
+{
+    static const char *const SEPS[] = { " ", ",", ";", ":", "-", "|", "\xE2\x80\x94", "\xE2\x80\x93",
+                                        "\xC2\xB7" };
+    if (tui_utf8_cols(s) <= w) return tui_utf8_cols(s);
+    size_t len = tui_utf8_fit(s, w);
+    if (s[len] != ' ')
+        while (len > 0 && s[len - 1] != ' ') len--; /* back to the start of the cut word */
+    for (int again = 1; again && len > 0;) {
+        again = 0;
+        for (size_t i = 0; i < sizeof SEPS / sizeof SEPS[0]; i++)
+            if (ends_with(s, len, SEPS[i])) {
+                len -= strlen(SEPS[i]);
+                again = 1;
+            }
+    }
+    s[len] = '\0';
+    return tui_utf8_cols(s);
+}
+
+/* Cuts s (n bytes) to w columns at a clause: the last ", " or "; "
+   outside parentheses that leaves a fitting prefix; when none does, to
+   whole words with an ellipsis. Returns its columns (0: nothing fits). */
+int tui_fit_clauses(char *s, size_t n, int w)
+{
+    if (tui_utf8_cols(s) <= w) return tui_utf8_cols(s);
+    size_t best = 0;
+    int depth = 0; /* a comma inside parentheses, (1.00, 2.00), ends no clause */
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] == '(') depth++;
+        else if (s[i] == ')' && depth > 0) depth--;
+        else if (depth == 0 && (s[i] == ',' || s[i] == ';') && s[i + 1] == ' ') {
+            char c = s[i];
+            s[i] = '\0';
+            int fits = tui_utf8_cols(s) <= w;
+            s[i] = c;
+            if (!fits) break;
+            best = i;
+        }
+    }
+    if (best > 0) {
+        s[best] = '\0';
+        return tui_utf8_cols(s);
+    }
+    if (w < 2) {
+        s[0] = '\0';
+        return 0;
+    }
+    if (tui_fit_words(s, w - 1) == 0) return 0;
+    size_t end = strlen(s);
+    while (end > 0 && end + 4 > n) end--; /* room for the ellipsis, on a character boundary */
+    while (end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80) end--;
+    memcpy(s + end, "\xE2\x80\xA6", 4);
+    return tui_utf8_cols(s);
+}
+
+/* Cuts s to w columns at its last separators sep (whole items left out
+   from the end). Returns its columns (0: not even the first item fits). */
+int tui_fit_items(char *s, int w, const char *sep)
+{
+    while (tui_utf8_cols(s) > w) {
+        char *last = NULL, *p = s;
+        while ((p = strstr(p, sep)) != NULL) last = p++;
+        if (!last) {
+            s[0] = '\0';
+            return 0;
+        }
+        *last = '\0';
+    }
+    return tui_utf8_cols(s);
 }

@@ -4,12 +4,13 @@
               ordered dithering, the colour-pair cache      (pure)
    braille.c  line plots packed into braille cells          (pure)
    text.c     UTF-8 width, the ASCII fallback, formatting    (pure)
-   command.c  the `:` prompt's commands, :save as INI       (pure)
    term.c     terminal setup and teardown, signals, colour tiers and roles
    draw.c     one frame: header, panels, colour bar, metrics, tour
               caption, curves, readout, status, footer, help overlay
-   prompt.c   the `:` line editor
-   cmd_tui.c  `pbde tui`: options, the event loop
+   app.c      the event loop: curses input into session calls, frames
+
+   What the keys do, the prompt, tours, the modes and the texts are the
+   shared session's (pbde/session.h).
 
    The pure files use no terminal, so tests/test_tui.c compiles them in. */
 #ifndef PBDE_TUI_H
@@ -23,7 +24,9 @@
 #include "pbde/live.h"
 #include "pbde/params.h"
 #include "pbde/tour.h"
+#include "pbde/session.h"
 #include "pbde/view.h"
+#include "pbde/tui_app.h"
 
 /* ================================================================ palette */
 
@@ -132,42 +135,25 @@ void tui_fmt_si(char *buf, size_t n, double v);
    lines the whole text takes (which may be more than max). */
 int tui_wrap(const char *s, int cols, int *start, int *len, int max);
 
-/* ================================================================ commands */
+/* Cuts UTF-8 s back to the words that fit in w columns (at a space),
+   without trailing spaces or a dangling separator (, ; : - | dashes,
+   middle dot). Returns its columns; 0 when not even the first word fits
+   (s is then empty). */
+int tui_fit_words(char *s, int w);
 
-typedef enum {
-    TUI_CMD_NOTHING = 0, /* message only (help, save, empty line) */
-    TUI_CMD_SET,         /* *p changed: apply it */
-    TUI_CMD_QUIT,
-    TUI_CMD_ERROR        /* message says what was wrong */
-} tui_cmd_result;
+/* Cuts s (n bytes) to w columns at a clause: the last ", " or "; "
+   outside parentheses that leaves a fitting prefix; when none does, to
+   whole words with an ellipsis. Returns its columns (0: nothing fits, s
+   empty). */
+int tui_fit_clauses(char *s, size_t n, int w);
 
-/* Runs one prompt line ("set NAME VALUE", "save FILE", "help [NAME]",
-   "quit") against *p (the parameters in force). On TUI_CMD_SET *p holds
-   the new, checked parameters; otherwise *p is unchanged. msg receives a
-   one-line message for the status line. */
-tui_cmd_result tui_command(const char *line, params_t *p, char *msg, size_t msglen);
-
-/* Writes *p as a scenario file (scenario_save: INI sections [world]
-   [annotator] [objective] [training] [view], "name = value" lines, and an
-   image density as a PGM beside it) through a temporary file renamed into
-   place, so a failed write leaves an existing file alone. Returns 0, or -1 with a message in err. */
-int tui_save_ini(const params_t *p, const char *path, char *err, size_t errlen);
-
-/* Completes the parameter name being typed in line (after "set " or
-   "help "): writes the completed line into out and returns the number of
-   candidates (1: completed; more: the common prefix; 0: none). */
-int tui_complete(const char *line, char *out, size_t n);
+/* Cuts s to w columns at its last separators sep, leaving whole items
+   out from the end. Returns its columns (0: not even the first fits). */
+int tui_fit_items(char *s, int w, const char *sep);
 
 /* ================================================================ terminal */
 
 typedef enum { TIER_MONO = 0, TIER_8, TIER_256, TIER_DIRECT } tui_tier;
-typedef enum { COLOR_MODE_AUTO = 0, COLOR_MODE_ALWAYS, COLOR_MODE_NEVER } tui_color_mode;
-
-typedef struct {
-    tui_color_mode color;
-    int mouse;  /* 1: mouse clicks move the cursor */
-    int ascii;  /* 1: ASCII only, even in a UTF-8 locale */
-} tui_options_t;
 
 /* What each piece of text is, whatever the tier turns it into. */
 typedef enum {
@@ -199,6 +185,44 @@ typedef struct tui_term tui_term_t;
    signal handlers and starts curses. Returns NULL with a message in err
    (then nothing needs restoring). */
 tui_term_t *tui_term_open(const tui_options_t *opt, char *err, size_t errlen);
+
+/* ---- pixels in the terminal (graphics.c) ---- */
+
+const char *tui_gfx_name(tui_gfx_kind k);
+/* "auto", "cells", "sixel", "kitty" into *out; -1 for anything else. */
+int tui_gfx_parse(const char *s, tui_gfx_kind *out);
+/* 1 when this build can encode sixel (libsixel). */
+int tui_gfx_sixel_available(void);
+/* Reads a terminal's answers to the kitty graphics query and DA1 in
+   buf(n): *kitty, *sixel (DA1 attribute 4). Returns 1 once the DA1
+   answer is complete. */
+int tui_gfx_parse_answer(const char *buf, size_t n, int *kitty, int *sixel);
+/* Asks the terminal on (in, out) which protocol it shows (before curses
+   starts): want GFX_AUTO takes kitty, then sixel, else cells; a named one
+   is taken only when answered. */
+tui_gfx_kind tui_gfx_detect(tui_gfx_kind want, int in, int out);
+/* The character cell's size in pixels (TIOCGWINSZ); -1 when unknown. */
+int tui_gfx_cell_size(int fd, int *cw, int *ch);
+/* An RGB image (w, h, 3) as sixel (DCS ... ST) in a malloc'd *out.
+   Returns 0, or -1 (no libsixel, or out of memory). */
+int tui_gfx_sixel_encode(const unsigned char *rgb, int w, int h, char **out, size_t *len);
+/* The same for kitty's protocol, placed over cols x rows cells. */
+int tui_gfx_kitty_encode(const unsigned char *rgb, int w, int h, int cols, int rows, char **out,
+                         size_t *len);
+
+/* The protocol in use (GFX_CELLS: none) and the cell size. */
+tui_gfx_kind tui_term_graphics(const tui_term_t *t, int *cw, int *ch);
+/* Queues an RGB image (w, h, 3, copied) to cover the cells from (y, x),
+   cols x rows, as panel slot; it is written after the frame
+   (tui_term_flush_images) when it changed or moved. */
+void tui_term_image(tui_term_t *t, int slot, int y, int x, int cols, int rows,
+                    const unsigned char *rgb, int w, int h);
+/* Writes the queued images that changed (call after doupdate). */
+void tui_term_flush_images(tui_term_t *t);
+/* Every image is written again after the next frame (the screen was
+   cleared: a resize, a redraw). */
+void tui_term_images_invalidate(tui_term_t *t);
+#define TUI_IMAGE_SLOTS 4
 
 /* Restores the terminal (idempotent) and frees t. */
 void tui_term_close(tui_term_t *t);
@@ -248,30 +272,6 @@ void tui_term_glyph(tui_term_t *t, int y, int x, tui_role r, unsigned cp, char a
 /* Pair-cache statistics, for --stats. */
 void tui_term_stats(const tui_term_t *t, long *pairs_used, long *evictions, long *overflows);
 
-/* ================================================================ prompt */
-
-#define TUI_PROMPT_MAX 256
-#define TUI_PROMPT_HISTORY 16
-
-/* The `:` line editor: printable ASCII, cursor keys, Home/End, Backspace,
-   Delete, Ctrl-U, Tab completion and a short history. */
-typedef struct {
-    int on;
-    char buf[TUI_PROMPT_MAX];
-    int len, cur;                /* bytes (ASCII: also columns) */
-    char hist[TUI_PROMPT_HISTORY][TUI_PROMPT_MAX];
-    int n_hist, hist_pos;
-} tui_prompt_t;
-
-typedef enum { PROMPT_EDITING = 0, PROMPT_CANCEL, PROMPT_ENTER } tui_prompt_event;
-
-void tui_prompt_open(tui_prompt_t *p);
-
-/* Feeds one key from get_wch (is_code: a KEY_* code). On PROMPT_ENTER the
-   line is in p->buf and kept in the history; the prompt closes on ENTER
-   and CANCEL. */
-tui_prompt_event tui_prompt_key(tui_prompt_t *p, int is_code, unsigned ch);
-
 /* ================================================================ frame */
 
 #define TUI_MIN_COLS 80
@@ -288,33 +288,29 @@ typedef struct {
 
 /* Everything the frame shows that is not in the snapshot or view model. */
 typedef struct {
+    const session_t *ses;   /* keys, prompt, messages, texts */
     const live_snapshot_t *snap;
     const view_model_t *vm;
     const view_state_t *vs;
-    params_t want;          /* parameters asked for (header shows these) */
-    double speed;           /* steps per second, 0: max */
+    double now;             /* for the message's expiry */
     double fps;             /* frames drawn per second */
     double evals_per_s;     /* learned-panel updates per second, as seen */
-    char status[256];       /* front-end message (newer than the snapshot's) */
-    int status_role;        /* tui_role of status */
-    int prompt_on;
-    const char *prompt_text;
-    int prompt_cursor;      /* byte offset in prompt_text */
-    int help_page;          /* help overlay: page shown */
     const tui_tour_view_t *tour; /* the tour, or NULL */
     const view_annot_t *annot;   /* the interactive-data modes, or NULL */
     const curve_view_t *curve;   /* the learning-curve panel (key L), or NULL when hidden */
 } tui_frame_t;
 
-/* Panel rectangles of the last frame, for mouse clicks. */
+/* What the last frame laid out: panel rectangles, for mouse clicks, and
+   the pages the help takes at this size. */
 typedef struct {
     int n;
     view_rect_t r[VIEW_MAX_PANELS]; /* in cells, screen coordinates */
     int density[VIEW_MAX_PANELS];   /* 1 when the panel shows grid values */
+    int help_pages;                 /* 0 when the screen is too small for the frame */
 } tui_hit_t;
 
 /* Draws the whole frame into stdscr (no refresh). Writes the panel
-   rectangles into *hit. */
+   rectangles and the help's page count into *hit. */
 void tui_draw(tui_term_t *t, const tui_frame_t *f, tui_hit_t *hit);
 
 /* The world coordinates of cell (y, x) when it lies on a panel: returns 1

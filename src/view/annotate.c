@@ -28,12 +28,24 @@ int view_annot_pick(const float q[4], double L, double x, double y)
     return da <= db ? 1 : 0;
 }
 
+void view_annot_sync(view_annot_t *a, const live_snapshot_t *s)
+{
+    if (a->mode != VIEW_MODE_ANNOTATE) return;
+    a->have_question = s->have_question;
+    memcpy(a->q, s->question, sizeof a->q);
+    a->asked = s->question_no;
+    a->skipped = s->skipped;
+    a->pending = s->pending;
+    a->waiting = s->waiting;
+}
+
 void view_annot_prompt(char *buf, size_t n, const view_annot_t *a, int ascii)
 {
     const char *left = ascii ? "<-" : "\xE2\x86\x90", *right = ascii ? "->" : "\xE2\x86\x92";
     const char *dot = ascii ? "-" : "\xC2\xB7";
     if (!a->have_question) {
-        snprintf(buf, n, "no question yet %s %ld answers", dot, a->answers);
+        snprintf(buf, n, "thinking%s the model draws the next question %s %ld answer%s",
+                 ascii ? "..." : "\xE2\x80\xA6", dot, a->answers, a->answers == 1 ? "" : "s");
         return;
     }
     snprintf(buf, n,

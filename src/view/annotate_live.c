@@ -11,18 +11,6 @@
 
 /* ------------------------------------------------------------ the session */
 
-int view_annot_next(view_annot_t *a, live_t *l, char *msg, size_t n)
-{
-    if (live_next_question(l, a->q) != 0) {
-        a->have_question = 0;
-        snprintf(msg, n, "could not draw a question (out of memory)");
-        return -1;
-    }
-    a->have_question = 1;
-    a->asked++;
-    return 1;
-}
-
 int view_annot_set(view_annot_t *a, live_t *l, int on, char *msg, size_t n)
 {
     msg[0] = '\0';
@@ -44,44 +32,31 @@ int view_annot_set(view_annot_t *a, live_t *l, int on, char *msg, size_t n)
         return -1;
     }
     a->mode = VIEW_MODE_ANNOTATE;
-    a->asked = a->skipped = 0;
-    a->n_back = 0;
+    a->have_question = 0; /* until the session draws one */
     a->last = -1;
     a->answers = live_answer_count(l);
-    int rc = view_annot_next(a, l, msg, n);
-    if (rc == 1)
-        snprintf(msg, n, "you are the annotator: \xE2\x86\x90 A is better, \xE2\x86\x92 B is "
-                         "better, = no preference, u undo; the model trains on your answers");
-    return rc;
+    snprintf(msg, n, "you are the annotator: \xE2\x86\x90 A is better, \xE2\x86\x92 B is "
+                     "better, = no preference, u undo; the model trains on your answers");
+    return 1;
 }
 
 int view_annot_answer(view_annot_t *a, live_t *l, int y, char *msg, size_t n)
 {
     msg[0] = '\0';
     if (a->mode != VIEW_MODE_ANNOTATE) return 0;
-    if (!a->have_question) return view_annot_next(a, l, msg, n);
-    if (y < 0) {
-        a->skipped++;
-        a->last = -1;
-        snprintf(msg, n, "no preference: question skipped (%ld skipped)", a->skipped);
-        return view_annot_next(a, l, msg, n) < 0 ? -1 : 1;
-    }
-    long count = live_answer(l, a->q, y);
+    long count = live_answer(l, y);
     if (count < 0) {
         snprintf(msg, n, "could not record the answer");
         return -1;
     }
     a->answers = count;
     a->last = y;
-    if (a->n_back == VIEW_ANNOT_UNDO) { /* forget the oldest */
-        memmove(a->back[0], a->back[1], sizeof a->back[0] * (VIEW_ANNOT_UNDO - 1));
-        memmove(&a->back_no[0], &a->back_no[1], sizeof a->back_no[0] * (VIEW_ANNOT_UNDO - 1));
-        a->n_back--;
-    }
-    memcpy(a->back[a->n_back], a->q, sizeof a->q);
-    a->back_no[a->n_back++] = a->asked;
-    snprintf(msg, n, "%s is better: %ld answer%s", y ? "A" : "B", count, count == 1 ? "" : "s");
-    return view_annot_next(a, l, msg, n) < 0 ? -1 : 1;
+    a->have_question = 0; /* the next one comes with the session's snapshot */
+    if (y < 0)
+        snprintf(msg, n, "no preference: question skipped");
+    else
+        snprintf(msg, n, "%s is better: %ld answer%s", y ? "A" : "B", count, count == 1 ? "" : "s");
+    return 1;
 }
 
 int view_annot_undo(view_annot_t *a, live_t *l, char *msg, size_t n)
@@ -93,15 +68,8 @@ int view_annot_undo(view_annot_t *a, live_t *l, char *msg, size_t n)
     }
     a->answers = left;
     a->last = -1;
-    if (a->n_back > 0) { /* its question comes back */
-        a->n_back--;
-        memcpy(a->q, a->back[a->n_back], sizeof a->q);
-        a->asked = a->back_no[a->n_back];
-        a->have_question = 1;
-        snprintf(msg, n, "took the last answer back (%ld left): question %ld again", left, a->asked);
-        return 1;
-    }
-    snprintf(msg, n, "took the last answer back: %ld left", left);
+    a->have_question = 0;
+    snprintf(msg, n, "took the last answer back (%ld left): its question comes again", left);
     return 1;
 }
 

@@ -19,6 +19,7 @@
 #define GUI VIEW_FE_GUI, VIEW_MODE_NORMAL
 #define ANNOTATE VIEW_MODE_ANNOTATE
 #define BRUSH VIEW_MODE_BRUSH
+#define TOUR VIEW_FE_BOTH, VIEW_MODE_TOUR
 
 static const view_key_t KEYS[] = {
     { ' ', ACT_PAUSE, "space", "pause / resume training", BOTH },
@@ -40,8 +41,11 @@ static const view_key_t KEYS[] = {
     { '}', ACT_ANN_PARAM_UP, "}", "annotator's parameter up", BOTH },
     { '<', ACT_SLOWER, "<", "train slower", BOTH },
     { '>', ACT_FASTER, ">", "train faster", BOTH },
+    { 'P', ACT_PACE, "P", "lecture pace on / off (a run in about 20 s)", BOTH },
     { 'p', ACT_OVERLAY, "p", "show / hide training pairs", BOTH },
-    { 'v', ACT_THIRD_PANEL, "v", "third panel: optimum, log ratio, proposal, slice", BOTH },
+    { 'v', ACT_THIRD_PANEL, "v", "third panel: optimum, ratio, proposal, slice, RL", BOTH },
+    { 'k', ACT_BUDGET_DOWN, "k", "overopt panel: smaller KL budget", BOTH },
+    { 'K', ACT_BUDGET_UP, "K", "overopt panel: larger KL budget", BOTH },
     { 'l', ACT_LOG_SCALE, "l", "linear / log colour scale", BOTH },
     { 'c', ACT_COLORMAP, "c", "next colour map", BOTH },
     { 'L', ACT_CURVE, "L", "learning curve: KL vs pairs, log-log", BOTH },
@@ -74,6 +78,15 @@ static const view_key_t KEYS[] = {
     { ')', ACT_BRUSH_BIGGER, ")", "brush: bigger", VIEW_FE_BOTH, BRUSH },
     { 'C', ACT_BRUSH_CLEAR, "C", "brush: clear the picture (black)", VIEW_FE_BOTH, BRUSH },
     { VIEW_KEY_ESCAPE, ACT_MODE_EXIT, "Esc", "brush: back to exploring", VIEW_FE_BOTH, BRUSH },
+    /* a lecture tour (--tour): its keys come before every other mode's;
+       t works whether the tour's keys are on or not, the others only
+       while they are (t hands space and the arrows back for exploring) */
+    { ' ', ACT_TOUR_NEXT, "space", "tour: next stop", TOUR },
+    { VIEW_KEY_RIGHT, ACT_TOUR_NEXT, "->", "tour: next stop", TOUR },
+    { VIEW_KEY_PGDN, ACT_TOUR_NEXT, "PgDn", "tour: next stop", TOUR },
+    { VIEW_KEY_LEFT, ACT_TOUR_PREV, "<-", "tour: previous stop (rebuilt)", TOUR },
+    { VIEW_KEY_PGUP, ACT_TOUR_PREV, "PgUp", "tour: previous stop (rebuilt)", TOUR },
+    { 't', ACT_TOUR_TOGGLE, "t", "tour: leave it to explore; t again returns", TOUR },
 };
 
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
@@ -97,6 +110,18 @@ static view_action lookup(int key, int frontend, int mode)
     return ACT_NONE;
 }
 
+view_action view_key_lookup(int key, int frontend, int mode)
+{
+    return lookup(key, frontend, mode);
+}
+
+const char *view_key_label(view_action a, int frontend)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (KEYS[i].action == a && (KEYS[i].frontends & frontend)) return KEYS[i].label;
+    return NULL;
+}
+
 view_action view_key_action_mode(int key, int frontend, int mode)
 {
     view_action a = mode != VIEW_MODE_NORMAL ? lookup(key, frontend, mode) : ACT_NONE;
@@ -107,34 +132,12 @@ view_action view_key_action_mode(int key, int frontend, int mode)
 
 const char *view_objective_param(const params_t *p)
 {
-    switch (p->objective) {
-    case OBJECTIVE_DPO:
-    case OBJECTIVE_HINGE:
-    case OBJECTIVE_CDPO:
-    case OBJECTIVE_ROBUST:
-    case OBJECTIVE_EXO:
-    case OBJECTIVE_NCA:
-    case OBJECTIVE_BCO:
-    case OBJECTIVE_SPPO:
-    case OBJECTIVE_KTO: return "beta";
-    case OBJECTIVE_GEOMETRIC: return "alpha";
-    case OBJECTIVE_IPO: return "tau";
-    case OBJECTIVE_SLIC: return "delta";
-    case OBJECTIVE_MIXTURE: return "components";
-    default: return NULL; /* reward, sft */
-    }
+    return objective_main_param(p->objective);
 }
 
 const char *view_annotator_param(const params_t *p)
 {
-    switch (p->annotator) {
-    case ANNOTATOR_LUCE:
-    case ANNOTATOR_THURSTONE:
-    case ANNOTATOR_MIXTURE: return "rationality";
-    case ANNOTATOR_DPO: return "annotator-beta";
-    case ANNOTATOR_NOISY: return "flip";
-    default: return NULL; /* hardmax */
-    }
+    return annotator_main_param(p->annotator);
 }
 
 /* ------------------------------------------------- catalogue cycling */
@@ -160,35 +163,6 @@ static int cycle(params_t *p, int *field, int count, int dir, const char *what,
 
 /* ------------------------------------------------- numeric steps */
 
-/* How a parameter steps. Multiplicative steps (x2, /2) stop at a floor
-   above the registry's minimum, since halving never reaches 0; below it,
-   use the :set prompt. Additive steps stop at the registry's bounds. */
-typedef struct {
-    const char *name;
-    int multiplicative; /* 1: x2 and /2; 0: +step and -step */
-    double step;
-    double floor;       /* smallest value a step goes down to */
-} step_rule_t;
-
-static const step_rule_t RULES[] = {
-    { "pairs", 1, 0, 0 },
-    { "beta", 1, 0, 1.0 / 1024 },
-    { "alpha", 1, 0, 1.0 / 1024 },
-    { "tau", 1, 0, 1.0 / 1024 },
-    { "rationality", 1, 0, 1.0 / 1024 },
-    { "annotator-beta", 1, 0, 1.0 / 1024 },
-    { "delta", 0, 0.25, 0 },
-    { "flip", 0, 0.05, 0 },
-    { "components", 0, 1, 0 },
-};
-
-static const step_rule_t *find_rule(const char *name)
-{
-    for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++)
-        if (strcmp(RULES[i].name, name) == 0) return &RULES[i];
-    return NULL;
-}
-
 static double get_value(const params_t *p, const param_def_t *def)
 {
     const char *field = (const char *)p + def->offset;
@@ -200,26 +174,25 @@ static int allowed_low(const param_def_t *def, double v)
     return def->min_open ? v > def->min : v >= def->min;
 }
 
-/* Steps the named parameter up (dir > 0) or down, clamped to the
-   registry's range (and the rule's floor). The new value goes through
+/* Steps the named parameter up (dir > 0) or down by its registry step
+   rule, clamped to the registry's range (and the rule's floor). The new value goes through
    params_set, so *p only ever holds what the registry accepts. */
 static int step_param(params_t *p, const char *name, int dir, char *msg, size_t msglen)
 {
     const param_def_t *def = params_find(name);
-    const step_rule_t *rule = find_rule(name);
-    if (!def || !rule || def->type == PARAM_CHOICE) {
+    if (!def || def->step == PARAM_STEP_NONE || def->type == PARAM_CHOICE) {
         snprintf(msg, msglen, "%s cannot be stepped", name);
         return 0;
     }
     double v = get_value(p, def);
-    double lo = def->min > rule->floor ? def->min : rule->floor;
-    int lo_is_min = !(rule->floor > def->min); /* the floor is the registry's own minimum */
+    double lo = def->min > def->step_floor ? def->min : def->step_floor;
+    int lo_is_min = !(def->step_floor > def->min); /* the floor is the registry's own minimum */
     double c;
-    if (rule->multiplicative) c = dir > 0 ? v * 2.0 : v / 2.0;
+    if (def->step == PARAM_STEP_DOUBLE) c = dir > 0 ? v * 2.0 : v / 2.0;
     else {
         /* additive: snap to a millionth of the step, so 0.1 - 0.05 - 0.05 is 0 */
-        double q = rule->step * 1e-6;
-        c = round((dir > 0 ? v + rule->step : v - rule->step) / q) * q;
+        double q = def->step_size * 1e-6;
+        c = round((dir > 0 ? v + def->step_size : v - def->step_size) / q) * q;
     }
     if (def->type == PARAM_INT) c = dir > 0 ? ceil(c) : floor(c);
 

@@ -22,6 +22,7 @@ void view_state_init(view_state_t *vs)
 {
     memset(vs, 0, sizeof *vs);
     vs->third = THIRD_THEORY;
+    vs->overopt_kl = -1.0;
     vs->log_scale = 0;
     vs->colormap = CMAP_VIRIDIS;
     vs->cursor_x = 0.0;
@@ -43,6 +44,19 @@ void view_state_to_params(const view_state_t *vs, params_t *p)
     p->colormap = vs->colormap;
     p->log_scale = vs->log_scale;
     p->overlay = vs->overlay;
+}
+
+double view_overopt_step(double kl, double peak_kl, int dir)
+{
+    if (kl < 0) kl = peak_kl >= 0 ? peak_kl : 0;
+    double d = sqrt(kl), top = sqrt(VIEW_OVEROPT_KL_MAX);
+    /* the next rung strictly beyond d (a budget between rungs moves to the
+       rung on its side) */
+    double r = dir > 0 ? floor(d / VIEW_OVEROPT_STEP + 1e-9) + 1 : ceil(d / VIEW_OVEROPT_STEP - 1e-9) - 1;
+    double nd = r * VIEW_OVEROPT_STEP;
+    if (nd <= 0) return 0;
+    if (nd >= top) return VIEW_OVEROPT_KL_MAX;
+    return nd * nd;
 }
 
 int view_move_cursor(view_state_t *vs, view_action a, double L)
@@ -149,14 +163,15 @@ static void density_scale(view_model_t *vm, const live_snapshot_t *s, int theory
     }
 }
 
-/* "optimum - <formula>", the formula cut before its first comma. */
+/* "optimum - <formula>", the formula in the screen's notation, cut
+   before its first comma. */
 static void theory_title(char *out, size_t n, const char *name)
 {
-    char formula[96];
-    copy_utf8(formula, sizeof formula, name);
+    char formula[160];
+    view_formula(formula, sizeof formula, name);
     char *comma = strchr(formula, ',');
     if (comma) *comma = '\0';
-    char full[160];
+    char full[200];
     snprintf(full, sizeof full, "optimum \xE2\x80\x94 %s", formula);
     if (strlen(full) >= n) {
         /* keep room for the ellipsis */
@@ -216,6 +231,15 @@ static void add_third(view_model_t *vm, size_t *used, const live_snapshot_t *s, 
         break;
     case THIRD_PROPOSAL:
         add_density(vm, used, "\xCE\xBC(x) \xE2\x80\x94 proposal", s->log_prop);
+        break;
+    case THIRD_OVEROPT:
+        if (s->have_overopt && s->overopt_pi) {
+            snprintf(title, sizeof title, "RL policy, KL %.2f%s", s->overopt_at.kl,
+                     s->overopt_budget < 0 ? " (gold peak)" : "");
+            add_density(vm, used, title, s->overopt_pi);
+        } else {
+            add_message(vm, "RL policy", "computing\xE2\x80\xA6");
+        }
         break;
     case THIRD_SLICE:
         if (s->have_slice && s->slice_annot && s->slice_model) {

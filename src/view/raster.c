@@ -28,6 +28,18 @@ static const view_rgb_t C_FLOOR = { 150, 150, 160 };
 static const view_rgb_t C_CAPTION_BG = { 28, 30, 42 };
 static const view_rgb_t C_GOOD = { 120, 220, 120 };
 
+/* The colour of a tone of text; normal text in `normal`. */
+static view_rgb_t tone_color(view_tone t, view_rgb_t normal)
+{
+    switch (t) {
+    case VIEW_TONE_DIM: return C_DIM;
+    case VIEW_TONE_GOOD: return C_GOOD;
+    case VIEW_TONE_WARN: return C_ACCENT;
+    case VIEW_TONE_BAD: return C_WARN;
+    default: return normal;
+    }
+}
+
 /* Series colours: the runs of a facet, or the curves of one run. */
 static const view_rgb_t C_SERIES[] = {
     { 255, 160, 64 }, { 96, 186, 255 }, { 120, 220, 120 }, { 240, 110, 200 },
@@ -41,11 +53,12 @@ static const view_rgb_t C_SERIES[] = {
 typedef struct {
     raster_image_t *img;
     int x0, y0, x1, y1;
+    const raster_scene_t *sc; /* for its text_drawn hook, or NULL */
 } canvas_t;
 
-static canvas_t canvas_of(raster_image_t *img)
+static canvas_t canvas_of(raster_image_t *img, const raster_scene_t *sc)
 {
-    canvas_t c = { img, 0, 0, img->w, img->h };
+    canvas_t c = { img, 0, 0, img->w, img->h, sc };
     return c;
 }
 
@@ -153,6 +166,12 @@ static int draw_text(const canvas_t *cv, const raster_font_t *font, int x, int y
     if (!font || !font->text || !s || !*s || font->text(font->ctx, s, px, &m) != 0) return 0;
     if (align == ALIGN_CENTRE) x -= m.w / 2;
     else if (align == ALIGN_RIGHT) x -= m.w;
+    if (cv->sc && cv->sc->text_drawn) {
+        canvas_t v = canvas_clip(cv, x, y, m.w, m.h);
+        if (v.x1 > v.x0 && v.y1 > v.y0)
+            cv->sc->text_drawn(cv->sc->text_drawn_ctx, s, px,
+                               (view_rect_t){ v.x0, v.y0, v.x1 - v.x0, v.y1 - v.y0 });
+    }
     for (int j = 0; j < m.h; j++)
         for (int i = 0; i < m.w; i++) blend(cv, x + i, y + j, c, m.a[(size_t)j * (size_t)m.w + (size_t)i]);
     return m.w;
@@ -177,7 +196,7 @@ static int line_height(const raster_font_t *font, int px)
    pixels (the smallest when none does). */
 static int fit_px(const raster_font_t *font, int px, const char *s, int width)
 {
-    int lo = px * 7 / 10 > 7 ? px * 7 / 10 : 7;
+    int lo = px * 4 / 5 > 7 ? px * 4 / 5 : 7; /* never below the small text */
     for (int p = px; p > lo; p--)
         if (text_width(font, p, s) <= width) return p;
     return lo < px ? lo : px;
@@ -193,6 +212,15 @@ static double nice_step(double span, int target)
     return (r < 1.5 ? 1.0 : r < 3.0 ? 2.0 : r < 7.0 ? 5.0 : 10.0) * mag;
 }
 
+/* A number's leading '-' becomes the minus sign (U+2212), as in print. */
+static void unicode_minus(char *buf, size_t n)
+{
+    size_t len = strlen(buf);
+    if (buf[0] != '-' || len + 3 > n) return;
+    memmove(buf + 3, buf + 1, len); /* the digits and the terminator */
+    memcpy(buf, "\xE2\x88\x92", 3);
+}
+
 /* Writes v with as many decimals as a tick step needs. */
 static void fmt_tick(char *buf, size_t n, double v, double step)
 {
@@ -200,6 +228,21 @@ static void fmt_tick(char *buf, size_t n, double v, double step)
     if (dec > 6) dec = 6;
     if (fabs(v) < step * 1e-6) v = 0.0;
     snprintf(buf, n, "%.*f", dec, v);
+    unicode_minus(buf, n);
+}
+
+/* An axis value: at most two decimals, without trailing zeros (6, 2.5). */
+static void fmt_axis(char *buf, size_t n, double v)
+{
+    if (fabs(v) < 1e-9) v = 0.0;
+    snprintf(buf, n, "%.2f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *e = buf + strlen(buf);
+        while (e > dot + 1 && e[-1] == '0') *--e = '\0';
+        if (e == dot + 1) *dot = '\0';
+    }
+    unicode_minus(buf, n);
 }
 
 /* A metric value: 4 significant digits, "–" when not finite. */
@@ -233,18 +276,7 @@ static void fmt_count(char *buf, size_t n, long v)
 /* The symbol of a registry parameter, for labels: beta -> β. */
 static const char *param_symbol(const char *name)
 {
-    static const struct {
-        const char *name, *sym;
-    } SYM[] = {
-        { "beta", "\xCE\xB2" },          { "alpha", "\xCE\xB1" },
-        { "tau", "\xCF\x84" },           { "delta", "\xCE\xB4" },
-        { "lambda", "\xCE\xBB" },        { "rationality", "s" },
-        { "annotator-beta", "\xCE\xB2\xE2\x82\x90" }, /* β with subscript a */
-        { "flip", "\xCE\xB5" },          { "components", "K" },
-    };
-    for (size_t i = 0; i < sizeof SYM / sizeof SYM[0]; i++)
-        if (strcmp(SYM[i].name, name) == 0) return SYM[i].sym;
-    return name;
+    return params_symbol(name, 0);
 }
 
 void raster_param_label(const params_t *p, const char *name, char *buf, size_t n)
@@ -276,8 +308,8 @@ static void name_with_param(char *buf, size_t n, const char *what, const params_
    the one a facet varies (shown on each panel instead). */
 static void objective_label(char *buf, size_t n, const params_t *p, const char *facet)
 {
-    const char *names[2] = { view_objective_param(p),
-                             p->objective == OBJECTIVE_SLIC ? "lambda" : NULL };
+    const char *names[2] = { objective_shown_param(p->objective, 0),
+                             objective_shown_param(p->objective, 1) };
     int o = snprintf(buf, n, "%s", objective_name(p->objective)), k = 0;
     for (int i = 0; i < 2; i++) {
         if (!names[i] || (facet && strcmp(facet, names[i]) == 0)) continue;
@@ -407,10 +439,13 @@ static void caption_plan(caption_t *c, const raster_tour_t *t, const raster_font
 
 /* ------------------------------------------------------------ layout */
 
-/* Text sizes of a w x h image. */
+/* Text sizes of a w x h image: 20 px at 1280 x 720, scaled with the
+   image, so that the smaller texts (four fifths of it: panel labels,
+   facet metrics, curve labels) are 16 px there, readable from the back
+   of a lecture hall on a projector. */
 static int base_font_px(int w, int h)
 {
-    int px = h / 45 < w / 80 ? h / 45 : w / 80;
+    int px = h / 36 < w / 64 ? h / 36 : w / 64;
     if (px < 8) px = 8;
     if (px > 40) px = 40;
     return px;
@@ -425,19 +460,119 @@ typedef struct {
     caption_t cap;   /* the tour's caption, when the scene has one */
 } plan_t;
 
-/* Lays the panels out in area (x, y, w, h), the colour bar right of them;
+/* Axis ticks. Each heatmap's axes carry n ticks from -L to L, evenly
+   spaced: 5 (-L, -L/2, 0, L/2, L) when their labels fit, else 3 (-L, 0,
+   L). Marks stand out of the frame, values in the small text below (x)
+   and left (y) of the panel; the labels at the ends are pulled inside
+   the panel's edges, so they never reach a neighbour, a title or each
+   other at the corner. The room for the values is part of the layout.
+   It steps down rather than take panels that reach TICKS_KEEP_SIDE
+   without ticks (the 256 px heatmaps the window promises at 1280 x 720)
+   below it: y values left of every panel, else left of each row's first
+   panel only (the others keep their marks: every panel shows the same
+   box), else no ticks. Smaller panels keep y values on every panel as
+   long as ticks_fit finds room for 3 of them. */
+#define TICKS_MAX 5
+#define TICKS_KEEP_SIDE 256
+
+static double tick_value(double L, int k, int n)
+{
+    return -L + 2.0 * L * k / (n - 1);
+}
+
+static int tick_px(int fs)
+{
+    return fs * 4 / 5 > 7 ? fs * 4 / 5 : 7; /* the small text */
+}
+
+static int tick_len(int fs)
+{
+    return fs / 4 > 3 ? fs / 4 : 3;
+}
+
+/* The widest label of the TICKS_MAX ticks (the 3 are among them). */
+static int tick_label_w(const raster_font_t *font, int fs, double L)
+{
+    int w = 0;
+    char lab[32];
+    for (int k = 0; k < TICKS_MAX; k++) {
+        fmt_axis(lab, sizeof lab, tick_value(L, k, TICKS_MAX));
+        int lw = span_width(font, tick_px(fs), lab, (int)strlen(lab));
+        if (lw > w) w = lw;
+    }
+    return w;
+}
+
+/* How many ticks a side of `side` pixels holds: an end label, pulled in
+   by half its size, must still clear its neighbour by half the small
+   size, across (label_w) and down (label_h). */
+static int ticks_fit(int side, int label_w, int label_h, int small)
+{
+    for (int n = TICKS_MAX; n >= 3; n -= 2) {
+        int gap = side / (n - 1);
+        if (gap >= (3 * label_w) / 2 + small / 2 && gap >= (3 * label_h) / 2 + small / 2) return n;
+    }
+    return 0;
+}
+
+/* The colour bar's values: nice steps of the shared scale, 5 or 2 of
+   them over the bar (draw_colorbar picks from its height). */
+static double colorbar_step(const view_model_t *vm, int five)
+{
+    return nice_step(vm->scale_hi - vm->scale_lo, five ? 5 : 2);
+}
+
+/* The width of the colour bar with its marks and values, either step. */
+static int colorbar_width(const raster_font_t *font, const view_model_t *vm, int fs)
+{
+    int small = tick_px(fs), lw = 0;
+    double lo = vm->scale_lo, hi = vm->scale_hi;
+    if (hi > lo)
+        for (int five = 0; five < 2; five++) {
+            double step = colorbar_step(vm, five);
+            for (double v = ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+                char lab[32];
+                fmt_tick(lab, sizeof lab, v, step);
+                int w = span_width(font, small, lab, (int)strlen(lab));
+                if (w > lw) lw = w;
+            }
+        }
+    return fs + fs / 3 + 5 + lw + small / 2; /* bar, mark and gap, values, a margin */
+}
+
+/* Lays the panels out in area (x, y, w, h), the colour bar right of them,
+   with room for the axis ticks' values as "Axis ticks" above says;
    returns the side of a panel (0 when they do not fit). */
-static int place_panels(plan_t *pl, int n, int x, int y, int w, int h)
+static int place_panels(plan_t *pl, const raster_scene_t *sc, const raster_font_t *font, int n,
+                        int x, int y, int w, int h)
 {
     raster_layout_t *lo = &pl->lo;
     int fs = lo->font_px;
-    int cbw = fs + 6 + 4 * fs; /* bar, gap, tick labels */
     lo->n_panels = 0;
     lo->colorbar.w = 0;
+    lo->ticks = lo->ticks_y_every = lo->tick_below = lo->tick_left = 0;
+    int cbw = n > 0 ? fs + colorbar_width(font, sc->vm, fs) : 0; /* gap, bar */
     if (n <= 0 || w - cbw < 16 || h < 16) return 0;
-    view_rect_t r[VIEW_MAX_PANELS];
-    int got = view_layout(r, n, w - cbw, h, 1.0, pl->line + 2);
+    int aw = w - cbw, title_h = pl->line + 2;
+    view_rect_t r[VIEW_MAX_PANELS], t[VIEW_MAX_PANELS];
+    int got = view_layout(r, n, aw, h, 1.0, title_h);
     if (got <= 0) return 0;
+    int small = tick_px(fs), sline = line_height(font, small), tl = tick_len(fs);
+    int lw = tick_label_w(font, fs, sc->vm->L);
+    int below = tl + 2 + sline, left = lw + tl + 4;
+    int keep = r[0].w >= TICKS_KEEP_SIDE ? TICKS_KEEP_SIDE : 0;
+    for (int every = 1; every >= 0; every--) {
+        int got_t = view_layout_framed(t, n, aw, h, 1.0, title_h, below, every ? left : 0,
+                                       every ? 0 : left);
+        int ticks = got_t == got ? ticks_fit(t[0].w, lw, sline, small) : 0;
+        if (ticks == 0 || t[0].w < keep) continue;
+        memcpy(r, t, sizeof r);
+        lo->ticks = ticks;
+        lo->ticks_y_every = every;
+        lo->tick_below = below;
+        lo->tick_left = left;
+        break;
+    }
     int maxx = 0, miny = 1 << 30, maxy = 0;
     for (int i = 0; i < got; i++) {
         lo->panel[i].x = x + r[i].x;
@@ -457,13 +592,13 @@ static int place_panels(plan_t *pl, int n, int x, int y, int w, int h)
     return got == n ? r[0].w : 0;
 }
 
-/* The bottom of the lowest panel. */
+/* The bottom of the lowest panel, its tick labels included. */
 static int panels_bottom(const raster_layout_t *lo)
 {
     int b = 0;
     for (int i = 0; i < lo->n_panels; i++)
         if (lo->panel[i].y + lo->panel[i].h > b) b = lo->panel[i].y + lo->panel[i].h;
-    return b;
+    return lo->n_panels > 0 ? b + lo->tick_below : b;
 }
 
 static int panels_right(const raster_layout_t *lo)
@@ -503,15 +638,22 @@ static void plan_bottom(plan_t *pl, const raster_scene_t *sc, const raster_font_
         pl->lo.caption.y = h - pl->footer_h - m / 2 - cap;
         pl->footer_h += cap + m / 2;
     }
-    int strip = (int)(0.28 * h);
-    if (strip < 7 * pl->line) strip = 7 * pl->line;
-    int ph = h - top - pl->footer_h - strip - m;
-    if (ph < 80) {
-        strip = 0;
-        ph = h - top - pl->footer_h - m;
-    }
-    pl->area = place_panels(pl, n, m, top, w - 2 * m, ph);
+    /* the strip gives the panels back the room of their x values (down
+       to 7 lines), unless they end up without ticks */
     raster_layout_t *lo = &pl->lo;
+    int below = tick_len(fs) + 2 + line_height(font, tick_px(fs));
+    int strip = 0, ph = 0;
+    for (int give = 1; give >= 0; give--) {
+        strip = (int)(0.28 * h) - (give ? below : 0);
+        if (strip < 7 * pl->line) strip = 7 * pl->line;
+        ph = h - top - pl->footer_h - strip - m;
+        if (ph < 80) {
+            strip = 0;
+            ph = h - top - pl->footer_h - m;
+        }
+        pl->area = place_panels(pl, sc, font, n, m, top, w - 2 * m, ph);
+        if (lo->ticks > 0 || strip == 0) break;
+    }
     memset(lo->curves, 0, sizeof lo->curves);
     memset(&lo->metrics, 0, sizeof lo->metrics);
     if (strip == 0) return;
@@ -532,11 +674,11 @@ static void plan_right(plan_t *pl, const raster_scene_t *sc, const raster_font_t
 {
     int m = pl->margin, top = pl->header_h, fs = pl->lo.font_px;
     int col = (int)(0.26 * w);
-    if (col < 20 * fs) col = 20 * fs;
+    if (col < 16 * fs) col = 16 * fs;
     int ph = h - top - pl->footer_h - m, lw = w - 3 * m - col;
     int cap = plan_caption(pl, sc, font, lw, h);
     int gap = cap > 0 ? pl->line / 2 + m / 2 : 0;
-    pl->area = place_panels(pl, n, m, top, lw, ph - cap - gap);
+    pl->area = place_panels(pl, sc, font, n, m, top, lw, ph - cap - gap);
     raster_layout_t *lo = &pl->lo;
     if (cap > 0) {
         /* right under the panels (or at the bottom when none fit) */
@@ -585,7 +727,7 @@ static void plan_base(plan_t *pl, const raster_scene_t *sc, int w, int h,
 }
 
 /* Both layouts, and the one that shows the panels larger in *out (the
-   column only when it gives clearly bigger panels). */
+   column only when it gives clearly bigger panels), ticks first. */
 static void plan_choose(plan_t *out, const raster_scene_t *sc, int w, int h,
                         const raster_font_t *font)
 {
@@ -596,7 +738,15 @@ static void plan_choose(plan_t *out, const raster_scene_t *sc, int w, int h,
     if (!b) return;
     plan_base(b, sc, w, h, font);
     plan_right(b, sc, font, n, w, h);
-    if (b->area > out->area + out->area / 20 && b->lo.curves[0].w > 0) *out = *b;
+    /* a layout with ticks and panels of TICKS_KEEP_SIDE beats one
+       without them, whatever its size */
+    int a_ticks = out->lo.ticks > 0 && out->area >= TICKS_KEEP_SIDE;
+    int b_ticks = b->lo.ticks > 0 && b->area >= TICKS_KEEP_SIDE && b->lo.curves[0].w > 0;
+    if (a_ticks != b_ticks) {
+        if (b_ticks) *out = *b;
+    } else if (b->area > out->area + out->area / 20 && b->lo.curves[0].w > 0) {
+        *out = *b;
+    }
     free(b);
 }
 
@@ -729,28 +879,81 @@ static void draw_heatmap(const canvas_t *cv, const view_model_t *vm, const view_
     free(col_cell);
 }
 
-/* Pairs as short strokes from the loser towards the winner, a dot at the
-   winner's end. */
+/* The pair overlay: each pair a full segment from the loser to the
+   winner, the winner's end a white dot with a dark rim, the loser's a
+   smaller dark dot with a light rim. The rule that keeps it readable
+   with any number of pairs: at most side/5 pairs are drawn (68 on a
+   340 px panel; a segment averages some 0.4 sides, so their strokes ink
+   about a tenth of the panel), the last ones listed (the newest: the
+   snapshot lists answers and on-policy pairs newest last, and data drawn
+   at once in random order), and the segments' alpha falls as
+   1/sqrt(pairs drawn), from 200 for a few pairs to 70 at the least. */
 static void draw_pairs(const canvas_t *cv, const view_rect_t *r, double L,
                        const live_snapshot_t *s)
 {
     canvas_t c = canvas_clip(cv, r->x, r->y, r->w, r->h);
-    double cap = 0.07 * r->w, width = r->w / 360.0 + 0.6, dot = r->w / 280.0 + 0.9;
     /* be the annotator: the answers given */
     int answers = s->human && s->n_answered > 0;
     size_t have = answers ? s->n_answered : s->n_pairs;
-    for (size_t k = 0; k < have; k++) {
-        const float *q = answers ? &s->answered[4 * k] : &s->pairs[4 * k];
-        double wx, wy, lx, ly;
-        world_to_pixel(r, L, (double)q[0], (double)q[1], &wx, &wy);
-        world_to_pixel(r, L, (double)q[2], (double)q[3], &lx, &ly);
-        double dx = wx - lx, dy = wy - ly, d = sqrt(dx * dx + dy * dy);
-        if (d > cap) {
-            dx *= cap / d;
-            dy *= cap / d;
+    const float *all = answers ? s->answered : s->pairs;
+    size_t cap = (size_t)(r->w / 5 > 8 ? r->w / 5 : 8);
+    size_t k = have < cap ? have : cap;
+    const float *q0 = all + 4 * (have - k);
+    if (k == 0) return;
+    double width = r->w / 360.0 + 0.6;
+    double win_r = r->w / 200.0 + 1.2, lose_r = 0.6 * win_r, rim = r->w / 600.0 + 0.8;
+    int alpha = (int)(255.0 * sqrt(16.0 / (double)k));
+    if (alpha > 200) alpha = 200;
+    if (alpha < 70) alpha = 70;
+    for (int pass = 0; pass < 3; pass++)
+        for (size_t i = 0; i < k; i++) {
+            const float *q = q0 + 4 * i;
+            double wx, wy, lx, ly;
+            world_to_pixel(r, L, (double)q[0], (double)q[1], &wx, &wy);
+            world_to_pixel(r, L, (double)q[2], (double)q[3], &lx, &ly);
+            if (pass == 0) {
+                line_aa(&c, lx, ly, wx, wy, width, C_WHITE, alpha);
+            } else if (pass == 1) { /* losers under winners */
+                disc(&c, lx, ly, lose_r + rim, C_WHITE, 200);
+                disc(&c, lx, ly, lose_r, C_BLACK, 230);
+            } else {
+                disc(&c, wx, wy, win_r + rim, C_BLACK, 170);
+                disc(&c, wx, wy, win_r, C_WHITE, 255);
+            }
         }
-        line_aa(&c, lx, ly, lx + dx, ly + dy, width, C_WHITE, 120);
-        disc(&c, lx + dx, ly + dy, dot, C_WHITE, 210);
+}
+
+/* The axis ticks of heatmap i (see "Axis ticks" above). */
+static void draw_ticks(const canvas_t *cv, const raster_layout_t *lo, int i, double L,
+                       const raster_font_t *font)
+{
+    int n = lo->ticks;
+    if (n < 2) return;
+    const view_rect_t *r = &lo->panel[i];
+    int y_values = lo->ticks_y_every || i == 0 || r->y != lo->panel[i - 1].y;
+    int fs = lo->font_px, small = tick_px(fs), sline = line_height(font, small), tl = tick_len(fs);
+    int mw = fs / 12 > 1 ? fs / 12 : 1; /* a mark's width */
+    for (int k = 0; k < n; k++) {
+        char lab[32];
+        fmt_axis(lab, sizeof lab, tick_value(L, k, n));
+        int lw = text_width(font, small, lab);
+        /* x: -L on the frame's left column, L on its right one */
+        int tx = k == 0 ? r->x - 1 : k == n - 1 ? r->x + r->w - mw + 1
+                                                : r->x + (int)lround((double)k * r->w / (n - 1)) - mw / 2;
+        fill_rect(cv, tx, r->y + r->h + 1, mw, tl, C_DIM, 255);
+        int lx = tx + mw / 2 - lw / 2;
+        if (lx + lw > r->x + r->w + 1) lx = r->x + r->w + 1 - lw;
+        if (lx < r->x - 1) lx = r->x - 1;
+        draw_text(cv, font, lx, r->y + r->h + tl + 2, small, C_DIM, ALIGN_LEFT, lab);
+        /* y: -L on the frame's bottom row, L on its top one */
+        int ty = k == 0 ? r->y + r->h - mw + 1 : k == n - 1 ? r->y - 1
+                                               : r->y + r->h - (int)lround((double)k * r->h / (n - 1)) - mw / 2;
+        fill_rect(cv, r->x - 1 - tl, ty, tl, mw, C_DIM, 255);
+        if (!y_values) continue;
+        int ly = ty + mw / 2 - sline / 2;
+        if (ly + sline > r->y + r->h + 1) ly = r->y + r->h + 1 - sline;
+        if (ly < r->y - 1) ly = r->y - 1;
+        draw_text(cv, font, r->x - tl - 4, ly, small, C_DIM, ALIGN_RIGHT, lab);
     }
 }
 
@@ -783,6 +986,8 @@ static void draw_inset_scale(const canvas_t *cv, const view_model_t *vm, const v
     fmt_tick(hi, sizeof hi, p->hi, step / 10);
     if (p->kind == PANEL_DIVERGING && p->hi > 0) snprintf(hi, sizeof hi, "+%.2g", p->hi);
     if (p->kind == PANEL_DIVERGING) snprintf(lo, sizeof lo, "%.2g", p->lo);
+    unicode_minus(lo, sizeof lo);
+    unicode_minus(hi, sizeof hi);
     int bw = r->w / 4, bh = small / 2 + 2;
     int lw = text_width(font, small, lo), hw = text_width(font, small, hi);
     int boxw = lw + hw + bw + small * 2, boxh = line + 4;
@@ -882,6 +1087,7 @@ static void draw_panels(const canvas_t *cv, const raster_scene_t *sc, const rast
                 draw_cursor(cv, r, vm->L, vm->cursor_x, vm->cursor_y);
             if (p->kind != PANEL_DENSITY) draw_inset_scale(cv, vm, p, r, font, lo->font_px);
             draw_annot_panel(cv, sc, i, r, font, lo->font_px);
+            draw_ticks(cv, lo, i, vm->L, font);
         }
         frame_rect(cv, r->x, r->y, r->w, r->h, C_FRAME);
     }
@@ -917,7 +1123,7 @@ static void draw_colorbar(const canvas_t *cv, const raster_scene_t *sc, const ra
               vm->log_scale ? "log p(x)" : "p(x)");
     double span = bar.hi - bar.lo;
     if (!(span > 0)) return;
-    double step = nice_step(span, b->h / (3 * sline) > 2 ? 5 : 2);
+    double step = colorbar_step(vm, b->h / (3 * sline) > 2);
     double first = ceil(bar.lo / step - 1e-9) * step;
     for (double v = first; v <= bar.hi + step * 1e-9; v += step) {
         double t = (v - bar.lo) / span;
@@ -997,6 +1203,22 @@ static double dashed_line(const canvas_t *c, double x0, double y0, double x1, do
     return phase + len;
 }
 
+/* A linear y axis for a plot in r over [lo, hi]: grid lines at a nice
+   step and their values left of the plot in the small size. */
+static void linear_grid(const canvas_t *cv, const view_rect_t *r, const raster_font_t *font,
+                        int small, double lo, double hi)
+{
+    int sline = line_height(font, small);
+    char lab[32];
+    double step = nice_step(hi - lo, r->h > 6 * sline ? 4 : 2);
+    for (double v = ceil(lo / step) * step; v <= hi; v += step) {
+        int y = r->y + (int)((hi - v) / (hi - lo) * (r->h - 1) + 0.5);
+        fill_rect(cv, r->x, y, r->w, 1, C_GRIDLINE, 255);
+        fmt_tick(lab, sizeof lab, v, step);
+        draw_text(cv, font, r->x - 4, y - sline / 2, small, C_DIM, ALIGN_RIGHT, lab);
+    }
+}
+
 /* A line plot of the series in rect r: x from 0 to xmax, y linear or
    log10, with the title above and the range on the left. */
 static void draw_plot(const canvas_t *cv, const view_rect_t *r, const raster_font_t *font,
@@ -1050,13 +1272,7 @@ static void draw_plot(const canvas_t *cv, const view_rect_t *r, const raster_fon
             draw_text(cv, font, r->x - 4, y - sline / 2, small, C_DIM, ALIGN_RIGHT, lab);
         }
     } else {
-        double step = nice_step(hi - lo, r->h > 6 * sline ? 4 : 2);
-        for (double v = ceil(lo / step) * step; v <= hi; v += step) {
-            int y = r->y + (int)((hi - v) / (hi - lo) * (r->h - 1) + 0.5);
-            fill_rect(cv, r->x, y, r->w, 1, C_GRIDLINE, 255);
-            fmt_tick(lab, sizeof lab, v, step);
-            draw_text(cv, font, r->x - 4, y - sline / 2, small, C_DIM, ALIGN_RIGHT, lab);
-        }
+        linear_grid(cv, r, font, small, lo, hi);
     }
     draw_text(cv, font, r->x, r->y + r->h + 1, small, C_DIM, ALIGN_LEFT, "0");
     fmt_count(lab, sizeof lab, (long)xmax);
@@ -1090,6 +1306,61 @@ static void draw_plot(const canvas_t *cv, const view_rect_t *r, const raster_fon
     draw_legend(cv, r, font, fs, ser, n_ser);
 }
 
+/* The over-optimisation plot, in the KL plot's place while the overopt
+   panel shows: proxy and gold gains (nats) against d = sqrt(KL) of the RL
+   sweep, the gold peak marked with a dot, the policy on screen with a
+   dashed vertical line. */
+static void draw_overopt_plot(const canvas_t *cv, const view_rect_t *r, const raster_font_t *font,
+                              int fs, const live_snapshot_t *s)
+{
+    const overopt_curve_t *c = &s->overopt;
+    if (r->w < 20 || r->h < 20 || c->n_points < 1) return;
+    int small = fs * 4 / 5 > 7 ? fs * 4 / 5 : 7;
+    int line = line_height(font, fs);
+    fill_rect(cv, r->x, r->y, r->w, r->h, C_BG, 255);
+    frame_rect(cv, r->x, r->y, r->w, r->h, C_FRAME);
+    canvas_t tc = canvas_clip(cv, r->x - 4 * fs, r->y - line - 2, r->w + 4 * fs, line);
+    draw_text(&tc, font, r->x, r->y - line - 2, fs, C_TEXT, ALIGN_LEFT,
+              "RL on r\xCC\x82: gain against \xE2\x88\x9AKL");
+    double lo = 0, hi = 0, dmax = c->d[c->n_points - 1];
+    for (int i = 0; i < c->n_points; i++) {
+        if (isfinite(c->proxy[i])) lo = fmin(lo, c->proxy[i]), hi = fmax(hi, c->proxy[i]);
+        if (isfinite(c->gold[i])) lo = fmin(lo, c->gold[i]), hi = fmax(hi, c->gold[i]);
+    }
+    double pad = (hi - lo) * 0.08;
+    if (!(pad > 0)) pad = 1;
+    lo -= pad;
+    hi += pad;
+    if (!(dmax > 0)) dmax = 1;
+    char lab[32];
+    linear_grid(cv, r, font, small, lo, hi);
+    draw_text(cv, font, r->x, r->y + r->h + 1, small, C_DIM, ALIGN_LEFT, "0");
+    snprintf(lab, sizeof lab, "%.2g", dmax);
+    draw_text(cv, font, r->x + r->w, r->y + r->h + 1, small, C_DIM, ALIGN_RIGHT, lab);
+    draw_text(cv, font, r->x + r->w / 2, r->y + r->h + 1, small, C_DIM, ALIGN_CENTRE,
+              "\xE2\x88\x9AKL(\xCF\x80\xE2\x80\x96\xCF\x80_ref)");
+    canvas_t cc = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    double width = fs / 9.0 + 1.0;
+#define OO_X(d) (r->x + (d) / dmax * (r->w - 1) + 0.5)
+#define OO_Y(v) (r->y + (hi - (v)) / (hi - lo) * (r->h - 1) + 0.5)
+    /* the policy on screen */
+    double dn = sqrt(fmax(s->overopt_at.kl, 0));
+    dashed_line(&cc, OO_X(dn), r->y, OO_X(dn), r->y + r->h, width * 0.7, C_DIM, 0, fs);
+    const double *ys[2] = { c->proxy, c->gold };
+    for (int k = 0; k < 2; k++)
+        for (int i = 1; i < c->n_points; i++)
+            if (isfinite(ys[k][i - 1]) && isfinite(ys[k][i]))
+                line_aa(&cc, OO_X(c->d[i - 1]), OO_Y(ys[k][i - 1]), OO_X(c->d[i]), OO_Y(ys[k][i]),
+                        width, C_SERIES[k], 255);
+    if (c->peak >= 0 && c->peak < c->n_points && isfinite(c->gold[c->peak]))
+        disc(&cc, OO_X(c->d[c->peak]), OO_Y(c->gold[c->peak]), 2.5 * width, C_SERIES[1], 255);
+#undef OO_X
+#undef OO_Y
+    series_t leg[2] = { { NULL, NULL, 0, C_SERIES[0], 0, "proxy r\xCC\x82" },
+                        { NULL, NULL, 0, C_SERIES[1], 0, "gold r*, \xE2\x97\x8F peak" } };
+    draw_legend(cv, r, font, fs, leg, 2);
+}
+
 /* The two plots: held-out loss (and its Bayes floor) and KL, for one run
    or for every run of a facet. */
 static void draw_curves(const canvas_t *cv, const raster_scene_t *sc, const raster_layout_t *lo,
@@ -1111,10 +1382,10 @@ static void draw_curves(const canvas_t *cv, const raster_scene_t *sc, const rast
             a[na++] = (series_t){ s->hist_step, s->hist_bayes, s->n_hist, C_FLOOR, 1,
                                   "Bayes floor" };
             b[nb++] = (series_t){ s->hist_step, s->hist_kl_true, s->n_hist, C_SERIES[0], 0,
-                                  "KL(p* \xE2\x80\x96 \xCF\x80_\xCE\xB8)" };
+                                  "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8)" };
             if (s->log_theory)
                 b[nb++] = (series_t){ s->hist_step, s->hist_kl_theory, s->n_hist, C_SERIES[1], 1,
-                                      "KL(optimum \xE2\x80\x96 \xCF\x80_\xCE\xB8)" };
+                                      "KL(optimum\xE2\x80\x96\xCF\x80_\xCE\xB8)" };
         } else {
             a[na++] = (series_t){ s->hist_step, s->hist_loss, s->n_hist, col, 0, NULL };
             if (k == sc->n_runs - 1)
@@ -1127,9 +1398,12 @@ static void draw_curves(const canvas_t *cv, const raster_scene_t *sc, const rast
     int fs = lo->font_px;
     if (lo->curves[0].w > 0)
         draw_plot(cv, &lo->curves[0], font, fs, "held-out loss", a, na, xmax, 0);
-    if (lo->curves[1].w > 0)
+    const live_snapshot_t *s0 = sc->runs[0].snap;
+    if (lo->curves[1].w > 0 && sc->n_runs == 1 && s0 && s0->have_overopt)
+        draw_overopt_plot(cv, &lo->curves[1], font, fs, s0);
+    else if (lo->curves[1].w > 0)
         draw_plot(cv, &lo->curves[1], font, fs,
-                  sc->n_runs > 1 ? "KL(p* \xE2\x80\x96 \xCF\x80_\xCE\xB8), log scale"
+                  sc->n_runs > 1 ? "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8), log scale"
                                  : "KL divergence, log scale",
                   b, nb, xmax, 1);
 }
@@ -1241,9 +1515,9 @@ static void draw_learning_curve(const canvas_t *cv, const curve_view_t *v, const
 #undef LC_X
 #undef LC_Y
     series_t leg[3] = {
-        { NULL, NULL, 0, C_SERIES[0], 0, "KL(p* \xE2\x80\x96 \xCF\x80_\xCE\xB8)" },
-        { NULL, NULL, 0, C_SERIES[1], 0, "estimation KL(optimum \xE2\x80\x96 \xCF\x80_\xCE\xB8)" },
-        { NULL, NULL, 0, C_FLOOR, 1, "misspecification KL(p* \xE2\x80\x96 optimum)" },
+        { NULL, NULL, 0, C_SERIES[0], 0, "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8)" },
+        { NULL, NULL, 0, C_SERIES[1], 0, "estimation KL(optimum\xE2\x80\x96\xCF\x80_\xCE\xB8)" },
+        { NULL, NULL, 0, C_FLOOR, 1, "misspecification KL(p*\xE2\x80\x96optimum)" },
     };
     draw_legend(cv, &pr, font, fs, leg, c->have_optimum ? 3 : 1);
 }
@@ -1257,12 +1531,25 @@ typedef struct {
     int x, y, bottom, px, line;
 } textblock_t;
 
+/* Writes the line s; a line too wide even at the small size loses whole
+   items from its end (items are separated by three spaces), never a part
+   of a word. */
 static void tb_line(textblock_t *tb, view_rgb_t c, const char *s)
 {
     if (tb->y + tb->line > tb->bottom) return;
-    int px = fit_px(tb->font, tb->px, s, tb->cv->x1 - tb->x);
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", s);
+    int width = tb->cv->x1 - tb->x;
+    int px = fit_px(tb->font, tb->px, buf, width);
+    while (text_width(tb->font, px, buf) > width) {
+        /* the last item starts after the last run of three spaces */
+        char *sep = NULL;
+        for (char *q = buf; (q = strstr(q, "   ")) != NULL; q += 3) sep = q;
+        if (!sep || sep == buf) break;
+        *sep = '\0';
+    }
     draw_text(tb->cv, tb->font, tb->x, tb->y + (tb->line - line_height(tb->font, px)) / 2, px, c,
-              ALIGN_LEFT, s);
+              ALIGN_LEFT, buf);
     tb->y += tb->line;
 }
 
@@ -1302,17 +1589,19 @@ static void draw_metrics(const canvas_t *cv, const raster_scene_t *sc, const ras
         tb_line(&tb, C_TEXT, buf);
         fmt_metric(v1, sizeof v1, m->kl_true);
         fmt_metric(v2, sizeof v2, m->tv_true);
-        snprintf(buf, sizeof buf, "KL(p* \xE2\x80\x96 \xCF\x80_\xCE\xB8)  %s    TV  %s", v1, v2);
+        snprintf(buf, sizeof buf, "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8)  %s    TV  %s", v1, v2);
         tb_line(&tb, C_SERIES[0], buf);
         if (s0->log_theory) {
             /* the error split: what infinite data keeps, what more data removes */
             fmt_metric(v1, sizeof v1, m->kl_true_theory);
-            snprintf(buf, sizeof buf, "misspecification KL(p* \xE2\x80\x96 optimum)  %s", v1);
+            snprintf(buf, sizeof buf, "misspecification KL(p*\xE2\x80\x96optimum)  %s", v1);
             tb_line(&tb, C_FLOOR, buf);
             fmt_metric(v1, sizeof v1, m->kl_theory);
-            snprintf(buf, sizeof buf, "estimation KL(optimum \xE2\x80\x96 \xCF\x80_\xCE\xB8)  %s", v1);
+            snprintf(buf, sizeof buf, "estimation KL(optimum\xE2\x80\x96\xCF\x80_\xCE\xB8)  %s", v1);
             tb_line(&tb, C_SERIES[1], buf);
-            snprintf(buf, sizeof buf, "optimum: %s", s0->theory_name);
+            char formula[160];
+            view_formula(formula, sizeof formula, s0->theory_name);
+            snprintf(buf, sizeof buf, "optimum: %s", formula);
             tb_line(&tb, C_DIM, buf);
         } else {
             tb_line(&tb, C_DIM, "optimum: none for this pairing (no error split)");
@@ -1352,7 +1641,6 @@ static void draw_metrics(const canvas_t *cv, const raster_scene_t *sc, const ras
                  vm->log_scale ? "log \xCF\x80_\xCE\xB8" : "\xCF\x80_\xCE\xB8", b);
         tb_line(&tb, C_DIM, buf);
     }
-    if (sc->live && s0->status[0]) tb_line(&tb, C_DIM, s0->status);
 }
 
 /* ------------------------------------------------------------ header, footer */
@@ -1383,14 +1671,17 @@ static void draw_header(const canvas_t *cv, const raster_scene_t *sc, const plan
     /* right: step, and in the window the state and speed */
     fmt_count(steps, sizeof steps, s->step);
     fmt_count(total, sizeof total, p->steps);
-    const char *state = "";
-    char dv[64] = "";
-    if (s->rebuilding) state = "  rebuilding\xE2\x80\xA6";
-    else if (s->state == TRAINER_DIVERGED) {
-        snprintf(dv, sizeof dv, "  diverged at step %ld", s->diverged_at);
-        state = dv;
-    } else if (sc->live && s->state == TRAINER_DONE) state = "  done";
-    else if (sc->live && s->paused) state = "  paused";
+    char state[160] = "";
+    view_rgb_t col = s->state == TRAINER_DIVERGED ? C_WARN : C_ACCENT;
+    if (sc->state) {
+        snprintf(state, sizeof state, "  %s", sc->state);
+        col = tone_color(sc->state_tone, C_ACCENT);
+    } else {
+        char st[128];
+        live_status_t ls = live_status(s, 0, st, sizeof st);
+        /* a render shows only what is not the normal course of a recording */
+        if (ls == LIVE_REBUILDING || ls == LIVE_DIVERGED) snprintf(state, sizeof state, "  %s", st);
+    }
     /* answering questions, training has no set length: each answer adds steps */
     if (s->human) snprintf(buf, sizeof buf, "step %s%s", steps, state);
     else snprintf(buf, sizeof buf, "step %s / %s%s", steps, total, state);
@@ -1401,7 +1692,6 @@ static void draw_header(const canvas_t *cv, const raster_scene_t *sc, const plan
         if (!s->paused && s->state == TRAINER_TRAINING && s->pairs_per_s > 0)
             snprintf(buf + o, sizeof buf - o, "  \xC2\xB7  %.0f k pairs/s", s->pairs_per_s / 1000.0);
     }
-    view_rgb_t col = s->state == TRAINER_DIVERGED ? C_WARN : C_ACCENT;
     int rw = draw_text(cv, font, w - pl->margin, y, fs, col, ALIGN_RIGHT, buf);
     if (sc->recording) {
         disc(cv, w - pl->margin - rw - fs, y + pl->line / 2.0, fs / 3.0 + 1, C_WARN, 255);
@@ -1517,70 +1807,35 @@ static void draw_annot_line(const canvas_t *cv, const raster_scene_t *sc,
               an->dirty ? "applying\xE2\x80\xA6" : "left drag paints, right drag erases");
 }
 
-/* The footer in a mode: its keys from the key table, then how to leave. */
-static void draw_annot_footer(const canvas_t *cv, const raster_scene_t *sc, const plan_t *pl,
-                              const raster_font_t *font, int w, int y)
+/* The key footer at the bottom of the window, from the session's list:
+   the keys most used, left, while they fit; the last footer_right items
+   (help and quit, or how to leave a mode) on the right. */
+static void draw_key_row(const canvas_t *cv, const raster_scene_t *sc, const plan_t *pl,
+                         const raster_font_t *font, int w, int y)
 {
-    const view_annot_t *an = sc->annot;
-    int fs = pl->lo.font_px, x = pl->margin;
-    size_t nk;
-    const view_key_t *keys = view_keys(&nk);
-    x += draw_text(cv, font, x, y, fs, C_WARN, ALIGN_LEFT,
-                   an->mode == VIEW_MODE_ANNOTATE ? "annotate" : "brush") + fs + fs / 2;
-    for (size_t k = 0; k < nk; k++) {
-        if (keys[k].mode != an->mode || !(keys[k].frontends & VIEW_FE_GUI) ||
-            keys[k].action == ACT_MODE_EXIT)
-            continue;
-        const char *word = strchr(keys[k].help, ':');
-        word = word ? word + 2 : keys[k].help;
-        int need = text_width(font, fs, keys[k].label) + text_width(font, fs, word) + fs * 2;
-        if (font && x + need > w - pl->margin - 8 * fs) break;
-        x += draw_text(cv, font, x, y, fs, C_ACCENT, ALIGN_LEFT, keys[k].label) + fs / 3;
-        x += draw_text(cv, font, x, y, fs, C_DIM, ALIGN_LEFT, word) + fs + fs / 2;
-    }
+    int fs = pl->lo.font_px, x = pl->margin, n = sc->n_footer, right = sc->footer_right;
+    const view_item_t *it = sc->footer;
     int rx = w - pl->margin;
-    rx -= draw_text(cv, font, rx, y, fs, C_DIM, ALIGN_RIGHT, "leave");
-    draw_text(cv, font, rx - fs / 3, y, fs, C_ACCENT, ALIGN_RIGHT,
-              an->mode == VIEW_MODE_ANNOTATE ? "h/Esc" : "b/Esc");
+    for (int i = n - 1; i >= n - right && i >= 0; i--) {
+        rx -= draw_text(cv, font, rx, y, fs, C_DIM, ALIGN_RIGHT, it[i].text) + fs / 3;
+        rx -= draw_text(cv, font, rx, y, fs, C_ACCENT, ALIGN_RIGHT, it[i].key) + fs + fs / 2;
+    }
+    if (sc->footer_title)
+        x += draw_text(cv, font, x, y, fs, C_WARN, ALIGN_LEFT, sc->footer_title) + fs + fs / 2;
+    for (int i = 0; i < n - right; i++) {
+        int need = text_width(font, fs, it[i].key) + text_width(font, fs, it[i].text) + fs * 2;
+        if (font && x + need > rx) break;
+        x += draw_text(cv, font, x, y, fs, C_ACCENT, ALIGN_LEFT, it[i].key) + fs / 3;
+        x += draw_text(cv, font, x, y, fs, C_DIM, ALIGN_LEFT, it[i].text) + fs + fs / 2;
+    }
 }
 
-/* The short key list at the bottom of the window, read from the key table. */
 static void draw_footer(const canvas_t *cv, const raster_scene_t *sc, const plan_t *pl,
                         const raster_font_t *font, int w, int h)
 {
-    int fs = pl->lo.font_px, y = h - pl->margin / 2 - pl->line, x = pl->margin;
-    int touring = sc->tour && sc->tour->on; /* space is the tour's: the caption box says so */
-    if (annot_on(sc)) {
-        draw_annot_footer(cv, sc, pl, font, w, y);
-        y -= pl->line;
-    } else if (sc->live) {
-        static const struct {
-            view_action a;
-            const char *word;
-        } SHOW[] = {
-            { ACT_HELP, "all keys" }, { ACT_PAUSE, "pause" }, { ACT_STEP, "step" },
-            { ACT_RESET, "reset" }, { ACT_ANNOTATOR_NEXT, "annotator" },
-            { ACT_OBJECTIVE_NEXT, "objective" }, { ACT_DENSITY_NEXT, "density" },
-            { ACT_ANNOTATE, "annotate" }, { ACT_BRUSH, "brush" },
-            { ACT_OBJ_PARAM_UP, "parameter" }, { ACT_OVERLAY, "pairs" },
-            { ACT_THIRD_PANEL, "panel" }, { ACT_LOG_SCALE, "log" }, { ACT_SCREENSHOT, "screenshot" },
-            { ACT_RECORD, "record" }, { ACT_QUIT, "quit" },
-        };
-        size_t nk;
-        const view_key_t *keys = view_keys(&nk);
-        for (size_t i = 0; i < sizeof SHOW / sizeof SHOW[0]; i++) {
-            const char *label = NULL;
-            for (size_t k = 0; k < nk; k++)
-                if (keys[k].action == SHOW[i].a && (keys[k].frontends & VIEW_FE_GUI)) {
-                    label = keys[k].label;
-                    break;
-                }
-            if (!label || (touring && SHOW[i].a == ACT_PAUSE)) continue;
-            int need = text_width(font, fs, label) + text_width(font, fs, SHOW[i].word) + fs * 2;
-            if (font && x + need > w - pl->margin) break;
-            x += draw_text(cv, font, x, y, fs, C_ACCENT, ALIGN_LEFT, label) + fs / 3;
-            x += draw_text(cv, font, x, y, fs, C_DIM, ALIGN_LEFT, SHOW[i].word) + fs + fs / 2;
-        }
+    int fs = pl->lo.font_px, y = h - pl->margin / 2 - pl->line;
+    if (sc->live) {
+        draw_key_row(cv, sc, pl, font, w, y);
         y -= pl->line;
     }
     if (sc->prompt) {
@@ -1588,7 +1843,8 @@ static void draw_footer(const canvas_t *cv, const raster_scene_t *sc, const plan
         snprintf(buf, sizeof buf, ":%s_", sc->prompt);
         draw_text(cv, font, pl->margin, y, fs, C_TEXT, ALIGN_LEFT, buf);
     } else if (sc->message) {
-        draw_text(cv, font, pl->margin, y, fs, C_ACCENT, ALIGN_LEFT, sc->message);
+        draw_text(cv, font, pl->margin, y, fs, tone_color(sc->message_tone, C_ACCENT), ALIGN_LEFT,
+                  sc->message);
     }
     if (annot_on(sc)) {
         int mpx = annot_px(fs);
@@ -1597,62 +1853,115 @@ static void draw_footer(const canvas_t *cv, const raster_scene_t *sc, const plan
     }
 }
 
-/* The help overlay: every key the window knows, from the key table. */
-static void draw_help(const canvas_t *cv, const plan_t *pl, const raster_font_t *font, int w,
-                      int h)
+/* The help overlay, from the session's help list: the keys in even
+   columns (two, or three when the box is wide enough for them), then the
+   prompt's commands below them. Everything is shown: when the list does
+   not fit at the base size the overlay's text steps down, to 2/3 of it at
+   the least; below that the commands give way to the keys. */
+typedef struct {
+    int px, line, cols, rows, n_extra;
+} help_fit_t;
+
+/* The widths of column col's keys and texts at px, rows per column. */
+static void help_col_w(const raster_font_t *font, int px, const view_item_t *it, int n_keys,
+                       int rows, int col, int *key_w, int *text_w)
 {
-    size_t nk;
-    const view_key_t *keys = view_keys(&nk);
-    int fs = pl->lo.font_px, line = pl->line;
-    int bw = w * 4 / 5, bh = h * 4 / 5, bx = (w - bw) / 2, by = (h - bh) / 2;
+    *key_w = *text_w = 0;
+    for (int k = col * rows; k < n_keys && k < (col + 1) * rows; k++) {
+        int kw = text_width(font, px, it[k].key), tw = text_width(font, px, it[k].text);
+        if (kw > *key_w) *key_w = kw;
+        if (tw > *text_w) *text_w = tw;
+    }
+}
+
+/* Whether the keys fit in cols columns of rows in width w at px. */
+static int help_cols_fit(const raster_font_t *font, int px, const view_item_t *it, int n_keys,
+                         int cols, int rows, int w)
+{
+    int sum = 0;
+    for (int c = 0; c < cols; c++) {
+        int kw, tw;
+        help_col_w(font, px, it, n_keys, rows, c, &kw, &tw);
+        sum += kw + px + tw + 2 * px;
+    }
+    return sum <= w;
+}
+
+static help_fit_t help_fit(const raster_font_t *font, const raster_scene_t *sc, int fs, int bw,
+                           int bh)
+{
+    help_fit_t f;
+    int n_keys = sc->n_help_keys, n_all_extra = sc->n_help - n_keys;
+    int lo = fs * 2 / 3 > 7 ? fs * 2 / 3 : 7;
+    for (int pass = 0; pass < 2; pass++) {
+        int n_extra = pass == 0 ? n_all_extra : 0;
+        for (int px = fs; px >= lo; px--) {
+            int line = line_height(font, px);
+            for (int cols = 2; cols <= 3; cols++) {
+                int rows = (n_keys + cols - 1) / cols;
+                if ((rows + n_extra + 5) * line > bh) continue;
+                if (cols == 3 &&
+                    !help_cols_fit(font, px, sc->help_items, n_keys, cols, rows, bw - 2 * px))
+                    continue;
+                f = (help_fit_t){ px, line, cols, rows, n_extra };
+                return f;
+            }
+        }
+    }
+    /* nothing fits: the smallest size, the keys that fit */
+    f.px = lo;
+    f.line = line_height(font, lo);
+    f.cols = 2;
+    f.rows = (bh - 4 * f.line) / f.line;
+    f.n_extra = 0;
+    return f;
+}
+
+static void draw_help(const canvas_t *cv, const raster_scene_t *sc, const plan_t *pl,
+                      const raster_font_t *font, int w, int h)
+{
+    const view_item_t *it = sc->help_items;
+    int bw = w * 9 / 10, bh = h * 9 / 10, bx = (w - bw) / 2, by = (h - bh) / 2;
     fill_rect(cv, bx, by, bw, bh, C_BG, 235);
     frame_rect(cv, bx, by, bw, bh, C_ACCENT);
+    if (!it) return;
+    help_fit_t f = help_fit(font, sc, pl->lo.font_px, bw, bh);
+    int fs = f.px, line = f.line;
     draw_text(cv, font, bx + bw / 2, by + line / 2, fs, C_ACCENT, ALIGN_CENTRE,
-              "keys  (? or Esc closes)");
-    int n_gui = 0;
-    for (size_t k = 0; k < nk; k++) n_gui += (keys[k].frontends & VIEW_FE_GUI) != 0;
-    int rows = (bh - 3 * line) / line;
-    if (rows < 1) return;
-    if (rows > (n_gui + 1) / 2) rows = (n_gui + 1) / 2; /* two even columns */
-    int col_w = bw / 2, y0 = by + 2 * line, n = 0;
-    for (size_t k = 0; k < nk; k++) {
-        if (!(keys[k].frontends & VIEW_FE_GUI)) continue;
-        int col = n / rows, row = n % rows;
-        n++;
-        if (col > 1) break;
-        int x = bx + fs + col * col_w, y = y0 + row * line;
-        draw_text(cv, font, x + 4 * fs, y, fs, C_ACCENT, ALIGN_RIGHT, keys[k].label);
-        draw_text(cv, font, x + 5 * fs, y, fs, C_TEXT, ALIGN_LEFT, keys[k].help);
+              sc->help_title ? sc->help_title : "keys");
+    if (sc->help_close)
+        draw_text(cv, font, bx + bw / 2, by + bh - line - line / 2, fs, C_DIM, ALIGN_CENTRE,
+                  sc->help_close);
+    if (f.rows < 1) return;
+    int n_keys = sc->n_help_keys, y0 = by + 2 * line;
+    /* three columns as wide as their contents; two share the box evenly */
+    int x = bx + fs;
+    for (int c = 0; c < f.cols; c++) {
+        int kw, tw;
+        help_col_w(font, fs, it, n_keys, f.rows, c, &kw, &tw);
+        int col_w = f.cols == 3 ? kw + fs + tw + 2 * fs : (bw - 2 * fs) / 2;
+        for (int k = c * f.rows; k < n_keys && k < (c + 1) * f.rows; k++) {
+            int y = y0 + (k - c * f.rows) * line;
+            canvas_t cc = canvas_clip(cv, x, y, col_w - fs / 2, line);
+            draw_text(&cc, font, x + kw, y, fs, C_ACCENT, ALIGN_RIGHT, it[k].key);
+            draw_text(&cc, font, x + kw + fs, y, fs, C_TEXT, ALIGN_LEFT, it[k].text);
+        }
+        x += col_w;
+    }
+    int cmd_w = 0;
+    for (int i = 0; i < f.n_extra; i++) {
+        int kw = text_width(font, fs, it[n_keys + i].key);
+        if (kw > cmd_w) cmd_w = kw;
+    }
+    int y = y0 + f.rows * line + line / 2;
+    for (int i = 0; i < f.n_extra; i++, y += line) {
+        x = bx + fs;
+        draw_text(cv, font, x + cmd_w, y, fs, C_ACCENT, ALIGN_RIGHT, it[n_keys + i].key);
+        draw_text(cv, font, x + cmd_w + fs, y, fs, C_TEXT, ALIGN_LEFT, it[n_keys + i].text);
     }
 }
 
 /* ------------------------------------------------------------ caption box */
-
-/* Where the stop stands, for the window's key row; *c is its colour. */
-static void stop_state(char *buf, size_t n, const raster_tour_t *t, const live_snapshot_t *s,
-                       view_rgb_t *c)
-{
-    char steps[32];
-    *c = C_DIM;
-    if (!t->on) snprintf(buf, n, "exploring");
-    else if (s->rebuilding) snprintf(buf, n, "building\xE2\x80\xA6");
-    else if (s->state == TRAINER_DIVERGED) {
-        snprintf(buf, n, "diverged at step %ld", s->diverged_at);
-        *c = C_WARN;
-    } else if (s->step < t->steps && s->state == TRAINER_TRAINING && !s->paused) {
-        fmt_count(steps, sizeof steps, t->steps);
-        snprintf(buf, n, "training to step %s\xE2\x80\xA6", steps);
-        *c = C_GOOD;
-    } else if (t->stop == t->n - 1) {
-        snprintf(buf, n, "end of tour");
-        *c = C_ACCENT;
-    } else if (t->steps == 0) {
-        snprintf(buf, n, "before training");
-    } else {
-        fmt_count(steps, sizeof steps, s->step);
-        snprintf(buf, n, "at step %s", steps);
-    }
-}
 
 /* The tour's caption box: the title and "stop i/n" on top, the caption
    in large type, and in the window a row with the tour's keys and where
@@ -1692,20 +2001,14 @@ static void draw_caption(const canvas_t *cv, const raster_scene_t *sc, const pla
     /* the window: the tour's keys, and where the stop stands */
     if (!sc->live || !c->keys_line || !sc->runs[0].snap) return;
     int fs = pl->lo.font_px;
-    char state[96];
-    view_rgb_t sc_col;
-    stop_state(state, sizeof state, t, sc->runs[0].snap, &sc_col);
-    int sw = draw_text(&in, font, right, y, fs, sc_col, ALIGN_RIGHT, state);
+    int sw = t->state ? draw_text(&in, font, right, y, fs, tone_color(t->state_tone, C_DIM),
+                                  ALIGN_RIGHT, t->state)
+                      : 0;
     /* key, what it does; key, what it does; ... */
-    static const char *const KEYS_ON[6] = { "space/\xE2\x86\x92", "next stop", "\xE2\x86\x90",
-                                            "back", "t", "explore" };
-    static const char *const KEYS_OFF[6] = { "t", "back to the tour", "space", "pause", "arrows",
-                                             "move the cursor" };
-    const char *const *keys = t->on ? KEYS_ON : KEYS_OFF;
     canvas_t kc = canvas_clip(&in, x, y, right - sw - fs - x, c->keys_line);
-    for (int i = 0; i < 6; i += 2) {
-        x += draw_text(&kc, font, x, y, fs, C_ACCENT, ALIGN_LEFT, keys[i]) + fs / 3;
-        x += draw_text(&kc, font, x, y, fs, C_DIM, ALIGN_LEFT, keys[i + 1]) + fs + fs / 2;
+    for (int i = 0; i < t->n_keys; i++) {
+        x += draw_text(&kc, font, x, y, fs, C_ACCENT, ALIGN_LEFT, t->keys[i].key) + fs / 3;
+        x += draw_text(&kc, font, x, y, fs, C_DIM, ALIGN_LEFT, t->keys[i].text) + fs + fs / 2;
     }
 }
 
@@ -1723,7 +2026,7 @@ void raster_scene_init(raster_scene_t *sc, const view_model_t *vm, const live_sn
 void raster_draw(raster_image_t *img, const raster_scene_t *sc, const raster_font_t *font,
                  raster_layout_t *lo_out)
 {
-    canvas_t cv = canvas_of(img);
+    canvas_t cv = canvas_of(img, sc);
     fill_rect(&cv, 0, 0, img->w, img->h, C_BG, 255);
     plan_t *pl = malloc(sizeof *pl); /* holds the caption's text: not on the stack */
     if (!pl) {
@@ -1740,7 +2043,7 @@ void raster_draw(raster_image_t *img, const raster_scene_t *sc, const raster_fon
     }
     draw_caption(&cv, sc, pl, font);
     draw_footer(&cv, sc, pl, font, img->w, img->h);
-    if (sc->help) draw_help(&cv, pl, font, img->w, img->h);
+    if (sc->help) draw_help(&cv, sc, pl, font, img->w, img->h);
     if (lo_out) *lo_out = pl->lo;
     free(pl);
 }

@@ -50,6 +50,13 @@ int world_create(world_t *w, const params_t *p, char *err, size_t errlen);
 int world_create_from(world_t *w, const params_t *p, const world_t *prev, char *err, size_t errlen);
 void world_destroy(world_t *w);
 
+/* 1 when two parameter sets define the same optimum on the same grid.
+   Derived from the rows: every parameter that invalidates the world
+   (PARAM_AFFECTS_WORLD) counts, except those that belong to another
+   objective's or annotator's row than a's (beta does not move IPO's
+   optimum). Data, seed, training and view parameters never count. */
+int world_same_theory(const params_t *a, const params_t *b);
+
 /* Samples n points from the proposal's fixed mu (pi_ref or uniform; see
    log_prop) into xy(n, 2). */
 void world_sample_proposal(const world_t *w, rng_t *rng, float *xy, size_t n);

@@ -38,5 +38,18 @@ int scenario_save(const char *path, const params_t *p, const char *description, 
 /* Reads the one-line description of a scenario file into out ("" when it
    has none). Returns 0, or -1 when the file cannot be read. */
 int scenario_describe(const char *path, char *out, size_t outlen);
+/* The folder of the built-in scenarios (the demos folder): $PBDE_DEMOS, else
+   demos/ beside the build folder, else share/pbde/demos of the install
+   prefix. Returns 0 with the path in out, or -1 when none exists. */
+int scenario_demos_dir(char *out, size_t len);
+
+/* Resolves a --scenario argument: a path as given when it names a file,
+   else a built-in scenario's name ("dpo-beta" -> .../demos/dpo-beta.ini). */
+void scenario_resolve(const char *arg, char *out, size_t len);
+
+/* Appends " (did you mean 'NAME'?)" to err when arg (a name, not a path)
+   is near the name of a file ending in ext (".ini", ".tour") in the demos
+   folder. */
+void scenario_suggest_file(const char *arg, const char *ext, char *err, size_t errlen);
 
 #endif

@@ -113,4 +113,41 @@ void trainer_evaluate(trainer_t *t, trainer_metrics_t *m, int full, double *log_
 void trainer_pair_logits(trainer_t *t, const float *pts, const float *dref, size_t n,
                          double *out);
 
+/* ---- be the annotator: training on answers, one at a time ----
+
+   The model after k answers is a pure function of the seed, the settings
+   and the first k answers: trainer_answers_begin puts the trainer on no
+   pairs from a fresh model (constant learning rate, the answer-prior
+   pull), and answer k is then trained by trainer_answers_take(t, pts, y, k)
+   followed by answer-steps steps. The live session and
+   trainer_replay_answers (pbde train --replay) both go this way, so they
+   agree bit for bit. */
+
+/* Fresh model, no training pairs, endless constant-rate training, the
+   prior of p.answer_prior. Returns 0, or -1 on allocation failure. */
+int trainer_answers_begin(trainer_t *t);
+
+/* Puts the trainer on the first k answers pts(k, 4), y(k), keeping the
+   model. Returns 0, or -1 on allocation failure. */
+int trainer_answers_take(trainer_t *t, const float *pts, const uint8_t *y, size_t k);
+
+/* trainer_answers_begin, then for k = 1..n: the first k answers and
+   per steps. Returns 0, PBDE_EDIVERGED, or -1 on allocation failure. */
+int trainer_replay_answers(trainer_t *t, const float *pts, const uint8_t *y, size_t n, long per);
+
+/* A saved copy of the model and optimiser state (parameters, Adam's
+   moments, step count, epoch, state), to take a trainer back to an
+   earlier point exactly ("undo" of an answer). The data set is not part
+   of it: set the pairs after restoring. */
+typedef struct trainer_ckpt trainer_ckpt_t;
+
+/* Saves t into *c, allocating *c when NULL (or the wrong size). Returns 0,
+   or -1 on allocation failure (*c unchanged). */
+int trainer_ckpt_save(const trainer_t *t, trainer_ckpt_t **c);
+
+/* Takes t back to the state saved in c (which must come from a trainer of
+   the same shape: returns -1 and changes nothing otherwise). */
+int trainer_ckpt_restore(trainer_t *t, const trainer_ckpt_t *c);
+void trainer_ckpt_destroy(trainer_ckpt_t *c);
+
 #endif

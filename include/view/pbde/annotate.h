@@ -14,9 +14,6 @@
 #include "pbde/params.h"
 #include "pbde/view.h"
 
-/* Answered questions undo can bring back to the screen. */
-#define VIEW_ANNOT_UNDO 64
-
 /* Brush radius in image cells (of PARAMS_IMAGE_SIDE across the box). */
 #define VIEW_BRUSH_MIN 1
 #define VIEW_BRUSH_MAX 16
@@ -30,16 +27,16 @@
 typedef struct {
     int mode;            /* view_mode */
 
-    /* be the annotator */
-    int have_question;   /* q holds the question on screen */
+    /* be the annotator: the session's state as of the last snapshot
+       (view_annot_sync), and the answers queued since */
+    int have_question;   /* q holds the question on screen; 0: thinking */
     float q[4];          /* ax, ay, bx, by */
-    long asked;          /* questions shown since the mode began */
+    long asked;          /* the question's number */
     long skipped;        /* answered "no preference" */
-    long answers;        /* answers the session holds (live_answer's count) */
+    long answers;        /* answers once the queued inputs are applied */
+    long pending;        /* inputs the session has not applied yet */
+    int waiting;         /* every answer trained: waiting for the next */
     int last;            /* last answer: 1 A, 0 B, -1 skipped or none */
-    int n_back;          /* questions answered that undo can bring back */
-    float back[VIEW_ANNOT_UNDO][4]; /* (n_back, 4) oldest first */
-    long back_no[VIEW_ANNOT_UNDO];  /* their question numbers */
 
     /* draw the density */
     int radius;          /* brush radius in image cells */
@@ -102,17 +99,17 @@ int view_brush_due(const view_annot_t *a, double now);
    training back to the annotator's data set (the answers are kept). */
 int view_annot_set(view_annot_t *a, live_t *l, int on, char *msg, size_t n);
 
-/* Draws the next question into a->q. */
-int view_annot_next(view_annot_t *a, live_t *l, char *msg, size_t n);
+/* Takes the session's question and counts from a snapshot into a (call
+   with every new snapshot). */
+void view_annot_sync(view_annot_t *a, const live_snapshot_t *s);
 
-/* Answers the question on screen: y = 1 A is better, 0 B is better,
-   -1 no preference (skipped: nothing recorded); then the next question. */
+/* Answers the question on screen (or the next one, when it is still being
+   drawn: answers are queued in order): y = 1 A is better, 0 B is better,
+   -1 no preference (skipped: nothing recorded). */
 int view_annot_answer(view_annot_t *a, live_t *l, int y, char *msg, size_t n);
 
-/* Takes the last answer back and shows its question again, so it can be
-   answered anew (the question on screen is dropped). Further back than
-   VIEW_ANNOT_UNDO answers, the answer goes but the question on screen
-   stays. */
+/* Takes the last answer back: its question comes back to be answered
+   anew, and the model goes back to what it was before it. */
 int view_annot_undo(view_annot_t *a, live_t *l, char *msg, size_t n);
 
 /* Writes the answers as CSV (pbde sample's format) to path. */

@@ -1,12 +1,14 @@
 /* The `:` prompt's commands (set, save, help, quit), the scenario writer
-   behind :save, and name completion. Pure: no terminal. */
+   behind :save, and name completion, for every front end. Pure: no
+   terminal, no window, no session. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pbde/scenario.h"
-#include "tui.h"
+#include "pbde/suggest.h"
+#include "pbde/session.h"
 
 #define MAX_TOKENS 4
 
@@ -34,7 +36,7 @@ static int tokenise(const char *line, char *buf, size_t n, char *tok[MAX_TOKENS]
     return nt;
 }
 
-static tui_cmd_result cmd_set(int nt, char **tok, params_t *p, char *msg, size_t msglen)
+static session_cmd_result cmd_set(int nt, char **tok, params_t *p, char *msg, size_t msglen)
 {
     const char *name = nt > 1 ? tok[1] : NULL, *value = nt > 2 ? tok[2] : NULL;
     char namebuf[64];
@@ -48,39 +50,41 @@ static tui_cmd_result cmd_set(int nt, char **tok, params_t *p, char *msg, size_t
     }
     if (!name || !value || !*value) {
         snprintf(msg, msglen, "usage: set NAME VALUE (Tab completes names; :help NAME explains one)");
-        return TUI_CMD_ERROR;
+        return SESSION_CMD_ERROR;
     }
     if (nt > 3) {
         snprintf(msg, msglen, "set takes one value: set %s VALUE", name);
-        return TUI_CMD_ERROR;
+        return SESSION_CMD_ERROR;
     }
     const param_def_t *def = params_find(name);
     if (!def) {
-        snprintf(msg, msglen, "unknown parameter '%s' (pbde list params names them all)", name);
-        return TUI_CMD_ERROR;
+        params_unknown(name, msg, msglen);
+        size_t used = strlen(msg);
+        if (used < msglen) snprintf(msg + used, msglen - used, "; pbde list params names them all");
+        return SESSION_CMD_ERROR;
     }
     params_t q = *p;
     char err[400];
     if (params_set(&q, name, value, err, sizeof err) != 0) {
         snprintf(msg, msglen, "%s: %s", name, err);
-        return TUI_CMD_ERROR;
+        return SESSION_CMD_ERROR;
     }
     if (params_check(&q, err, sizeof err) != 0) {
         snprintf(msg, msglen, "%s %s: %s", name, value, err);
-        return TUI_CMD_ERROR;
+        return SESSION_CMD_ERROR;
     }
     char now[64];
     params_format(&q, def, now, sizeof now);
     if (memcmp(&q, p, sizeof q) == 0) {
         snprintf(msg, msglen, "%s is already %s", name, now);
-        return TUI_CMD_NOTHING;
+        return SESSION_CMD_NOTHING;
     }
     *p = q;
     snprintf(msg, msglen, "%s = %s", name, now);
-    return TUI_CMD_SET;
+    return SESSION_CMD_SET;
 }
 
-static tui_cmd_result cmd_help(int nt, char **tok, const params_t *p, char *msg, size_t msglen)
+static session_cmd_result cmd_help(int nt, char **tok, const params_t *p, char *msg, size_t msglen)
 {
     size_t n;
     const param_def_t *tab = params_table(&n);
@@ -88,34 +92,34 @@ static tui_cmd_result cmd_help(int nt, char **tok, const params_t *p, char *msg,
         size_t used = (size_t)snprintf(msg, msglen, "parameters:");
         for (size_t i = 0; i < n && used < msglen; i++)
             used += (size_t)snprintf(msg + used, msglen - used, " %s", tab[i].name);
-        return TUI_CMD_NOTHING;
+        return SESSION_CMD_NOTHING;
     }
     const param_def_t *def = params_find(tok[1]);
     if (!def) {
-        snprintf(msg, msglen, "unknown parameter '%s'", tok[1]);
-        return TUI_CMD_ERROR;
+        params_unknown(tok[1], msg, msglen);
+        return SESSION_CMD_ERROR;
     }
     char now[64], allowed[256];
     params_format(p, def, now, sizeof now);
     params_allowed(def, allowed, sizeof allowed);
     snprintf(msg, msglen, "%s: %s; now %s; allowed: %s", def->name, def->help, now, allowed);
-    return TUI_CMD_NOTHING;
+    return SESSION_CMD_NOTHING;
 }
 
-tui_cmd_result tui_command(const char *line, params_t *p, char *msg, size_t msglen)
+session_cmd_result session_command(const char *line, params_t *p, char *msg, size_t msglen)
 {
     char buf[512], *tok[MAX_TOKENS];
     int nt = tokenise(line, buf, sizeof buf, tok);
     msg[0] = '\0';
-    if (nt == 0) return TUI_CMD_NOTHING;
+    if (nt == 0) return SESSION_CMD_NOTHING;
     const char *c = tok[0];
     if (strcmp(c, "set") == 0) return cmd_set(nt, tok, p, msg, msglen);
     if (strcmp(c, "help") == 0 || strcmp(c, "h") == 0) return cmd_help(nt, tok, p, msg, msglen);
-    if (strcmp(c, "q") == 0 || strcmp(c, "quit") == 0) return TUI_CMD_QUIT;
+    if (strcmp(c, "q") == 0 || strcmp(c, "quit") == 0) return SESSION_CMD_QUIT;
     if (strcmp(c, "save") == 0 || strcmp(c, "w") == 0) {
         if (nt < 2) {
             snprintf(msg, msglen, "usage: save FILE (a scenario file, e.g. mine.ini)");
-            return TUI_CMD_ERROR;
+            return SESSION_CMD_ERROR;
         }
         char path[400], err[300];
         /* the path is everything after the command (words rejoined) */
@@ -124,20 +128,50 @@ tui_cmd_result tui_command(const char *line, params_t *p, char *msg, size_t msgl
             size_t l = strlen(path);
             snprintf(path + l, sizeof path - l, " %s", tok[i]);
         }
-        if (tui_save_ini(p, path, err, sizeof err) != 0) {
+        if (session_save_ini(p, path, err, sizeof err) != 0) {
             snprintf(msg, msglen, "could not save %s: %s", path, err);
-            return TUI_CMD_ERROR;
+            return SESSION_CMD_ERROR;
         }
         snprintf(msg, msglen, "saved the parameters to %s", path);
-        return TUI_CMD_NOTHING;
+        return SESSION_CMD_NOTHING;
     }
-    snprintf(msg, msglen, "unknown command '%s': try set NAME VALUE, save FILE, help NAME, quit", c);
-    return TUI_CMD_ERROR;
+    /* "NAME VALUE" and "NAME=VALUE" set a parameter too */
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(c, "="), c);
+    if (params_find(name)) {
+        char *set[MAX_TOKENS + 1] = { "set" };
+        for (int i = 0; i < nt; i++) set[i + 1] = tok[i];
+        return cmd_set(nt + 1, set, p, msg, msglen);
+    }
+    /* a typo of a command or of a parameter's name */
+    const char *cands[160] = { "set", "save", "save-pairs", "help", "quit" };
+    size_t nc = 5, np;
+    const param_def_t *tab = params_table(&np);
+    for (size_t i = 0; i < np && nc < 160; i++) cands[nc++] = tab[i].name;
+    snprintf(msg, msglen, "unknown command '%s'", name);
+    suggest_append(msg, msglen, name, cands, nc, "");
+    size_t used = strlen(msg);
+    if (used < msglen) snprintf(msg + used, msglen - used, ": try set NAME VALUE, save FILE, help NAME, quit");
+    return SESSION_CMD_ERROR;
+}
+
+static const view_item_t COMMANDS[] = {
+    { ":set NAME VALUE", "set any parameter (Tab completes)" },
+    { ":save FILE", "save the parameters as a scenario" },
+    { ":save-pairs FILE", "save your answers (h) as CSV for --pairs-file" },
+    { ":help NAME", "what a parameter means and allows" },
+    { ":quit", "quit" },
+};
+
+const view_item_t *session_commands(size_t *n)
+{
+    *n = sizeof COMMANDS / sizeof COMMANDS[0];
+    return COMMANDS;
 }
 
 /* ------------------------------------------------------------ :save */
 
-int tui_save_ini(const params_t *p, const char *path, char *err, size_t errlen)
+int session_save_ini(const params_t *p, const char *path, char *err, size_t errlen)
 {
     if (!path[0]) {
         snprintf(err, errlen, "empty file name");
@@ -145,7 +179,7 @@ int tui_save_ini(const params_t *p, const char *path, char *err, size_t errlen)
     }
     /* scenario_save also writes a painted or loaded image density as a PGM
        beside the file, so the scenario keeps it */
-    return scenario_save(path, p, "saved from the terminal explorer", err, errlen);
+    return scenario_save(path, p, "saved from the explorer", err, errlen);
 }
 
 /* ------------------------------------------------------------ completion */
@@ -185,7 +219,7 @@ static const char *param_name(int i)
     return i >= 0 && (size_t)i < n ? tab[i].name : NULL;
 }
 
-int tui_complete(const char *line, char *out, size_t n)
+int session_complete(const char *line, char *out, size_t n)
 {
     /* words: command, name, value */
     const char *s = line;

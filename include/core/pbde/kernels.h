@@ -3,19 +3,22 @@
 
    Activations are stored neuron-major over a block of points: a matrix
    "(n, P) with row stride ld" holds neuron k of point p at [k*ld + p].
-   ld is a multiple of KERNELS_ALIGN floats and buffers are 32-byte aligned,
-   so one AVX register holds one neuron for 8 points (a NEON register for
-   4). Only the first P columns of a row are read or written meaningfully;
-   P need not be a multiple of the vector width. */
+   ld is a multiple of KERNELS_ALIGN floats and buffers are aligned to
+   KERNELS_ALIGN_BYTES, so every row starts on a 64-byte cache line: one
+   AVX-512 register holds one neuron for 16 points (AVX 8, NEON 4) and a
+   full-vector load never straddles two lines. Only the first P columns of
+   a row are read or written meaningfully; P need not be a multiple of the
+   vector width. */
 #ifndef PBDE_KERNELS_H
 #define PBDE_KERNELS_H
 
 #include <stddef.h>
 
-#define KERNELS_ALIGN 8
+#define KERNELS_ALIGN 16
+#define KERNELS_ALIGN_BYTES 64
 
 typedef struct {
-    const char *name; /* "scalar", "avx2", "neon" */
+    const char *name; /* "scalar", "avx2", "avx512", "neon" */
 
     /* out(no, P) = act(W(no, ni) @ in(ni, P) + b(no)), act = tanh when
        act_tanh is non-zero, identity otherwise. */
@@ -50,20 +53,38 @@ typedef struct {
     double (*fma_loop)(float *sink, long n);
 } kernels_t;
 
+/* The row stride for blocks of up to `points` points: points rounded up to
+   a multiple of KERNELS_ALIGN, plus one cache line when that is a multiple
+   of 64 floats. A stride of a multiple of 256 bytes (1 KB for 256 points)
+   maps the same column of every row to a few cache sets, so a panel of 64
+   rows cannot stay in L1, and the conflicts in L2 change with the
+   physical pages a run gets; one more line per row spreads the rows over
+   all the sets. */
+size_t kernels_stride(size_t points);
+
 /* The scalar reference kernels (always available). */
 const kernels_t *kernels_scalar(void);
 
 /* The AVX2+FMA kernels, or NULL when this CPU or build lacks them. */
 const kernels_t *kernels_avx2(void);
 
+/* The AVX-512 kernels (AVX-512F and DQ, 16 lanes), or NULL when this CPU
+   or build lacks them. */
+const kernels_t *kernels_avx512(void);
+
 /* The NEON kernels (AArch64 Advanced SIMD), or NULL on other targets. */
 const kernels_t *kernels_neon(void);
 
-/* Chooses the fastest kernels the CPU supports; want == "scalar" forces the
-   reference ("avx2" or "neon" asks for that set and falls back to the
-   fastest available when absent).
-   want may be NULL or empty for automatic choice. Returns NULL only for an
-   unknown name. */
+/* Chooses the fastest kernels the CPU supports (AVX-512, then AVX2, then
+   NEON, then the reference); want == "scalar" forces the reference, and
+   "avx512", "avx2" or "neon" asks for exactly that set (so "avx2" gives
+   the AVX2 kernels on an AVX-512 machine), falling back to the fastest
+   available when this CPU or build lacks it. want may be NULL or empty
+   for automatic choice. Returns NULL only for an unknown name. */
 const kernels_t *kernels_select(const char *want);
+
+/* The kernel sets this CPU and build can run, fastest first, the scalar
+   reference last; returns how many (at most 4) were written to out. */
+int kernels_available(const kernels_t *out[4]);
 
 #endif

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cli/cli.h"
-#include "export.h"
+#include "cli.h"
+#include "pbde/export.h"
 
 enum { F_OUT, F_FRAMES, F_SPF, F_FPS, F_SIZE, F_FONT, F_FACET, F_CURSOR, F_INTERP, F_TOUR,
        F_HOLD, F_COUNT };
@@ -87,11 +87,17 @@ static int run_all(stage_t *st, long n)
     return diverged;
 }
 
-/* Asks every session for a fresh preference slice at the next step:
-   switching the request off and on marks it due, so each frame's slice
-   belongs to that frame's model whatever the wall clock says. */
+/* Asks every session for a fresh preference slice (or over-optimisation
+   sweep) at the next step: switching the request off and on marks it due,
+   so each frame's panel belongs to that frame's model whatever the wall
+   clock says. */
 static void want_slices(stage_t *st, const view_state_t *vs)
 {
+    if (vs->third == THIRD_OVEROPT)
+        for (int i = 0; i < st->n; i++) {
+            live_want_overopt(st->live[i], 0, vs->overopt_kl);
+            live_want_overopt(st->live[i], 1, vs->overopt_kl);
+        }
     if (vs->third != THIRD_SLICE) return;
     for (int i = 0; i < st->n; i++) {
         live_want_slice(st->live[i], 0, vs->cursor_x, vs->cursor_y);
@@ -165,7 +171,8 @@ static int record_tour(const tour_t *t, const tour_opts_t *o, stage_t *st, video
                        raster_image_t *img, const raster_font_t *font, const kernels_t *k)
 {
     char err[1024];
-    int progress = isatty(2);
+    progress_t bar;
+    progress_begin(&bar, "pbde render");
     long total = 0;
     for (int i = 0; i < t->n; i++) {
         const tour_stop_t *s = &t->stops[i];
@@ -208,12 +215,14 @@ static int record_tour(const tour_t *t, const tour_opts_t *o, stage_t *st, video
             step += n;
             if (emit(st, &vs, o, cursor, &rt, img, font, video, 1) != 0) return 1;
             total++;
-            if (progress)
-                fprintf(stderr, "\rstop %d/%d, step %ld/%ld, %ld frames ", i + 1, t->n, step,
-                        s->steps, total);
+            char what[80];
+            snprintf(what, sizeof what, "stop %d/%d, step %ld/%ld, %ld frames", i + 1, t->n, step,
+                     s->steps, total);
+            /* the tour's share done: whole stops, and this one's steps */
+            progress_show(&bar, i + (s->steps > 0 ? (double)step / (double)s->steps : 1.0), t->n, what);
         }
         if (diverged) {
-            if (progress) fprintf(stderr, "\n");
+            progress_end(&bar);
             fprintf(stderr, "pbde render: stop %d (line %d): training diverged at step %ld "
                             "(NaN/Inf or runaway outputs); the stop's lr is %g\n",
                     i + 1, s->line, st->snap[0].diverged_at, p.lr);
@@ -222,7 +231,7 @@ static int record_tour(const tour_t *t, const tour_opts_t *o, stage_t *st, video
         if (emit(st, &vs, o, cursor, &rt, img, font, video, o->hold) != 0) return 1;
         total += o->hold;
     }
-    if (progress) fprintf(stderr, "\r%60s\r", "");
+    progress_end(&bar);
     return 0;
 }
 
@@ -441,10 +450,15 @@ int cmd_render(int argc, char **argv)
     vs.cursor_y = fmax(-L, fmin(L, vs.cursor_y));
     if (vs.third == THIRD_SLICE)
         for (int i = 0; i < st->n; i++) live_want_slice(st->live[i], 1, vs.cursor_x, vs.cursor_y);
+    if (vs.third == THIRD_OVEROPT)
+        for (int i = 0; i < st->n; i++) live_want_overopt(st->live[i], 1, vs.overopt_kl);
 
     /* a slide shows the cursor only when it was placed or is needed */
     int show_cursor = a.present[F_CURSOR] || vs.third == THIRD_SLICE;
-    int progress = isatty(2), diverged = 0;
+    int diverged = 0;
+    progress_t bar;
+    progress_begin(&bar, "pbde render");
+    char what[64];
     if (kind == OUT_PNG) {
         long chunk = (steps + PNG_CHUNKS - 1) / PNG_CHUNKS, done = 0;
         if (chunk < 1) chunk = 1;
@@ -453,9 +467,10 @@ int cmd_render(int argc, char **argv)
             long s = steps - done < chunk ? steps - done : chunk;
             diverged |= run_all(st, s);
             done += s;
-            if (progress) fprintf(stderr, "\rstep %ld/%ld ", done, steps);
+            snprintf(what, sizeof what, "step %ld/%ld", done, steps);
+            progress_show(&bar, (double)done, (double)steps, what);
         }
-        if (vs.third == THIRD_SLICE) { /* the slice of the final model, whatever the clock */
+        if (vs.third == THIRD_SLICE || vs.third == THIRD_OVEROPT) { /* the slice or sweep of the final model, whatever the clock */
             want_slices(st, &vs);
             diverged |= run_all(st, 0);
         }
@@ -477,14 +492,15 @@ int cmd_render(int argc, char **argv)
                 fprintf(stderr, "pbde render: --out: %s\n", err);
                 status = 1;
             }
-            if (progress) fprintf(stderr, "\rframe %ld/%ld, step %ld ", f + 1, frames, st->snap[0].step);
+            snprintf(what, sizeof what, "frame %ld/%ld, step %ld", f + 1, frames, st->snap[0].step);
+            progress_show(&bar, (double)(f + 1), (double)frames, what);
         }
         if (video_close(video, status == 0, err, sizeof err) != 0 && status == 0) {
             fprintf(stderr, "pbde render: --out: %s\n", err);
             status = 1;
         }
     }
-    if (progress) fprintf(stderr, "\r%40s\r", "");
+    progress_end(&bar);
     if (diverged && status == 0) {
         report_divergence(st);
         status = EXIT_DIVERGED;

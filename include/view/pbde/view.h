@@ -21,7 +21,13 @@ enum {
     VIEW_KEY_UP,
     VIEW_KEY_DOWN,
     VIEW_KEY_ESCAPE,
-    VIEW_KEY_ENTER
+    VIEW_KEY_ENTER,
+    VIEW_KEY_PGUP,
+    VIEW_KEY_PGDN,
+    VIEW_KEY_HOME,
+    VIEW_KEY_END,
+    VIEW_KEY_BACKSPACE,
+    VIEW_KEY_DELETE
 };
 
 typedef enum {
@@ -45,6 +51,9 @@ typedef enum {
     ACT_ANN_PARAM_UP,   /* } */
     ACT_SLOWER,         /* < : training speed */
     ACT_FASTER,         /* > */
+    ACT_BUDGET_DOWN,    /* k : the over-optimisation panel's KL budget */
+    ACT_BUDGET_UP,      /* K */
+    ACT_PACE,           /* P : the lecture pace on / off */
     ACT_OVERLAY,        /* p : pair overlay */
     ACT_THIRD_PANEL,    /* v : cycle the third panel */
     ACT_LOG_SCALE,      /* l */
@@ -74,6 +83,9 @@ typedef enum {
     ACT_BRUSH_BIGGER,   /* ) in brush mode */
     ACT_BRUSH_CLEAR,    /* C in brush mode: start from a black picture */
     ACT_CURVE,          /* L: the learning-curve panel (on / off) */
+    ACT_TOUR_NEXT,      /* a tour: space, -> or PgDn shows the next stop */
+    ACT_TOUR_PREV,      /* <- or PgUp: the previous stop (rebuilt) */
+    ACT_TOUR_TOGGLE,    /* t: leave the tour to explore, and come back */
     ACT_COUNT
 } view_action;
 
@@ -85,6 +97,7 @@ typedef enum {
     VIEW_MODE_NORMAL = 0, /* exploring; in the key table: every mode */
     VIEW_MODE_ANNOTATE,   /* be the annotator */
     VIEW_MODE_BRUSH,      /* draw the density */
+    VIEW_MODE_TOUR,       /* a lecture tour is open: its keys come first */
     VIEW_MODE_COUNT
 } view_mode;
 
@@ -110,6 +123,31 @@ view_action view_key_action(int key, int frontend);
    mode, else ACT_NONE. */
 view_action view_key_action_mode(int key, int frontend, int mode);
 
+/* The action bound to key in exactly that mode (no fallback to the keys
+   of every mode), or ACT_NONE. */
+view_action view_key_lookup(int key, int frontend, int mode);
+
+/* The label of the first key bound to action in a front end (any mode),
+   or NULL. */
+const char *view_key_label(view_action a, int frontend);
+
+/* What a piece of on-screen text is, whatever each renderer makes of it
+   (a terminal role, a window colour). */
+typedef enum {
+    VIEW_TONE_NORMAL = 0,
+    VIEW_TONE_DIM,     /* secondary */
+    VIEW_TONE_GOOD,    /* training */
+    VIEW_TONE_WARN,    /* paused, notices */
+    VIEW_TONE_BAD      /* diverged, errors */
+} view_tone;
+
+/* One entry of a footer or help list: a key (or a command) and what it
+   does. */
+typedef struct {
+    char key[32];
+    char text[96];
+} view_item_t;
+
 /* Applies a parameter action (annotator/objective/density cycling, pairs,
    the objective's and annotator's parameter) to *p. Returns 1 when *p
    changed (message in msg, e.g. "annotator: thurstone"), 0 when the action
@@ -121,6 +159,18 @@ int view_param_action(params_t *p, view_action a, char *msg, size_t msglen);
    annotator's, or NULL when it has none. */
 const char *view_objective_param(const params_t *p);
 const char *view_annotator_param(const params_t *p);
+
+/* ------------------------------------------------------------ notation */
+
+/* One notation on screen: Unicode symbols (π_θ, π_ref, β, ‖, ≻, −), in
+   every title, plot, metric line and tour caption; a terminal without
+   UTF-8 spells them back in ASCII in one place (the terminal's text
+   helpers). The core writes its formulas in ASCII for the command line
+   and JSON ("pi_ref * exp(F_a/beta)"): view_formula writes one in the
+   screen's notation into out(n) ("π_ref exp(F_a/β)"; a product is
+   written as juxtaposition), cut at a character boundary when n is too
+   small. */
+void view_formula(char *out, size_t n, const char *ascii);
 
 /* ------------------------------------------------------------ colour maps */
 
@@ -145,6 +195,7 @@ typedef enum {
     THIRD_LOG_RATIO,  /* log(pi_theta / p*), diverging */
     THIRD_PROPOSAL,   /* mu */
     THIRD_SLICE,      /* P(x > cursor), annotator and model */
+    THIRD_OVEROPT,    /* the RL policy on the model's implicit reward at a KL budget */
     THIRD_COUNT
 } view_third;
 
@@ -155,7 +206,18 @@ typedef struct {
     int overlay;        /* pair overlay on */
     int help;           /* help overlay on */
     double cursor_x, cursor_y; /* in world coordinates */
+    double overopt_kl;  /* THIRD_OVEROPT: the KL budget in nats (< 0: the gold peak) */
 } view_state_t;
+
+/* The KL budgets k and K step through: sqrt(KL) in steps of
+   VIEW_OVEROPT_STEP up to the sweep's VIEW_OVEROPT_KL_MAX. */
+#define VIEW_OVEROPT_STEP 0.25
+#define VIEW_OVEROPT_KL_MAX 8.0
+
+/* The next budget below (dir < 0) or above a KL of kl (the gold peak's KL
+   when kl < 0 and peak_kl >= 0), on the sqrt(KL) ladder; clamped to
+   [0, VIEW_OVEROPT_KL_MAX]. */
+double view_overopt_step(double kl, double peak_kl, int dir);
 
 /* Defaults: theory panel, linear scale, viridis, cursor at the origin. */
 void view_state_init(view_state_t *vs);
@@ -231,5 +293,12 @@ typedef struct {
    Writes n rectangles; returns the number that fit (0 when the area is too
    small). */
 int view_layout(view_rect_t *out, int n, int width, int height, double aspect, int title_h);
+
+/* view_layout keeping, besides the title's title_h units above each
+   panel, below_h units below it, left_w units left of it and row_left_w
+   units left of each row's first panel (axis ticks and their labels);
+   the rectangles are the heatmaps alone. */
+int view_layout_framed(view_rect_t *out, int n, int width, int height, double aspect, int title_h,
+                       int below_h, int left_w, int row_left_w);
 
 #endif

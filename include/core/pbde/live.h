@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "pbde/kernels.h"
+#include "pbde/overopt.h"
 #include "pbde/params.h"
 #include "pbde/trainer.h"
 
@@ -52,6 +53,15 @@ typedef struct {
     double *slice_annot;     /* (n) annotator's P(x > cursor) */
     double *slice_model;     /* (n) model's P(x > cursor) */
 
+    /* reward over-optimisation (live_want_overopt): KL-regularised RL on
+       the model's implicit reward, scored by the annotator's gold reward */
+    int have_overopt;
+    overopt_curve_t overopt;   /* the sweep: proxy and gold against sqrt(KL) */
+    double *overopt_pi;        /* (n) log-density of the policy at the budget */
+    double overopt_budget;     /* the KL asked for (< 0: the gold peak) */
+    overopt_score_t overopt_at; /* the policy's KL, proxy, gold and win rate */
+    double overopt_param;      /* its kappa */
+
     trainer_metrics_t metrics;
 
     /* metric curves: one point per publication, oldest first */
@@ -68,7 +78,14 @@ typedef struct {
 
     /* "be the annotator" (live_set_human) */
     int human;               /* 1: training on the answers collected so far */
-    long n_answers;          /* answers collected */
+    long n_answers;          /* answers applied (the queued ones not yet) */
+    int have_question;       /* question holds the one to answer; 0: thinking */
+    float question[4];       /* ax, ay, bx, by */
+    long question_no;        /* its number on screen (1, 2, ...) */
+    long asked, skipped;     /* questions shown, skipped ("no preference") */
+    long pending;            /* inputs queued, not yet applied */
+    long trained;            /* answers whose steps are all taken */
+    int waiting;             /* 1: every answer trained: waiting for the next one */
     size_t n_answered;       /* the last few answered pairs, newest last */
     float answered[LIVE_OVERLAY_PAIRS * 4]; /* (n_answered, 4) winner first: wx wy lx ly */
 } live_snapshot_t;
@@ -110,6 +127,11 @@ void live_get_params(live_t *l, params_t *out);
    At or past it already: just pauses. */
 void live_run_to(live_t *l, long step);
 
+/* live_reset_model and live_run_to as one command, so the worker never
+   trains the reset model past step before the stop is in force (going
+   back to a tour stop). */
+void live_reset_run_to(live_t *l, long step);
+
 /* Training speed: at most this many steps per second (0: as fast as the
    machine goes). */
 void live_set_speed(live_t *l, double steps_per_s);
@@ -124,6 +146,29 @@ void live_want_slice(live_t *l, int on, double x, double y);
    0 otherwise, -1 on allocation failure (out unchanged). */
 int live_snapshot(live_t *l, live_snapshot_t *out);
 
+/* What a session is doing, as one state both front ends show. */
+typedef enum {
+    LIVE_TRAINING = 0,  /* steps are being taken */
+    LIVE_PAUSED,        /* paused by the user (or at a tour stop) */
+    LIVE_DONE,          /* every step taken */
+    LIVE_DIVERGED,      /* a step produced NaN/Inf */
+    LIVE_REBUILDING,    /* a new world, data set or model is being built */
+    LIVE_THINKING,      /* annotate mode: the next question waits for the model */
+    LIVE_WAITING        /* annotate mode: every answer trained, waiting for the next */
+} live_status_t;
+
+/* The state of snapshot s, and its text for the header into buf (n bytes):
+   "training", "paused", "done", "diverged at step 12", "rebuilding…"
+   (with " · paused" when a pause is in force), "thinking…", "waiting for
+   an answer". ascii: "..." and "-" instead of the ellipsis and the dot. */
+live_status_t live_status(const live_snapshot_t *s, int ascii, char *buf, size_t n);
+
+/* live_snapshot that waits, up to timeout_s seconds, for a state newer
+   than out->version: for tests and scripts that wait for an event rather
+   than for the clock. Returns 1 when *out changed, 0 on the timeout, -1
+   on allocation failure. */
+int live_wait(live_t *l, live_snapshot_t *out, double timeout_s);
+
 /* Frees the arrays of a snapshot and zeroes it. */
 void live_snapshot_free(live_snapshot_t *s);
 
@@ -133,45 +178,55 @@ void live_snapshot_free(live_snapshot_t *s);
    paused and must not be running freely. Returns the trainer status. */
 int live_run_steps(live_t *l, long n);
 
+/* Asks for the over-optimisation sweep (RL, overopt_sweep_defaults) of the
+   model's implicit reward and the policy at KL kl_budget (< 0: at the gold
+   peak) in coming snapshots: recomputed when asked, then at least every
+   LIVE_OVEROPT_EVERY_S while training runs. The gold table is built once
+   per world. */
+#define LIVE_OVEROPT_EVERY_S 1.0
+void live_want_overopt(live_t *l, int on, double kl_budget);
+
 /* ---- be the annotator ---- */
 
 /* The counter-based stream questions are drawn from (beside rng.h's named
    streams): question q is pair q of this stream for the proposal. */
 #define LIVE_STREAM_QUESTIONS 7
 
-/* on = 1: the training pairs become the answers collected so far (none at
-   first: the worker waits, as if paused, until there is one), from a fresh
-   model; training runs on the answers with a constant learning rate, and
-   every new answer (or undo) joins the data at once, keeping the model,
-   and buys answer-steps more steps (answers given together buy as many in
-   total as one at a time): after those the worker waits for the next
-   answer (a few separable answers have no best fit: trained for ever, the
-   density would only sharpen). on = 0: back to the annotator's data set
-   (training restarts). The answers are kept when switching. Returns 0, or
-   -1 (allocation failure). */
+/* on = 1: the session trains on the answers (none at first: it waits)
+   from a fresh model, with a constant learning rate. The inputs of
+   live_answer and live_undo_answer are queued and applied in order by the
+   worker: answer k joins the data once answer k-1's answer-steps steps
+   are taken, and is itself trained for answer-steps steps on the first k
+   answers; then the worker waits for the next one. Questions are drawn
+   by the worker with the session's proposal (reference, uniform, local:
+   question q is pair q of stream LIVE_STREAM_QUESTIONS; model and active
+   from the model once the answers before it are trained). So the model
+   and the questions are a pure function of the seed, the settings and
+   the sequence of inputs, however fast they come; the snapshot shows the
+   question (or that none is ready yet) and the counts. on = 0: back to
+   the annotator's data set (training restarts); the answers are kept and
+   trained again in turn when the mode comes back. Returns 0, or -1
+   (allocation failure). */
 int live_set_human(live_t *l, int on);
 
-/* Draws the next question (ax, ay, bx, by) into pts with the session's
-   proposal: reference, uniform and local as they draw pairs; model from
-   the current pi_theta; active the candidate pair (of active-candidates
-   drawn from pi_ref) on which the model is least sure. A pure function of
-   the seed, the number of questions asked so far and (model, active) the
-   current model. Returns 0, or -1 (allocation failure). */
-int live_next_question(live_t *l, float pts[4]);
+/* Queues an answer to the question on screen (or, when it is not drawn
+   yet, to the next one): y = 1 A (pts[0..1]) is better, 0 B is better,
+   -1 no preference (skipped: no answer recorded). Returns the number of
+   answers once every queued input is applied, or -1 (not in the annotate
+   mode, or allocation failure). */
+long live_answer(live_t *l, int y);
 
-/* Records an answer: y = 1 when a (pts[0..1]) is preferred, 0 when b.
-   Returns the number of answers, or -1 (allocation failure, or a point
-   outside the box). */
-long live_answer(live_t *l, const float pts[4], int y);
-
-/* Removes the last answer. Returns the number left, or -1 when there was
-   none. */
+/* Queues taking the last answer back: its question comes back to be
+   answered anew and the model goes back exactly to what it was before
+   that answer. Returns the number of answers left once the queue is
+   applied, or -1 when there is none to take back. */
 long live_undo_answer(live_t *l);
 
-/* Number of answers collected. */
+/* Number of answers once every queued input is applied. */
 long live_answer_count(live_t *l);
 
-/* Writes the answers as CSV in pbde sample's format (ax,ay,bx,by,y,annotator)
+/* Writes the applied answers, in the order given, as CSV in pbde sample's
+   format (ax,ay,bx,by,y,annotator)
    through a temporary file and a rename, so an existing file is replaced
    whole or not at all. Returns 0, or -1 with a message in err. */
 int live_save_answers(live_t *l, const char *path, char *err, size_t errlen);

@@ -65,7 +65,16 @@ typedef struct {
     long log_scale;    /* 1: density panels in log scale */
     long overlay;      /* 1: pair overlay on */
     double speed;      /* training speed cap in steps per second, 0: unlimited */
+    double pace;       /* seconds the run's steps take on screen, 0: the speed cap alone */
 } params_t;
+
+/* The lecture pace, in seconds for a run's steps: tours use it unless a
+   speed or pace is given, and the pace key switches to it. */
+#define PARAMS_LECTURE_PACE 20.0
+
+/* The explorers' cap in training steps per second: steps / pace when a
+   pace is set, else the speed cap (0: as fast as possible). */
+double params_step_rate(const params_t *p);
 
 enum {
     PROPOSAL_REFERENCE = 0, /* both items from pi_ref */
@@ -80,6 +89,13 @@ enum { SCHEDULE_COSINE = 0, SCHEDULE_CONSTANT, SCHEDULE_COUNT };
 /* PARAM_INT values are long, PARAM_REAL double, PARAM_CHOICE int,
    PARAM_STRING char[PARAMS_PATH_MAX] ("" when unset). */
 typedef enum { PARAM_INT, PARAM_REAL, PARAM_CHOICE, PARAM_STRING } param_type;
+
+/* How the explorers' keys step a parameter. */
+typedef enum {
+    PARAM_STEP_NONE = 0, /* not stepped by a key (the :set prompt sets it) */
+    PARAM_STEP_DOUBLE,   /* x2 up, /2 down */
+    PARAM_STEP_ADD       /* +step_size up, -step_size down, within the range */
+} param_step;
 
 /* What a change to a parameter invalidates (bit flags). */
 enum {
@@ -102,6 +118,12 @@ typedef struct {
     const char *(*label)(int); /* choice: name of value i */
     unsigned affects;    /* PARAM_AFFECTS_* */
     const char *help;    /* one line */
+    const char *symbol;  /* its symbol in labels (UTF-8, "\xCE\xB2" for beta), NULL: the name */
+    const char *ascii;   /* the symbol in ASCII ("beta"), NULL: the name */
+    param_step step;     /* how the explorers' keys step it */
+    double step_size;    /* PARAM_STEP_ADD: the increment */
+    double step_floor;   /* PARAM_STEP_DOUBLE: the smallest value a step goes down to
+                            (halving never reaches the registry's minimum) */
 } param_def_t;
 
 /* The registry, in display order; *n receives its length. */
@@ -109,6 +131,15 @@ const param_def_t *params_table(size_t *n);
 
 /* The definition of a name, or NULL. */
 const param_def_t *params_find(const char *name);
+
+/* The message for a name params_find does not know: "unknown parameter
+   'bta' (did you mean 'beta'?)". */
+void params_unknown(const char *name, char *err, size_t errlen);
+
+/* The symbol of the named parameter for labels: the row's symbol (its
+   ascii one when ascii is 1), or the name itself when it has none or is
+   unknown. */
+const char *params_symbol(const char *name, int ascii);
 
 /* Fills *p with every default. */
 void params_defaults(params_t *p);

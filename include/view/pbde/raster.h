@@ -4,7 +4,9 @@
    overlay, the metric curves, the metrics text, a lecture tour's caption
    box, and in the window the key footer, the prompt and the help overlay. The window, its screenshots,
    `pbde render`'s images and videos all come from raster_draw, so they are
-   the same pixels.
+   the same pixels. Every heatmap carries axis ticks from -L to L with
+   their values, in room the layout keeps for them (see raster.c, "Axis
+   ticks", for how they step down when room is short).
 
    Text goes through a font interface (raster_font_t): the front ends pass
    one backed by SDL2_ttf; with a NULL font no text is drawn (unit tests).
@@ -57,6 +59,10 @@ typedef struct {
     int stop, n;         /* the stop shown (0-based) and how many there are */
     long steps;          /* the step count the stop trains to */
     int on;              /* window: 1 the tour's keys are active, 0 exploring */
+    const char *state;   /* window: where the stop stands (the session's words), or NULL */
+    view_tone state_tone;
+    const view_item_t *keys; /* window: the tour's keys (n_keys of them) */
+    int n_keys;
 } raster_tour_t;
 
 /* Everything raster_draw draws. */
@@ -73,12 +79,27 @@ typedef struct {
     int help;                      /* live: the key overlay */
     const char *prompt;            /* live: the prompt being typed, or NULL */
     const char *message;           /* a message line, or NULL */
+    view_tone message_tone;
+    const char *state;             /* live: the header's state (the session's words), or NULL:
+                                      the snapshot's (live_status) */
+    view_tone state_tone;
+    const view_item_t *footer;     /* live: the key footer (n_footer items, the last
+                                      footer_right of them on the right) */
+    int n_footer, footer_right;
+    const char *footer_title;      /* a mode's name before its keys, or NULL */
+    const view_item_t *help_items; /* live: the help list (the first n_help_keys are keys) */
+    int n_help, n_help_keys;
+    const char *help_title, *help_close;
     int recording;                 /* live: show the recording mark */
     const raster_tour_t *tour;     /* a tour stop's caption box, or NULL */
     const curve_view_t *curve;     /* the learning curve, drawn in the third panel's place
                                       (single runs only), or NULL */
     const view_annot_t *annot;     /* live: the interactive-data modes (A and B, the brush,
                                       their line and keys), or NULL */
+    /* tests: called for every text drawn, with its size and the part of
+       its box that is visible (in image pixels), or NULL */
+    void (*text_drawn)(void *ctx, const char *utf8, int px, view_rect_t box);
+    void *text_drawn_ctx;
 } raster_scene_t;
 
 /* Where raster_draw puts things, in pixels (for hit tests and tests). */
@@ -86,6 +107,12 @@ typedef struct {
     int font_px;                          /* base text size */
     int n_panels;                         /* panels that fit */
     view_rect_t panel[VIEW_MAX_PANELS];   /* heatmap squares (titles above) */
+    int ticks;                            /* axis ticks per side of a heatmap, -L to L:
+                                             5, 3, or 0 when their labels do not fit */
+    int ticks_y_every;                    /* 1: y values left of every heatmap; 0: left of
+                                             each row's first (all show the same box) */
+    int tick_below, tick_left;            /* the room their values take under a heatmap
+                                             and left of one */
     view_rect_t colorbar;                 /* the bar itself, w = 0 when none */
     view_rect_t curves[2];                /* metric plots, w = 0 when none */
     view_rect_t metrics;                  /* metrics text block */

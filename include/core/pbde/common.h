@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define PBDE_VERSION "0.1.0"
 
@@ -21,6 +22,15 @@ static inline size_t pbde_mul_size(size_t a, size_t b)
 {
     if (a != 0 && b > (size_t)-1 / a) return 0;
     return a * b;
+}
+
+/* Monotonic time in seconds (for frame pacing and messages, never for
+   what the program computes). */
+static inline double pbde_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 #endif

@@ -126,6 +126,12 @@ curve_job_state curve_job_poll(curve_job_t *j, curve_t *out, unsigned long *vers
 /* Stops the job at its next chunk of steps and frees it. A run still
    building its world (a numerical optimum takes a second or more) is
    not waited for: the thread frees the job when it ends. NULL is allowed. */
+/* curve_job_poll that first waits, up to timeout_s seconds, for a copy
+   newer than *version (or the end of the job): for tests that wait for an
+   event, not for the clock. */
+curve_job_state curve_job_wait(curve_job_t *j, curve_t *out, unsigned long *version,
+                               double timeout_s);
+
 void curve_job_destroy(curve_job_t *j);
 
 #endif
