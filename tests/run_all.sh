@@ -64,6 +64,10 @@ while [ $i -le "$n" ]; do
         failed=$((failed + 1))
         failures="$failures $t"
         echo "  FAIL $t (exit $rc, $secs s):"
+        # its failed checks first (a screen dump after one can be longer
+        # than the tail), then the end of its log
+        grep -E '^ *FAIL ' "$tmp/log.$i" | head -n 20 | sed 's/^/  | /'
+        echo "  | ...."
         tail -n 40 "$tmp/log.$i" | sed 's/^/  | /'
     fi
     i=$((i + 1))

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "pbde/curve.h"
@@ -271,27 +270,50 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static int finished(curve_job_state st, const curve_t *c)
+{
+    (void)c;
+    return st != CURVE_JOB_RUNNING;
+}
+/* a chunk of steps of the first run is taken (or the job ended) */
+static int training(curve_job_state st, const curve_t *c) { return finished(st, c) || c->run_step > 0; }
+
+/* Polls the job until `until` holds on its state and on the curve it hands
+   out (into *seen), checking each copy is consistent: finished runs have
+   numbers. curve.h has no blocking wait, so this polls every 2 ms; the
+   120 s bound only catches a hang. Returns the state. */
+static curve_job_state job_wait(curve_job_t *j, curve_t *seen, unsigned long *version,
+                                int (*until)(curve_job_state, const curve_t *))
+{
+    char msg[256];
+    double t0 = now_s();
+    curve_job_state st = curve_job_poll(j, seen, version, msg, sizeof msg);
+    for (;;) {
+        for (int r = 0; r < seen->runs_done; r++) assert_true(isfinite(seen->kl_true[r][0]));
+        if (until(st, seen)) return st;
+        double left = 120 - (now_s() - t0);
+        if (left <= 0) {
+            curve_job_poll(j, seen, version, msg, sizeof msg);
+            fail_msg("the job did not get there in 120 s (%s)", msg);
+        }
+        st = curve_job_wait(j, seen, version, left); /* the next copy, or the end */
+    }
+}
+
 static void test_job_matches_calling_thread(void **state)
 {
     (void)state;
     const kernels_t *k = kernels_select(NULL);
     params_t p = small_params();
     curve_t *sync = plan(&p, 6, 8, 1), *seen = plan(&p, 6, 8, 1);
-    char err[256], msg[256];
+    char err[256];
     assert_int_equal(curve_run(sync, k, NULL, NULL, err, sizeof err), 0);
 
     curve_t *c = plan(&p, 6, 8, 1);
     curve_job_t *j = curve_job_start(c, k, err, sizeof err);
     assert_non_null(j);
     unsigned long version = 0;
-    curve_job_state st;
-    double t0 = now_s();
-    while ((st = curve_job_poll(j, seen, &version, msg, sizeof msg)) == CURVE_JOB_RUNNING) {
-        /* what is handed out is consistent: finished runs have numbers */
-        for (int r = 0; r < seen->runs_done; r++) assert_true(isfinite(seen->kl_true[r][0]));
-        if (now_s() - t0 > 120) fail_msg("the job did not finish in 120 s");
-        usleep(2000);
-    }
+    curve_job_state st = job_wait(j, seen, &version, finished);
     assert_int_equal(st, CURVE_JOB_DONE);
     assert_true(version > 1); /* published at least once more than at the start */
     assert_int_equal(seen->runs_done, 3);
@@ -311,8 +333,11 @@ static void test_job_matches_calling_thread(void **state)
     curve_t *long_c = plan(&big, 10, 12, 1);
     j = curve_job_start(long_c, k, err, sizeof err);
     assert_non_null(j);
-    usleep(50000);
+    curve_t *mid = plan(&big, 10, 12, 1);
+    version = 0;
+    assert_int_equal(job_wait(j, mid, &version, training), CURVE_JOB_RUNNING);
     curve_job_destroy(j);
+    free(mid);
     curve_job_destroy(NULL);
 
     free(sync);

@@ -1,8 +1,9 @@
 /* Tests of the compute kernels: the scalar reference against double
-   precision, every SIMD kernel (AVX2 on x86-64, NEON on AArch64; a set
-   this machine lacks is skipped) against the scalar reference over a grid
-   of sizes (including point counts that are not multiples of 8 or 4 and
-   layer sizes that are not multiples of the register blocks), garbage in
+   precision, every SIMD kernel set (AVX-512 and AVX2 on x86-64, NEON on
+   AArch64; each set this machine lacks is skipped, every one it has is
+   checked) against the scalar reference over a grid of sizes (including
+   point counts that are not multiples of 16, 8 or 4 and layer sizes that
+   are not multiples of the register blocks), garbage in
    the padding columns, tanh accuracy, Adam, the peak-rate loop, and the
    kernel choice. .ci/aarch64.sh runs this file under qemu-aarch64.
 
@@ -33,29 +34,31 @@
 #define RTOL 1e-5
 #define TANH_MAX_ERR 1e-6
 
-static const int P_SIZES[] = { 1, 5, 8, 13, 31, 64, 100, 257 };
+static const int P_SIZES[] = { 1, 5, 8, 13, 16, 31, 47, 64, 100, 257 };
 static const int N_SIZES[] = { 1, 2, 3, 5, 17, 64, 65, 128 };
 #define N_P (sizeof P_SIZES / sizeof P_SIZES[0])
 #define N_N (sizeof N_SIZES / sizeof N_SIZES[0])
 
 /* ------------------------------------------------------------ helpers */
 
-static int round8(int n)
+/* n rounded up to a multiple of KERNELS_ALIGN, the kernels' row stride. */
+static int round_ld(int n)
 {
-    return (n + 7) / 8 * 8;
+    return (n + KERNELS_ALIGN - 1) / KERNELS_ALIGN * KERNELS_ALIGN;
 }
 
-/* A row stride for P points: the smallest, or one vector more, so both
-   tight and loose strides are exercised. */
+/* A row stride for P points: the smallest, or one stride unit more, so
+   both tight and loose strides are exercised. */
 static int stride_for(int P, int variant)
 {
-    return round8(P) + (variant & 1) * 8;
+    return round_ld(P) + (variant & 1) * KERNELS_ALIGN;
 }
 
-/* A 32-byte aligned (rows, ld) matrix; ld is a multiple of 8. */
+/* A (rows, ld) matrix aligned as the kernels expect; ld is a multiple of
+   KERNELS_ALIGN, so the size is a multiple of the alignment. */
 static float *matrix(int rows, int ld)
 {
-    float *m = aligned_alloc(32, (size_t)rows * (size_t)ld * sizeof(float));
+    float *m = aligned_alloc(KERNELS_ALIGN_BYTES, (size_t)rows * (size_t)ld * sizeof(float));
     assert_non_null(m);
     return m;
 }
@@ -133,16 +136,6 @@ static const kernels_t *or_skip(const kernels_t *k, const char *name)
         skip();
     }
     return k;
-}
-
-static const kernels_t *avx2_or_skip(void)
-{
-    return or_skip(kernels_avx2(), "avx2");
-}
-
-static const kernels_t *neon_or_skip(void)
-{
-    return or_skip(kernels_neon(), "neon");
 }
 
 /* One problem of the dense kernels: sizes and random operands, with NaN in
@@ -354,42 +347,6 @@ static int case_bwd_weight(const problem_t *q, const kernels_t *k)
     return bad;
 }
 
-static void test_avx2_dense_fwd(void **state)
-{
-    (void)state;
-    for_all_sizes(avx2_or_skip(), case_fwd, 21);
-}
-
-static void test_avx2_dense_bwd_data(void **state)
-{
-    (void)state;
-    for_all_sizes(avx2_or_skip(), case_bwd_data, 22);
-}
-
-static void test_avx2_dense_bwd_weight(void **state)
-{
-    (void)state;
-    for_all_sizes(avx2_or_skip(), case_bwd_weight, 23);
-}
-
-static void test_neon_dense_fwd(void **state)
-{
-    (void)state;
-    for_all_sizes(neon_or_skip(), case_fwd, 24);
-}
-
-static void test_neon_dense_bwd_data(void **state)
-{
-    (void)state;
-    for_all_sizes(neon_or_skip(), case_bwd_data, 25);
-}
-
-static void test_neon_dense_bwd_weight(void **state)
-{
-    (void)state;
-    for_all_sizes(neon_or_skip(), case_bwd_weight, 26);
-}
-
 /* Garbage (NaN, 1e30, Inf) in the columns >= P of dout and in must not
    change the weight gradient at all, for every kernel set. */
 static void check_padding_ignored(const kernels_t *k)
@@ -400,7 +357,7 @@ static void check_padding_ignored(const kernels_t *k)
     rng_t r = rng_stream(31, RNG_STREAM_TEST);
     for (size_t a = 0; a < sizeof Ps / sizeof Ps[0]; a++)
         for (size_t j = 0; j < sizeof Ns / sizeof Ns[0]; j++) {
-            const int P = Ps[a], ni = Ns[j], no = Ns[(j + a) % 5], ld = round8(P) + 8;
+            const int P = Ps[a], ni = Ns[j], no = Ns[(j + a) % 5], ld = round_ld(P) + KERNELS_ALIGN;
             float *dout = matrix(no, ld), *in = matrix(ni, ld);
             float *W0 = calloc((size_t)ni * (size_t)no, sizeof(float));
             float *W1 = calloc((size_t)ni * (size_t)no, sizeof(float));
@@ -433,18 +390,6 @@ static void test_padding_ignored_scalar(void **state)
 {
     (void)state;
     check_padding_ignored(kernels_scalar());
-}
-
-static void test_padding_ignored_avx2(void **state)
-{
-    (void)state;
-    check_padding_ignored(avx2_or_skip());
-}
-
-static void test_padding_ignored_neon(void **state)
-{
-    (void)state;
-    check_padding_ignored(neon_or_skip());
 }
 
 /* ---------------------------------------------------------------- tanh */
@@ -580,29 +525,11 @@ static void test_tanh_scalar(void **state)
     check_tanh_lengths(kernels_scalar());
 }
 
-static void test_tanh_avx2(void **state)
-{
-    (void)state;
-    const kernels_t *k = avx2_or_skip();
-    check_tanh(k);
-    check_tanh_special(k);
-    check_tanh_lengths(k);
-}
-
-static void test_tanh_neon(void **state)
-{
-    (void)state;
-    const kernels_t *k = neon_or_skip();
-    check_tanh(k);
-    check_tanh_special(k);
-    check_tanh_lengths(k);
-}
-
 /* The fused tanh of dense_fwd is as accurate as tanh_vec: a 1x1 layer
    with weight 1 and bias 0 maps x to tanh(x). */
 static void check_fused_tanh(const kernels_t *k)
 {
-    const int P = 4001, ld = round8(P);
+    const int P = 4001, ld = round_ld(P);
     float *in = matrix(1, ld), *out = matrix(1, ld);
     const float W = 1.0f, b = 0.0f;
     for (int p = 0; p < P; p++) in[p] = (float)(-20.0 + 40.0 * p / (P - 1));
@@ -617,9 +544,9 @@ static void check_fused_tanh(const kernels_t *k)
 static void test_fused_tanh(void **state)
 {
     (void)state;
-    check_fused_tanh(kernels_scalar());
-    if (kernels_avx2()) check_fused_tanh(kernels_avx2());
-    if (kernels_neon()) check_fused_tanh(kernels_neon());
+    const kernels_t *k[4];
+    const int n = kernels_available(k);
+    for (int i = 0; i < n; i++) check_fused_tanh(k[i]);
 }
 
 /* ---------------------------------------------------------------- Adam */
@@ -698,18 +625,6 @@ static void check_adam(const kernels_t *k)
     }
 }
 
-static void test_adam_avx2(void **state)
-{
-    (void)state;
-    check_adam(avx2_or_skip());
-}
-
-static void test_adam_neon(void **state)
-{
-    (void)state;
-    check_adam(neon_or_skip());
-}
-
 /* ------------------------------------------------------- peak loop */
 
 /* The peak-rate loop reports 2 FLOPs per multiply-add and lane and grows
@@ -732,10 +647,67 @@ static void check_fma_loop(const kernels_t *k)
 static void test_fma_loop(void **state)
 {
     (void)state;
-    check_fma_loop(kernels_scalar());
-    if (kernels_avx2()) check_fma_loop(kernels_avx2());
-    if (kernels_neon()) check_fma_loop(kernels_neon());
+    const kernels_t *k[4];
+    const int n = kernels_available(k);
+    for (int i = 0; i < n; i++) check_fma_loop(k[i]);
 }
+
+/* ------------------------------------------------------------ choice */
+
+/* ------------------------------------------------ per kernel set */
+
+/* The tests of one SIMD set: name_fn() gives the set or NULL, and each
+   test skips itself when this CPU or build lacks the set. */
+#define SIMD_TESTS(name)                                                     \
+    static const kernels_t *name##_or_skip(void)                             \
+    {                                                                        \
+        return or_skip(kernels_##name(), #name);                             \
+    }                                                                        \
+    static void test_##name##_dense_fwd(void **state)                        \
+    {                                                                        \
+        (void)state;                                                         \
+        for_all_sizes(name##_or_skip(), case_fwd, 21);                       \
+    }                                                                        \
+    static void test_##name##_dense_bwd_data(void **state)                   \
+    {                                                                        \
+        (void)state;                                                         \
+        for_all_sizes(name##_or_skip(), case_bwd_data, 22);                  \
+    }                                                                        \
+    static void test_##name##_dense_bwd_weight(void **state)                 \
+    {                                                                        \
+        (void)state;                                                         \
+        for_all_sizes(name##_or_skip(), case_bwd_weight, 23);                \
+    }                                                                        \
+    static void test_##name##_padding_ignored(void **state)                  \
+    {                                                                        \
+        (void)state;                                                         \
+        check_padding_ignored(name##_or_skip());                             \
+    }                                                                        \
+    static void test_##name##_tanh(void **state)                             \
+    {                                                                        \
+        (void)state;                                                         \
+        const kernels_t *k = name##_or_skip();                               \
+        check_tanh(k);                                                       \
+        check_tanh_special(k);                                               \
+        check_tanh_lengths(k);                                               \
+    }                                                                        \
+    static void test_##name##_adam(void **state)                             \
+    {                                                                        \
+        (void)state;                                                         \
+        check_adam(name##_or_skip());                                        \
+    }
+
+SIMD_TESTS(avx512)
+SIMD_TESTS(avx2)
+SIMD_TESTS(neon)
+
+#define SIMD_UNIT_TESTS(name)                                                \
+    cmocka_unit_test(test_##name##_dense_fwd),                               \
+    cmocka_unit_test(test_##name##_dense_bwd_data),                          \
+    cmocka_unit_test(test_##name##_dense_bwd_weight),                        \
+    cmocka_unit_test(test_##name##_padding_ignored),                         \
+    cmocka_unit_test(test_##name##_tanh),                                    \
+    cmocka_unit_test(test_##name##_adam)
 
 /* ------------------------------------------------------------ choice */
 
@@ -746,16 +718,29 @@ static void test_select(void **state)
     assert_string_equal(kernels_scalar()->name, "scalar");
     assert_null(kernels_select("nonsense"));
     assert_null(kernels_select("AVX2"));
-    /* AVX2 and NEON never coexist: one is x86-64, the other AArch64 */
-    assert_true(!kernels_avx2() || !kernels_neon());
-    const kernels_t *best = kernels_avx2() ? kernels_avx2()
-                          : kernels_neon() ? kernels_neon() : kernels_scalar();
+    /* the x86-64 sets and NEON never coexist */
+    assert_true(!(kernels_avx2() || kernels_avx512()) || !kernels_neon());
+    const kernels_t *best = kernels_avx512() ? kernels_avx512()
+                          : kernels_avx2()   ? kernels_avx2()
+                          : kernels_neon()   ? kernels_neon() : kernels_scalar();
     assert_ptr_equal(kernels_select(NULL), best);
     assert_ptr_equal(kernels_select(""), best);
-    assert_ptr_equal(kernels_select("avx2"), best);
-    assert_ptr_equal(kernels_select("neon"), best);
+    /* a named set is exactly that set when present, else the fastest */
+    assert_ptr_equal(kernels_select("avx512"), kernels_avx512() ? kernels_avx512() : best);
+    assert_ptr_equal(kernels_select("avx2"), kernels_avx2() ? kernels_avx2() : best);
+    assert_ptr_equal(kernels_select("neon"), kernels_neon() ? kernels_neon() : best);
+    if (kernels_avx512()) assert_string_equal(kernels_avx512()->name, "avx512");
     if (kernels_avx2()) assert_string_equal(kernels_avx2()->name, "avx2");
     if (kernels_neon()) assert_string_equal(kernels_neon()->name, "neon");
+    /* the list: fastest first, the reference last, no repeats */
+    const kernels_t *k[4];
+    const int n = kernels_available(k);
+    assert_true(n >= 1 && n <= 4);
+    assert_ptr_equal(k[0], best);
+    assert_ptr_equal(k[n - 1], kernels_scalar());
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) assert_true(k[i] != k[j]);
+    for (int i = 0; i < n; i++) print_message("kernels available here: %s\n", k[i]->name);
     print_message("kernels chosen here: %s\n", best->name);
 }
 
@@ -764,23 +749,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_select),
         cmocka_unit_test(test_scalar_dense_vs_double),
-        cmocka_unit_test(test_avx2_dense_fwd),
-        cmocka_unit_test(test_avx2_dense_bwd_data),
-        cmocka_unit_test(test_avx2_dense_bwd_weight),
-        cmocka_unit_test(test_neon_dense_fwd),
-        cmocka_unit_test(test_neon_dense_bwd_data),
-        cmocka_unit_test(test_neon_dense_bwd_weight),
         cmocka_unit_test(test_padding_ignored_scalar),
-        cmocka_unit_test(test_padding_ignored_avx2),
-        cmocka_unit_test(test_padding_ignored_neon),
         cmocka_unit_test(test_tanh_scalar),
-        cmocka_unit_test(test_tanh_avx2),
-        cmocka_unit_test(test_tanh_neon),
         cmocka_unit_test(test_fused_tanh),
         cmocka_unit_test(test_adam_scalar_vs_double),
-        cmocka_unit_test(test_adam_avx2),
-        cmocka_unit_test(test_adam_neon),
         cmocka_unit_test(test_fma_loop),
+        SIMD_UNIT_TESTS(avx512),
+        SIMD_UNIT_TESTS(avx2),
+        SIMD_UNIT_TESTS(neon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

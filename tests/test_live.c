@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "pbde/live.h"
+#include "pbde/world.h"
 
 static params_t small(void)
 {
@@ -24,24 +25,25 @@ static params_t small(void)
     return p;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-/* Polls snapshots for up to 10 s until pred holds. */
+/* Waits, publication by publication, until pred holds; returns 0 when
+   it still does not after 120 s (a hang: a loaded or sanitized machine
+   gets there in far less). */
 static int wait_for(live_t *l, live_snapshot_t *s, int (*pred)(const live_snapshot_t *, long), long arg)
 {
-    for (int i = 0; i < 1000; i++) {
-        live_snapshot(l, s);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    live_snapshot(l, s);
+    for (;;) {
         if (pred(s, arg)) return 1;
-        sleep_ms(10);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double left = 120.0 - (double)(t1.tv_sec - t0.tv_sec) - 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        if (left <= 0) return 0;
+        if (live_wait(l, s, left) < 0) return 0;
     }
-    return 0;
 }
 
 static int step_above(const live_snapshot_t *s, long n) { return s->step > n; }
+static int is_paused(const live_snapshot_t *s, long unused) { (void)unused; return s->paused; }
 static int annotator_is(const live_snapshot_t *s, long a) { return !s->rebuilding && s->params.annotator == a && s->n_hist > 0; }
 static int has_slice(const live_snapshot_t *s, long unused) { (void)unused; return s->have_slice; }
 
@@ -62,17 +64,18 @@ static void test_trains_and_pauses(void **state)
     for (size_t i = 0; i < s.n; i++) mass += exp(s.log_model[i]) * s.cell_area;
     assert_true(fabs(mass - 1) < 1e-9);
 
+    /* paused, nothing runs: a single step is exactly one step. (The pause
+       is published at once; the slice of steps in flight then still ends
+       and is published, so the first single step only settles the count.) */
     live_set_paused(l, 1);
-    sleep_ms(200);
-    live_snapshot(l, &s);
+    assert_true(wait_for(l, &s, is_paused, 0));
+    live_step_once(l);
+    assert_true(wait_for(l, &s, step_above, s.step));
     long at = s.step;
-    sleep_ms(300);
-    live_snapshot(l, &s);
-    assert_int_equal(s.step, at);
-    assert_true(s.paused);
     live_step_once(l);
     assert_true(wait_for(l, &s, step_above, at));
     assert_int_equal(s.step, at + 1);
+    assert_true(s.paused);
 
     /* a parameter change rebuilds and says so */
     p.annotator = ANNOTATOR_THURSTONE;
@@ -132,6 +135,10 @@ static void test_run_steps_matches_trainer(void **state)
 }
 
 static int paused_at(const live_snapshot_t *s, long n) { return s->paused && s->step == n; }
+static int dpo_paused_at(const live_snapshot_t *s, long n)
+{
+    return s->params.objective == OBJECTIVE_DPO && !s->rebuilding && paused_at(s, n);
+}
 
 /* run_to trains to an exact step and pauses there (a tour stop). */
 static void test_run_to(void **state)
@@ -145,18 +152,15 @@ static void test_run_to(void **state)
     memset(&s, 0, sizeof s);
     live_run_to(l, 30);
     assert_true(wait_for(l, &s, paused_at, 30));
-    sleep_ms(100);
-    live_snapshot(l, &s);
-    assert_int_equal(s.step, 30);
+    /* it stays there: the next publication, one single step, is step 31 */
+    live_step_once(l);
+    assert_true(wait_for(l, &s, step_above, 30));
+    assert_int_equal(s.step, 31);
     /* a new stop with other parameters: rebuilt, then trained to its step */
     p.objective = OBJECTIVE_DPO;
     assert_int_equal(live_set_params(l, &p, err, sizeof err), 0);
     live_run_to(l, 12);
-    for (int i = 0; i < 1000; i++) {
-        live_snapshot(l, &s);
-        if (s.params.objective == OBJECTIVE_DPO && s.paused && s.step == 12 && !s.rebuilding) break;
-        sleep_ms(10);
-    }
+    if (!wait_for(l, &s, dpo_paused_at, 12)) fail_msg("step %ld paused %d objective %d rebuilding %d", s.step, s.paused, s.params.objective, s.rebuilding);
     assert_int_equal(s.params.objective, OBJECTIVE_DPO);
     assert_int_equal(s.step, 12);
     live_snapshot_free(&s);
@@ -184,12 +188,8 @@ static void test_reset_then_run_to_repeats(void **state)
     /* on to a later stop, interrupted while it trains */
     live_run_to(l, 100000);
     assert_true(wait_for(l, &s, step_above, 60));
-    live_reset_model(l);
-    live_run_to(l, 40);
+    live_reset_run_to(l, 40);
     assert_true(wait_for(l, &s, paused_at, 40));
-    sleep_ms(100);
-    live_snapshot(l, &s);
-    assert_int_equal(s.step, 40);
     assert_memory_equal(first, s.log_model, s.n * sizeof *first);
     assert_true(s.metrics.kl_true == kl_first);
     trainer_t *t = trainer_create(&p, k, err, sizeof err);
@@ -199,9 +199,78 @@ static void test_reset_then_run_to_repeats(void **state)
     assert_non_null(g);
     trainer_model_grid(t, g, NULL);
     assert_memory_equal(g, first, s.n * sizeof *g);
+    /* and it stays at the stop: one single step is step 41 */
+    live_step_once(l);
+    assert_true(wait_for(l, &s, step_above, 40));
+    assert_int_equal(s.step, 41);
     free(g);
     free(first);
     trainer_destroy(t);
+    live_snapshot_free(&s);
+    live_destroy(l);
+}
+
+
+static int has_overopt(const live_snapshot_t *s, long unused) { (void)unused; return s->have_overopt; }
+static int overopt_at_budget(const live_snapshot_t *s, long milli)
+{
+    return s->have_overopt && s->overopt_budget == (double)milli / 1000.0;
+}
+static int no_overopt(const live_snapshot_t *s, long unused) { (void)unused; return !s->have_overopt; }
+
+/* The over-optimisation sweep comes in the snapshot when asked, paused
+   or not, for the model of that snapshot: the gold-peak policy by
+   default, the policy nearest a budget when one is asked, a normalised
+   density; and goes away when no longer asked. */
+static void test_overopt_in_snapshot(void **state)
+{
+    (void)state;
+    params_t p = small();
+    char err[256];
+    const kernels_t *k = kernels_select(NULL);
+    live_t *l = live_create(&p, k, 1, err, sizeof err); /* paused */
+    assert_non_null(l);
+    live_snapshot_t s;
+    memset(&s, 0, sizeof s);
+    live_run_to(l, 50);
+    assert_true(wait_for(l, &s, paused_at, 50));
+    live_want_overopt(l, 1, -1);
+    assert_true(wait_for(l, &s, has_overopt, 0));
+    overopt_sweep_t sw;
+    overopt_sweep_defaults(&sw);
+    const overopt_curve_t *c = &s.overopt;
+    assert_int_equal(c->n_points, sw.points);
+    assert_true(c->peak >= 0 && c->peak < c->n_points);
+    for (int i = 0; i < c->n_points; i++) assert_true(c->gold[i] <= c->gold[c->peak]);
+    /* the policy on screen is the peak's (bisection to 1e-7 relative) */
+    assert_true(fabs(s.overopt_at.kl - c->kl[c->peak]) <= 1e-4 * (1 + c->kl[c->peak]));
+    double mass = 0;
+    for (size_t i = 0; i < s.n; i++) mass += exp(s.overopt_pi[i]) * s.cell_area;
+    assert_true(fabs(mass - 1.0) < 1e-9);
+    /* the same sweep from the snapshot's own model (the explorers' refresh) */
+    world_t w;
+    char e2[200];
+    assert_int_equal(world_create(&w, &s.params, e2, sizeof e2), 0);
+    overopt_gold_t g;
+    assert_int_equal(overopt_gold_init_world(&g, &w), 0);
+    overopt_t *o = overopt_create(s.n);
+    overopt_curve_t ref;
+    assert_int_equal(overopt_refresh(o, &g, &w.obj, s.log_model, w.log_ref, w.cell_area, &sw, -1, &ref,
+                                     NULL), 0);
+    assert_int_equal(ref.peak, c->peak);
+    for (int i = 0; i < c->n_points; i++) {
+        assert_true(fabs(ref.gold[i] - c->gold[i]) <= 1e-9 * (1 + fabs(c->gold[i])));
+        assert_true(fabs(ref.proxy[i] - c->proxy[i]) <= 1e-9 * (1 + fabs(c->proxy[i])));
+    }
+    overopt_destroy(o);
+    overopt_gold_free(&g);
+    world_destroy(&w);
+    /* a budget: the policy whose KL is 1 nat */
+    live_want_overopt(l, 1, 1.0);
+    assert_true(wait_for(l, &s, overopt_at_budget, 1000));
+    assert_true(fabs(s.overopt_at.kl - 1.0) < 1e-4);
+    live_want_overopt(l, 0, 1.0);
+    assert_true(wait_for(l, &s, no_overopt, 0));
     live_snapshot_free(&s);
     live_destroy(l);
 }
@@ -213,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_run_steps_matches_trainer),
         cmocka_unit_test(test_run_to),
         cmocka_unit_test(test_reset_then_run_to_repeats),
+        cmocka_unit_test(test_overopt_in_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

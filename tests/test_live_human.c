@@ -32,29 +32,36 @@ static params_t small(void)
     return p;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-/* Polls snapshots for up to 20 s until pred holds. */
+/* Waits for pred to hold on the session's snapshots: each wait is for
+   the next publication (live_wait), and the 120 s bound catches only a
+   hang, never a slow machine. */
 static int wait_for(live_t *l, live_snapshot_t *s, int (*pred)(const live_snapshot_t *, long), long arg)
 {
-    for (int i = 0; i < 2000; i++) {
-        live_snapshot(l, s);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    live_snapshot(l, s);
+    for (;;) {
         if (pred(s, arg)) return 1;
-        sleep_ms(10);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double left = 120.0 - (double)(t1.tv_sec - t0.tv_sec) - 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        if (left <= 0) return 0;
+        if (live_wait(l, s, left) < 0) return 0;
     }
-    return 0;
 }
 
-static int is_human(const live_snapshot_t *s, long on) { return !s->rebuilding && s->human == on; }
-static int step_above(const live_snapshot_t *s, long n) { return s->step > n; }
-static int human_step_above(const live_snapshot_t *s, long n) { return s->human && s->step > n; }
 static int back_and_training(const live_snapshot_t *s, long n)
 {
     return !s->human && !s->rebuilding && s->step > n;
+}
+/* every input applied, every answer trained, n answers, a question on screen */
+static int settled(const live_snapshot_t *s, long n)
+{
+    return s->human && s->waiting && s->pending == 0 && s->n_answers == n;
+}
+/* question number q on screen, the inputs applied (training may lag) */
+static int question_is(const live_snapshot_t *s, long q)
+{
+    return s->human && s->have_question && s->pending == 0 && s->question_no == q;
 }
 
 /* Mass of the model's density on the half x < 0. */
@@ -76,8 +83,10 @@ static live_t *start(const params_t *p, int paused)
     return l;
 }
 
-/* Questions: pure functions of the seed and how many were asked: equal to
-   the proposal's pairs of the question stream, and equal across sessions. */
+/* Questions: pure functions of the seed and the inputs so far: equal to
+   the proposal's pairs of the question stream, and equal across sessions
+   (skipping draws the next one). Paused: the model-based proposals draw
+   from the untrained model. */
 static void test_questions_deterministic(void **state)
 {
     (void)state;
@@ -85,97 +94,110 @@ static void test_questions_deterministic(void **state)
         params_t p = small();
         p.proposal = prop;
         live_t *a = start(&p, 1), *b = start(&p, 1);
+        live_snapshot_t sa, sb;
+        memset(&sa, 0, sizeof sa);
+        memset(&sb, 0, sizeof sb);
+        assert_int_equal(live_set_human(a, 1), 0);
+        assert_int_equal(live_set_human(b, 1), 0);
         world_t *w = malloc(sizeof *w);
         char err[256];
         assert_int_equal(world_create(w, &p, err, sizeof err), 0);
         for (int q = 0; q < 5; q++) {
-            float qa[4], qb[4], want[4];
-            assert_int_equal(live_next_question(a, qa), 0);
-            assert_int_equal(live_next_question(b, qb), 0);
-            assert_memory_equal(qa, qb, sizeof qa);
-            for (int k = 0; k < 4; k++) assert_true(fabsf(qa[k]) <= (float)p.box);
+            float want[4];
+            assert_true(wait_for(a, &sa, question_is, q + 1));
+            assert_true(wait_for(b, &sb, question_is, q + 1));
+            assert_memory_equal(sa.question, sb.question, sizeof sa.question);
+            for (int k = 0; k < 4; k++) assert_true(fabsf(sa.question[k]) <= (float)p.box);
             if (prop == PROPOSAL_REFERENCE || prop == PROPOSAL_UNIFORM || prop == PROPOSAL_LOCAL) {
                 assert_int_equal(dataset_propose(w, NULL, LIVE_STREAM_QUESTIONS, (uint64_t)q, 1, want), 0);
-                assert_memory_equal(qa, want, sizeof qa);
+                assert_memory_equal(sa.question, want, sizeof want);
             }
+            assert_true(live_answer(a, -1) == 0 && live_answer(b, -1) == 0); /* skip */
         }
+        assert_true(wait_for(a, &sa, question_is, 6));
+        assert_int_equal(sa.skipped, 5);
+        assert_int_equal(sa.step, 0);
         world_destroy(w);
         free(w);
         live_destroy(a);
         live_destroy(b);
+        live_snapshot_free(&sa);
+        live_snapshot_free(&sb);
     }
 }
-
-static int step_is(const live_snapshot_t *s, long n) { return s->step == n; }
 
 /* The answers drive training: nothing happens before the first answer;
    then the model trains on the answers alone (they prefer the smaller x,
    which the session's own annotator, two-gauss, does not: its mass on
-   x < 0 is 0.4), answer-steps steps for each answer (40 answered at once
-   buy 40 x answer-steps), then waits; undo and
-   save work; off goes back to the annotator's data. */
+   x < 0 is 0.4), answer-steps steps for each answer in turn (40 answered
+   while paused: 40 x answer-steps once it runs), then waits; undo takes
+   the model back exactly (step count included); save writes the answers
+   in order; off goes back to the annotator's data. */
 static void test_answers_train(void **state)
 {
     (void)state;
     params_t p = small();
     p.answer_steps = 15; /* 40 answers: 600 steps */
     live_t *l = start(&p, 0);
-    live_snapshot_t s;
+    live_snapshot_t s, at600;
     memset(&s, 0, sizeof s);
+    memset(&at600, 0, sizeof at600);
     assert_int_equal(live_set_human(l, 1), 0);
-    assert_true(wait_for(l, &s, is_human, 1));
-    assert_int_equal(s.n_answers, 0);
-    sleep_ms(300);
-    live_snapshot(l, &s);
-    assert_int_equal(s.step, 0); /* waits for an answer */
+    assert_true(wait_for(l, &s, settled, 0));
+    assert_int_equal(s.step, 0); /* it waits for an answer */
     assert_int_equal(live_undo_answer(l), -1);
 
-    /* answered while paused: training starts from step 0 on all 40 */
+    /* answered while paused: nothing trains until it runs, then each in turn */
     live_set_paused(l, 1);
+    float asked[40][4];
     for (int q = 0; q < 40; q++) {
-        float pts[4];
-        assert_int_equal(live_next_question(l, pts), 0);
-        int y = pts[0] < pts[2]; /* a preferred when it lies further left */
-        assert_int_equal(live_answer(l, pts, y), q + 1);
+        assert_true(wait_for(l, &s, question_is, q + 1));
+        memcpy(asked[q], s.question, sizeof asked[q]);
+        int y = s.question[0] < s.question[2]; /* a preferred when it lies further left */
+        assert_int_equal(live_answer(l, y), q + 1);
     }
-    float outside[4] = { 100, 0, 0, 0 };
-    assert_int_equal(live_answer(l, outside, 1), -1);
-    assert_int_equal(live_answer_count(l), 40);
-    sleep_ms(200);
-    live_set_paused(l, 0);
-    /* 40 x 15 steps for the 40 answers, then it waits */
-    assert_true(wait_for(l, &s, step_is, 600));
-    sleep_ms(300);
-    live_snapshot(l, &s);
-    assert_int_equal(s.step, 600);
-    assert_true(s.human);
+    assert_true(wait_for(l, &s, question_is, 41));
     assert_int_equal(s.n_answers, 40);
+    assert_int_equal(s.step, 0); /* paused: not a step */
+    assert_int_equal(live_answer_count(l), 40);
+    live_set_paused(l, 0);
+    assert_true(wait_for(l, &s, settled, 40));
+    assert_int_equal(s.step, 600); /* 40 x 15, then it waits */
+    assert_int_equal(s.trained, 40);
     assert_int_equal(s.n_answered, 40);
     /* winner first: every shown winner lies left of its loser */
     for (size_t i = 0; i < s.n_answered; i++) assert_true(s.answered[4 * i] <= s.answered[4 * i + 2]);
     double left = left_mass(&s);
     if (!(left > 0.8)) fail_msg("mass on x < 0 after training on the answers: %g", left);
     print_message("mass of the model on x < 0 after 600 steps on 40 answers: %.4f (two-gauss: 0.4)\n", left);
-    /* the status line says how training follows the answers (it once
-       said "(0 so far)" after 40 answers) */
-    if (!strstr(s.status, "15 steps") || strstr(s.status, "so far")) fail_msg("status line: '%s'", s.status);
-    /* one more answer: 15 more steps */
-    float pts[4];
-    assert_int_equal(live_next_question(l, pts), 0);
-    assert_int_equal(live_answer(l, pts, pts[0] < pts[2]), 41);
-    assert_true(wait_for(l, &s, step_is, 615));
-    assert_true(wait_for(l, &s, human_step_above, 614)); /* published after the last step */
-    sleep_ms(300);
-    live_snapshot(l, &s);
+    if (!strstr(s.status, "15 steps")) fail_msg("status line: '%s'", s.status);
+    char st[128];
+    assert_int_equal(live_status(&s, 1, st, sizeof st), LIVE_WAITING);
+    assert_string_equal(st, "waiting for an answer");
+    at600.version = 0;
+    live_snapshot(l, &at600);
+
+    /* one more answer: 15 more steps; undo takes the model back exactly */
+    assert_int_equal(live_answer(l, s.question[0] < s.question[2]), 41);
+    assert_true(wait_for(l, &s, settled, 41));
     assert_int_equal(s.step, 615);
     assert_int_equal(live_undo_answer(l), 40);
+    assert_true(wait_for(l, &s, settled, 40));
+    assert_int_equal(s.step, 600);
+    assert_int_equal(s.question_no, 41); /* its question is back */
+    assert_memory_equal(s.log_model, at600.log_model, s.n * sizeof(double));
+    assert_true(s.metrics.kl_true == at600.metrics.kl_true);
 
-    /* undo */
+    /* undo further back */
     assert_int_equal(live_undo_answer(l), 39);
     assert_int_equal(live_undo_answer(l), 38);
     assert_int_equal(live_answer_count(l), 38);
+    assert_true(wait_for(l, &s, settled, 38));
+    assert_int_equal(s.step, 570);
+    assert_int_equal(s.question_no, 39);
+    assert_memory_equal(s.question, asked[38], sizeof s.question);
 
-    /* save: pbde sample's format, read back by the pairs-file reader */
+    /* save: pbde sample's format, in order, read back by the pairs-file reader */
     char dir[] = "/tmp/pbde-test-human-XXXXXX", path[300], err[512];
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/answers.csv", dir);
@@ -186,6 +208,7 @@ static void test_answers_train(void **state)
     if (dataset_read_csv(path, p.box, 1000, &rows, &y, &who, &n, err, sizeof err) != 0) fail_msg("%s", err);
     assert_int_equal(n, 38);
     for (size_t i = 0; i < n; i++) {
+        assert_memory_equal(rows + 4 * i, asked[i], sizeof asked[i]);
         assert_int_equal(y[i], rows[4 * i] < rows[4 * i + 2]);
         assert_int_equal(who[i], 0);
     }
@@ -197,8 +220,8 @@ static void test_answers_train(void **state)
     snprintf(bad, sizeof bad, "%s/no/such/dir/a.csv", dir);
     assert_int_equal(live_save_answers(l, bad, err, sizeof err), -1);
     assert_non_null(strstr(err, "No such file"));
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
@@ -209,9 +232,11 @@ static void test_answers_train(void **state)
     assert_int_equal(s.n_answers, 38); /* kept for later */
     live_destroy(l);
     live_snapshot_free(&s);
+    live_snapshot_free(&at600);
 }
 
-/* A paused session in human mode stays paused; answers still count. */
+/* A paused session in human mode stays paused; answers still count, and
+   are trained once it runs. */
 static void test_paused(void **state)
 {
     (void)state;
@@ -220,19 +245,18 @@ static void test_paused(void **state)
     live_snapshot_t s;
     memset(&s, 0, sizeof s);
     assert_int_equal(live_set_human(l, 1), 0);
-    assert_true(wait_for(l, &s, is_human, 1));
-    float q[4];
-    assert_int_equal(live_next_question(l, q), 0);
-    assert_int_equal(live_answer(l, q, 1), 1);
-    sleep_ms(300);
-    live_snapshot(l, &s);
+    assert_true(wait_for(l, &s, question_is, 1));
+    assert_int_equal(live_answer(l, 1), 1);
+    assert_true(wait_for(l, &s, question_is, 2));
+    assert_int_equal(s.n_answers, 1);
     assert_int_equal(s.step, 0);
+    assert_true(s.paused);
     live_set_paused(l, 0);
-    assert_true(wait_for(l, &s, step_above, 10));
+    assert_true(wait_for(l, &s, settled, 1));
+    assert_int_equal(s.step, p.answer_steps);
     live_destroy(l);
     live_snapshot_free(&s);
 }
-
 
 /* ---- the label's sign, end to end, and learning from a few rule answers */
 
@@ -243,25 +267,18 @@ static int nearer_target(const float q[4])
     return hypot((double)q[0] - 2, (double)q[1] - 1.5) < hypot((double)q[2] - 2, (double)q[3] - 1.5);
 }
 
-static int step_at_least(const live_snapshot_t *s, long n) { return s->human && s->step >= n; }
-
-/* Answers n rule questions one at a time on a running session, waiting
-   after each for the steps it bought (answer-steps each), so the run is
-   the same whatever the machine's speed. */
-static void answer_rule(live_t *l, live_snapshot_t *s, int n, long per, float *asked, uint8_t *ys)
+/* Answers n rule questions one at a time on a running session, each
+   once the one before is trained. */
+static void answer_rule(live_t *l, live_snapshot_t *s, int n, float *asked, uint8_t *ys)
 {
     for (int q = 0; q < n; q++) {
-        float pts[4];
-        assert_int_equal(live_next_question(l, pts), 0);
-        int y = nearer_target(pts);
-        assert_int_equal(live_answer(l, pts, y), q + 1);
-        if (asked) memcpy(asked + 4 * q, pts, sizeof pts);
+        if (!wait_for(l, s, settled, q)) fail_msg("answer %d: never settled (step %ld)", q, s->step);
+        int y = nearer_target(s->question);
+        if (asked) memcpy(asked + 4 * q, s->question, sizeof s->question);
         if (ys) ys[q] = (uint8_t)y;
-        if (!wait_for(l, s, step_at_least, (q + 1) * per))
-            fail_msg("answer %d: no step %ld (step %ld)", q + 1, (q + 1) * per, s->step);
+        assert_int_equal(live_answer(l, y), q + 1);
     }
-    sleep_ms(100);
-    live_snapshot(l, s);
+    if (!wait_for(l, s, settled, n)) fail_msg("the last answer was never trained");
 }
 
 /* Mean of the model's density on the grid. */
@@ -294,11 +311,10 @@ static void test_label_sign(void **state)
     live_snapshot_t s;
     memset(&s, 0, sizeof s);
     assert_int_equal(live_set_human(l, 1), 0);
-    assert_true(wait_for(l, &s, is_human, 1));
     enum { N = 12 };
     float asked[4 * N];
     uint8_t ys[N];
-    answer_rule(l, &s, N, p.answer_steps, asked, ys);
+    answer_rule(l, &s, N, asked, ys);
     assert_int_equal(s.n_answered, N);
     for (int i = 0; i < N; i++) { /* winner first */
         const float *q = asked + 4 * i, *w = s.answered + 4 * i;
@@ -370,8 +386,7 @@ static void test_rule_answers_mean(void **state)
         live_snapshot_t s;
         memset(&s, 0, sizeof s);
         assert_int_equal(live_set_human(l, 1), 0);
-        assert_true(wait_for(l, &s, is_human, 1));
-        answer_rule(l, &s, 40, p.answer_steps, NULL, NULL);
+        answer_rule(l, &s, 40, NULL, NULL);
         assert_int_equal(s.step, 40 * p.answer_steps);
         double mx, my;
         model_mean(&s, &mx, &my);
@@ -389,6 +404,99 @@ static void test_rule_answers_mean(void **state)
     if (!(avg < 1.0)) fail_msg("the means are %.2f from (2, 1.5) on average", avg);
 }
 
+/* ---- exact replay: the same inputs, whatever their pace */
+
+/* A fixed sequence of inputs: 1 A, 0 B, -1 skip, -2 undo. */
+static const int INPUTS[] = { 1, 0, 1, 1, -1, 0, 1, -2, 0, 0, 1, -1, 1, 0, 0, -2, -2, 1, 1, 0, 1, 0 };
+#define N_INPUTS (sizeof INPUTS / sizeof INPUTS[0])
+
+/* Gives the inputs to a running session, all at once (burst) or each once
+   the one before is applied and trained; returns the settled snapshot. */
+static void give_inputs(live_t *l, live_snapshot_t *s, int burst)
+{
+    long n = 0;
+    assert_true(wait_for(l, s, settled, 0));
+    for (size_t i = 0; i < N_INPUTS; i++) {
+        int e = INPUTS[i];
+        long got = e == -2 ? live_undo_answer(l) : live_answer(l, e);
+        n = e == -2 ? n - 1 : e >= 0 ? n + 1 : n;
+        assert_int_equal(got, n);
+        if (!burst) assert_true(wait_for(l, s, settled, n));
+    }
+    assert_true(wait_for(l, s, settled, n));
+}
+
+/* The model is a pure function of the seed, the settings and the inputs:
+   a burst of inputs and the same inputs one at a time give the same
+   questions, the same model bit for bit and the same metrics, for a
+   proposal that does not depend on the model (reference) and one that
+   does (model); the saved answers, replayed by trainer_replay_answers
+   (pbde train --replay), give that model again. */
+static void test_replay_exact(void **state)
+{
+    (void)state;
+    const int props[] = { PROPOSAL_REFERENCE, PROPOSAL_MODEL };
+    for (size_t k = 0; k < sizeof props / sizeof props[0]; k++) {
+        params_t p = small();
+        p.proposal = props[k];
+        p.answer_steps = 12;
+        live_snapshot_t fast, slow;
+        memset(&fast, 0, sizeof fast);
+        memset(&slow, 0, sizeof slow);
+        live_t *a = start(&p, 0);
+        live_t *b = start(&p, 0);
+        assert_int_equal(live_set_human(a, 1), 0);
+        assert_int_equal(live_set_human(b, 1), 0);
+        give_inputs(a, &fast, 1);
+        give_inputs(b, &slow, 0);
+        assert_int_equal(fast.n_answers, slow.n_answers);
+        assert_int_equal(fast.step, slow.step);
+        assert_int_equal(fast.step, fast.n_answers * p.answer_steps);
+        assert_int_equal(fast.question_no, slow.question_no);
+        assert_memory_equal(fast.question, slow.question, sizeof fast.question);
+        assert_memory_equal(fast.answered, slow.answered, fast.n_answered * 4 * sizeof(float));
+        assert_memory_equal(fast.log_model, slow.log_model, fast.n * sizeof(double));
+        assert_true(fast.metrics.kl_true == slow.metrics.kl_true);
+        assert_true(fast.metrics.loss_heldout == slow.metrics.loss_heldout);
+        assert_true(fast.metrics.accuracy == slow.metrics.accuracy);
+        print_message("%s proposal: %ld answers, step %ld, KL(p*||pi_theta) %.6f in a burst and "
+                      "one at a time\n",
+                      params_proposal_name(p.proposal), fast.n_answers, fast.step, fast.metrics.kl_true);
+
+        char dir[] = "/tmp/pbde-test-replay-XXXXXX", path[300], err[512];
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/answers.csv", dir);
+        assert_int_equal(live_save_answers(a, path, err, sizeof err), 0);
+        live_destroy(a);
+        live_destroy(b);
+        float *rows;
+        uint8_t *y, *who;
+        size_t n;
+        if (dataset_read_csv(path, p.box, 1000, &rows, &y, &who, &n, err, sizeof err) != 0) fail_msg("%s", err);
+        assert_int_equal((long)n, fast.n_answers);
+        trainer_t *t = trainer_create(&p, kernels_select(NULL), err, sizeof err);
+        if (!t) fail_msg("trainer_create: %s", err);
+        assert_int_equal(trainer_replay_answers(t, rows, y, n, p.answer_steps), 0);
+        assert_int_equal(trainer_step_count(t), fast.step);
+        double *lm = malloc(fast.n * sizeof(double));
+        trainer_metrics_t m;
+        trainer_evaluate(t, &m, 0, lm, NULL);
+        assert_memory_equal(lm, fast.log_model, fast.n * sizeof(double));
+        assert_true(m.kl_true == fast.metrics.kl_true);
+        assert_true(m.loss_heldout == fast.metrics.loss_heldout);
+        free(lm);
+        trainer_destroy(t);
+        free(rows);
+        free(y);
+        free(who);
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        live_snapshot_free(&fast);
+        live_snapshot_free(&slow);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_paused),
         cmocka_unit_test(test_label_sign),
         cmocka_unit_test(test_rule_answers_mean),
+        cmocka_unit_test(test_replay_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,66 @@ static void test_world_normalised(void **state)
     world_destroy(&w);
 }
 
+/* Sets the named parameter of *p to another allowed value (halfway to
+   its maximum). */
+static void perturb(params_t *p, const param_def_t *def)
+{
+    char *field = (char *)p + def->offset;
+    if (def->type == PARAM_INT) *(long *)field = (*(long *)field + (long)def->max) / 2;
+    else *(double *)field = 0.5 * (*(double *)field + def->max);
+}
+
+/* Whether a change moves the optimum comes from the rows: a parameter of
+   another objective's (annotator's) row never does, one of its own row
+   always may; and the optimum computed afresh really is unchanged by the
+   parameters the rows leave out (so no row forgets one its loss reads). */
+static void test_same_theory_from_rows(void **state)
+{
+    (void)state;
+    size_t n;
+    const param_def_t *tab = params_table(&n);
+    char err[256];
+    for (int kind = 0; kind < objective_count() + annotator_count(); kind++) {
+        int is_obj = kind < objective_count(), k = is_obj ? kind : kind - objective_count();
+        params_t a, b;
+        params_defaults(&a);
+        a.grid = 12;
+        if (is_obj) a.objective = k;
+        else a.annotator = k;
+        b = a;
+        for (size_t i = 0; i < n; i++) {
+            if (!(tab[i].affects & PARAM_AFFECTS_WORLD)) continue;
+            int mine = is_obj ? objective_reads_param(k, tab[i].name)
+                              : annotator_reads_param(k, tab[i].name);
+            int rowed = is_obj ? objective_any_reads_param(tab[i].name)
+                               : annotator_any_reads_param(tab[i].name);
+            if (!rowed) continue;
+            params_t c = a;
+            perturb(&c, &tab[i]);
+            assert_int_equal(world_same_theory(&a, &c), !mine);
+            if (!mine) perturb(&b, &tab[i]);
+        }
+        world_t wa, wb;
+        assert_int_equal(world_create(&wa, &a, err, sizeof err), 0);
+        assert_int_equal(world_create(&wb, &b, err, sizeof err), 0);
+        assert_int_equal(wa.log_theory != NULL, wb.log_theory != NULL);
+        assert_string_equal(wa.theory_name, wb.theory_name);
+        if (wa.log_theory)
+            assert_memory_equal(wa.log_theory, wb.log_theory, wa.grid.n * sizeof(double));
+        world_destroy(&wa);
+        world_destroy(&wb);
+    }
+    /* the world's own parameters always count */
+    params_t a, c;
+    params_defaults(&a);
+    c = a;
+    c.box = 7;
+    assert_false(world_same_theory(&a, &c));
+    c = a;
+    c.objective = OBJECTIVE_IPO;
+    assert_false(world_same_theory(&a, &c));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_no_closed_form),
         cmocka_unit_test(test_win_rate_on_world_grid),
         cmocka_unit_test(test_world_normalised),
+        cmocka_unit_test(test_same_theory_from_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

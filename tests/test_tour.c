@@ -35,6 +35,16 @@ static void test_shipped_tours(void **state)
     assert_int_equal(t.n, 5);
     assert_int_equal(t.stops[3].params.objective, OBJECTIVE_MIXTURE);
     tour_free(&t);
+    /* over-optimisation: the overopt panel on few, then covering pairs */
+    assert_int_equal(tour_load("demos/reward-over-optimisation.tour", "demos", &t, err, sizeof err), 0);
+    assert_int_equal(t.n, 3);
+    for (int i = 0; i < 3; i++) assert_string_equal(params_panel_name(t.stops[i].params.panel), "overopt");
+    assert_int_equal(t.stops[0].params.pairs, 256);
+    assert_int_equal(t.stops[1].steps, 3000);
+    assert_true(t.stops[1].continues);
+    assert_int_equal(t.stops[2].params.pairs, 32768);
+    assert_int_equal(t.stops[2].params.proposal, PROPOSAL_UNIFORM);
+    tour_free(&t);
 }
 
 static void refused(const char *text, const char *want)

@@ -1,7 +1,7 @@
 /* The terminal explorer's pure parts: 256-colour quantisation and
    dithering, 8-colour shading, the colour-pair cache (de-duplication and
-   eviction), braille packing, the ASCII fallback, the prompt's commands
-   and :save, and the key table the footer and help read. The files under
+   eviction), braille packing, the ASCII fallback, and the key table the
+   footer and help read. The files under
    test use no terminal, so they are compiled in here (test binaries link
    libpbde only). */
 #include <math.h>
@@ -16,7 +16,6 @@
 #include <cmocka.h>
 
 #include "../src/tui/braille.c"
-#include "../src/tui/command.c"
 #include "../src/tui/palette.c"
 #include "../src/tui/text.c"
 
@@ -389,127 +388,8 @@ static void test_utf8_width(void **state)
     assert_string_equal(buf, "12");
 }
 
-/* ------------------------------------------------------------ commands */
 
-static void test_command_set(void **state)
-{
-    (void)state;
-    params_t p, before;
-    params_defaults(&p);
-    before = p;
-    char msg[512];
-    assert_int_equal(tui_command("set beta 8", &p, msg, sizeof msg), TUI_CMD_SET);
-    assert_true(p.beta == 8.0);
-    assert_string_equal(msg, "beta = 8");
-    assert_int_equal(tui_command(":set objective dpo", &p, msg, sizeof msg), TUI_CMD_SET);
-    assert_int_equal(p.objective, OBJECTIVE_DPO);
-    assert_int_equal(tui_command("set lr=0.01", &p, msg, sizeof msg), TUI_CMD_SET);
-    assert_true(p.lr == 0.01);
-    assert_int_equal(tui_command("set beta 8", &p, msg, sizeof msg), TUI_CMD_NOTHING);
-    assert_non_null(strstr(msg, "already"));
 
-    params_t keep = p;
-    assert_int_equal(tui_command("set beta 0", &p, msg, sizeof msg), TUI_CMD_ERROR);
-    assert_non_null(strstr(msg, "beta: '0' is not allowed: expected a number > 0"));
-    assert_memory_equal(&p, &keep, sizeof p);
-    assert_int_equal(tui_command("set frobnicate 3", &p, msg, sizeof msg), TUI_CMD_ERROR);
-    assert_non_null(strstr(msg, "unknown parameter 'frobnicate'"));
-    assert_int_equal(tui_command("set beta", &p, msg, sizeof msg), TUI_CMD_ERROR);
-    assert_non_null(strstr(msg, "usage"));
-    /* a combination params_check refuses leaves *p alone */
-    assert_int_equal(tui_command("set density ring", &p, msg, sizeof msg), TUI_CMD_SET);
-    keep = p;
-    assert_int_equal(tui_command("set annotator mixture", &p, msg, sizeof msg), TUI_CMD_ERROR);
-    assert_non_null(strstr(msg, "mixture"));
-    assert_memory_equal(&p, &keep, sizeof p);
-
-    assert_int_equal(tui_command("help beta", &before, msg, sizeof msg), TUI_CMD_NOTHING);
-    /* the help text is the registry's: name, help, value, what is allowed */
-    assert_true(strncmp(msg, "beta: ", 6) == 0);
-    assert_non_null(strstr(msg, params_find("beta")->help));
-    assert_non_null(strstr(msg, "; now 4; allowed: a number > 0"));
-    assert_int_equal(tui_command("help", &before, msg, sizeof msg), TUI_CMD_NOTHING);
-    assert_non_null(strstr(msg, "annotator-beta"));
-    assert_int_equal(tui_command("q", &before, msg, sizeof msg), TUI_CMD_QUIT);
-    assert_int_equal(tui_command("  ", &before, msg, sizeof msg), TUI_CMD_NOTHING);
-    assert_int_equal(tui_command("frob", &before, msg, sizeof msg), TUI_CMD_ERROR);
-    assert_non_null(strstr(msg, "unknown command 'frob'"));
-}
-
-static void test_save_ini(void **state)
-{
-    (void)state;
-    char dir[] = "/tmp/pbde-test-tui-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof path, "%s/mine.ini", dir);
-    params_t p;
-    params_defaults(&p);
-    p.objective = OBJECTIVE_DPO;
-    p.beta = 8;
-    p.pairs = 4096;
-    p.colormap = 2; /* the [view] section travels too */
-    p.speed = 50;
-    char msg[512], line[256];
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "save %s", path);
-    assert_int_equal(tui_command(cmd, &p, msg, sizeof msg), TUI_CMD_NOTHING);
-    assert_non_null(strstr(msg, "saved"));
-
-    /* the sections in order, and the file reads back (scenario_load) to
-       the same parameters */
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    const char *order[] = { "[world]", "[annotator]", "[objective]", "[training]", "[view]" };
-    int next = 0;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (line[0] == '[') {
-            assert_true(next < 5);
-            assert_string_equal(line, order[next++]);
-        }
-    }
-    fclose(f);
-    assert_int_equal(next, 5);
-    params_t q;
-    params_defaults(&q);
-    char err[256];
-    assert_int_equal(scenario_load(path, &q, err, sizeof err), 0);
-    assert_memory_equal(&p, &q, sizeof p);
-
-    /* no temporary file left behind; a bad directory is an error */
-    snprintf(cmd, sizeof cmd, "ls %s | wc -l", dir);
-    FILE *ls = popen(cmd, "r");
-    int count = 0;
-    assert_int_equal(fscanf(ls, "%d", &count), 1);
-    pclose(ls);
-    assert_int_equal(count, 1);
-    snprintf(path, sizeof path, "%s/no/such/dir.ini", dir);
-    assert_int_equal(tui_save_ini(&p, path, err, sizeof err), -1);
-    assert_int_equal(tui_command("save", &p, msg, sizeof msg), TUI_CMD_ERROR);
-    snprintf(path, sizeof path, "%s/mine.ini", dir);
-    remove(path);
-    rmdir(dir);
-}
-
-static void test_complete(void **state)
-{
-    (void)state;
-    char out[256];
-    assert_int_equal(tui_complete("set be", out, sizeof out), 1);
-    assert_string_equal(out, "set beta ");
-    assert_int_equal(tui_complete("set objective d", out, sizeof out), 1);
-    assert_string_equal(out, "set objective dpo ");
-    assert_int_equal(tui_complete("he", out, sizeof out), 1);
-    assert_string_equal(out, "help ");
-    assert_true(tui_complete("set annotator-", out, sizeof out) >= 1);
-    assert_int_equal(tui_complete("set zz", out, sizeof out), 0);
-    assert_string_equal(out, "set zz");
-    /* several candidates: their common prefix */
-    assert_int_equal(tui_complete("set density eight", out, sizeof out), 1);
-    assert_int_equal(tui_complete("set r", out, sizeof out) > 1, 1);
-    assert_string_equal(out, "set r");
-}
 
 /* The footer and help list the table; a key bound twice in one front end
    would make one of its actions unreachable. */
@@ -578,6 +458,44 @@ static void test_wrap_cases(void **state)
     assert_int_equal(tui_wrap("a b c d e f", 1, st, ln, 2), 6);
     assert_string_equal(wrapped("a b c d e f", st, ln, 1), "b");
     assert_int_equal(tui_wrap("", 10, st, ln, 16), 1);
+}
+
+/* The fitting rules never cut a word: whole words (no dangling
+   separator), whole clauses (not inside parentheses) or whole items. */
+static void test_fit_rules(void **state)
+{
+    (void)state;
+    char b[128];
+    snprintf(b, sizeof b, "p*(x) \xE2\x80\x94 annotator");
+    assert_int_equal(tui_fit_words(b, 40), 17); /* fits: unchanged */
+    assert_int_equal(tui_fit_words(b, 14), 5);  /* the dash goes with the word after it */
+    assert_string_equal(b, "p*(x)");
+    snprintf(b, sizeof b, "held-out loss and its");
+    assert_int_equal(tui_fit_words(b, 15), 13);
+    assert_string_equal(b, "held-out loss");
+    snprintf(b, sizeof b, "held-out loss");
+    assert_int_equal(tui_fit_words(b, 7), 0); /* not even the first word */
+    assert_string_equal(b, "");
+    snprintf(b, sizeof b, "a, b, c");
+    assert_int_equal(tui_fit_words(b, 5), 4); /* "a, b" */
+    assert_string_equal(b, "a, b");
+
+    snprintf(b, sizeof b, "done: r trains again, s resamples the data, a/o/d change the setup");
+    assert_int_equal(tui_fit_clauses(b, sizeof b, 50), 42);
+    assert_string_equal(b, "done: r trains again, s resamples the data");
+    snprintf(b, sizeof b, "cursor at (1.00, 2.00) and more words here");
+    tui_fit_clauses(b, sizeof b, 20); /* no clause: whole words and an ellipsis */
+    assert_string_equal(b, "cursor at (1.00\xE2\x80\xA6");
+    snprintf(b, sizeof b, "abcdefghijkl");
+    assert_int_equal(tui_fit_clauses(b, sizeof b, 5), 0);
+    char small[12] = "aaaa bbbbbb"; /* the ellipsis never overflows */
+    assert_int_equal(tui_fit_clauses(small, sizeof small, 10), 5);
+    assert_string_equal(small, "aaaa\xE2\x80\xA6");
+
+    snprintf(b, sizeof b, "A (1, 2)   B (3, 4)   question 2");
+    assert_int_equal(tui_fit_items(b, 25, "   "), 19);
+    assert_string_equal(b, "A (1, 2)   B (3, 4)");
+    assert_int_equal(tui_fit_items(b, 5, "   "), 0);
 }
 
 /* Random texts: every line fits, no line starts or ends with a space, and
@@ -752,11 +670,9 @@ int main(void)
         cmocka_unit_test(test_braille_ascii),
         cmocka_unit_test(test_ascii_titles),
         cmocka_unit_test(test_utf8_width),
-        cmocka_unit_test(test_command_set),
-        cmocka_unit_test(test_save_ini),
-        cmocka_unit_test(test_complete),
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_wrap_cases),
+        cmocka_unit_test(test_fit_rules),
         cmocka_unit_test(test_wrap_random),
         cmocka_unit_test(test_tour_open),
         cmocka_unit_test(test_tour_plan),

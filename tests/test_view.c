@@ -586,7 +586,8 @@ static void test_build_theory(void **state)
     assert_int_equal((int)vm.n, NC);
     assert_string_equal(vm.panels[0].title, "p*(x) \xE2\x80\x94 annotator");
     assert_string_equal(vm.panels[1].title, "\xCF\x80_\xCE\xB8(x) \xE2\x80\x94 learned");
-    assert_string_equal(vm.panels[2].title, "optimum \xE2\x80\x94 pi_ref * exp(F_a/beta)");
+    /* the core's ASCII formula in the screen's notation */
+    assert_string_equal(vm.panels[2].title, "optimum \xE2\x80\x94 \xCF\x80_ref exp(F_a/\xCE\xB2)");
     const double *src[3] = { a.t, a.m, a.th };
     double peak = 0.0;
     for (int p = 0; p < 3; p++)
@@ -803,6 +804,55 @@ static void test_view_params_match_enums(void **state)
     assert_int_equal(q.log_scale, p.log_scale);
 }
 
+/* The core's ASCII formulas in the screen's notation: Greek letters by
+   name (also the parts of pi_ref, beta_a), products by juxtaposition,
+   the minus sign, preference and the KL bars; other words untouched; a
+   short buffer cut at a character. */
+static void test_formula(void **state)
+{
+    (void)state;
+    char buf[160];
+    view_formula(buf, sizeof buf, "pi_ref * exp(F_a/beta), F_a = beta_a log(p*/pi_ref)");
+    assert_string_equal(buf, "\xCF\x80_ref exp(F_a/\xCE\xB2), F_a = \xCE\xB2_a log(p*/\xCF\x80_ref)");
+    view_formula(buf, sizeof buf, "pi_ref^(1-alpha) * exp(alpha F_a), F_a = s log p*");
+    assert_string_equal(buf, "\xCF\x80_ref^(1\xE2\x88\x92\xCE\xB1) exp(\xCE\xB1 F_a), F_a = s log p*");
+    view_formula(buf, sizeof buf, "pi_ref * exp(w/tau), w(x) = P(x > x' ~ mu)");
+    assert_string_equal(buf, "\xCF\x80_ref exp(w/\xCF\x84), w(x) = P(x \xE2\x89\xBB x' ~ \xCE\xBC)");
+    view_formula(buf, sizeof buf, "KL(p*||pi_theta) (flip rate = eps)");
+    assert_string_equal(buf, "KL(p*\xE2\x80\x96\xCF\x80_\xCE\xB8) (flip rate = \xCE\xB5)");
+    view_formula(buf, sizeof buf, "sum_k w_k p_k^s / Z_k, numerical optimum, exp(F_a)");
+    assert_string_equal(buf, "\xE2\x88\x91_k w_k p_k^s / Z_k, numerical optimum, exp(F_a)");
+    /* words that only contain a name stay: alphabet, pivot, taut */
+    view_formula(buf, sizeof buf, "alphabet pivot taut mum");
+    assert_string_equal(buf, "alphabet pivot taut mum");
+    char small[4]; /* "π" and half of "β" would not fit: the cut is at the character */
+    view_formula(small, sizeof small, "pi beta");
+    assert_string_equal(small, "\xCF\x80 ");
+    view_formula(small, 3, "beta");
+    assert_string_equal(small, "\xCE\xB2");
+    view_formula(small, 2, "beta");
+    assert_string_equal(small, "");
+}
+
+
+/* k and K walk sqrt(KL) in steps of VIEW_OVEROPT_STEP from the budget, or
+   from the gold peak when none was chosen, within [0, KL max]. */
+static void test_overopt_budget_steps(void **state)
+{
+    (void)state;
+    double st = VIEW_OVEROPT_STEP;
+    assert_true(fabs(view_overopt_step(1.0, -1, 1) - (1 + st) * (1 + st)) < 1e-12);
+    assert_true(fabs(view_overopt_step(1.0, -1, -1) - (1 - st) * (1 - st)) < 1e-12);
+    /* from the peak (KL 2.2, sqrt 1.483): the rungs on either side */
+    assert_true(fabs(view_overopt_step(-1, 2.2, 1) - 1.5 * 1.5) < 1e-12);
+    assert_true(fabs(view_overopt_step(-1, 2.2, -1) - 1.25 * 1.25) < 1e-12);
+    assert_true(view_overopt_step(0, -1, -1) == 0.0);
+    assert_true(view_overopt_step(VIEW_OVEROPT_KL_MAX, -1, 1) == VIEW_OVEROPT_KL_MAX);
+    /* the panel's key, in the one table */
+    assert_int_equal(view_key_action('K', VIEW_FE_TUI), ACT_BUDGET_UP);
+    assert_int_equal(view_key_action('k', VIEW_FE_GUI), ACT_BUDGET_DOWN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -827,6 +877,8 @@ int main(void)
         cmocka_unit_test(test_build_third_panels),
         cmocka_unit_test(test_build_components),
         cmocka_unit_test(test_cursor),
+        cmocka_unit_test(test_formula),
+        cmocka_unit_test(test_overopt_budget_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

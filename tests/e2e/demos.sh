@@ -107,6 +107,34 @@ run link-misspecification --annotator hardmax && check "hardmax: KL(p*||model)" 
 # Flipped labels flatten the learned density (1.05).
 run label-noise && check "noisy: KL(p*||model)" "$(get kl_true_model)" ">=" 0.5
 
+# Reward over-optimisation (pbde overopt). Few central pairs: gold peaks
+# early and falls far while the proxy keeps rising (RL: peak at KL 2.42,
+# gold +12.36 -> -0.82, proxy +37.5 at KL 8, win rate 0.86 -> 0.45;
+# best-of-n: peak at KL 2.22, gold +12.29 -> +0.11). Covering pairs: gold
+# rises to the last policy (KL 8, gold +14.24 for both).
+overopt() {
+    name=$1; shift
+    if ! "$PBDE" overopt --scenario "$D/$name.ini" --json "$@" >"$tmp/out.json" 2>"$tmp/err"; then
+        echo "  FAIL overopt $name $*: $(cat "$tmp/err")"; fails=$((fails + 1)); return 1
+    fi
+}
+# last VALUE of array KEY in the last JSON
+last() { sed -n "s/.*\"$1\": \[\([^]]*\)\].*/\1/p" "$tmp/out.json" | awk -F', ' '{ print $NF }'; }
+for m in rl bon; do
+    overopt overopt-few-pairs --method $m && {
+        check "few pairs $m: KL at the gold peak" "$(get kl_at_gold_peak)" "<=" 4
+        drop=$(awk -v a="$(get gold_peak)" -v b="$(get gold_final)" 'BEGIN { print a - b }')
+        check "few pairs $m: gold falls from its peak by KL 8" "$drop" ">=" 5
+        check "few pairs $m: proxy gain at KL 8" "$(get proxy_final)" ">=" 30
+        wdrop=$(awk -v a="$(get winrate_at_gold_peak)" -v b="$(last winrate)" 'BEGIN { print a - b }')
+        check "few pairs $m: gold win rate falls from its peak" "$wdrop" ">=" 0.2
+    }
+    overopt overopt-covering-pairs --method $m && {
+        check "covering pairs $m: KL at the gold peak (the last policy)" "$(get kl_at_gold_peak)" ">=" 7.9
+        check "covering pairs $m: gold gain at KL 8" "$(get gold_final)" ">=" 13
+    }
+done
+
 # An installed pbde finds its demos: make install puts them beside the
 # binary's share folder, where pbde list and --scenario/--tour look.
 if make --no-print-directory -s install DESTDIR="$tmp/root" PREFIX=/usr >"$tmp/inst" 2>&1; then

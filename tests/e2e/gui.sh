@@ -113,7 +113,7 @@ env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$PBDE" gui --tour demos/pr
     --beta 2 >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q -- "--beta: a tour sets the parameters at every stop" "$tmp/err" \
-    && ok "tour with a parameter: exit 2 (only --speed and --colormap apply to a tour)" \
+    && ok "tour with a parameter: exit 2 (only --speed, --pace and --colormap apply to a tour)" \
     || bad "tour with --beta (exit $rc: $(cat "$tmp/err"))"
 tshot="$tmp/tour.png"
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 xvfb-run -a -s "-screen 0 1600x900x24" \
@@ -176,24 +176,43 @@ pause
 EOF2
     cat >"$tmp/keys.sh" <<'EOF2'
 # inside xvfb-run: start the window, press keys, take screenshots (S),
-# each named after the step it shows
+# each named after the step it shows. shown STEP waits for the window to
+# show STEP: it takes screenshots, each once the one before is written,
+# until two in a row are named after STEP (the bounds only catch a hang),
+# keeps the last in kept/ and notes STEP in order in kept/steps
 cd "$1" || exit 1
 "$2" gui --tour k.tour >gui.out 2>gui.err &
 pid=$!
 wid=$(xdotool search --sync --onlyvisible --name 'pbde' | head -n 1)
 xdotool windowfocus --sync "$wid" 2>/dev/null
-shot() { # waits for the n-th screenshot to appear
-    xdotool key --window "$wid" S
-    i=0; while [ "$(ls pbde-*.png 2>/dev/null | wc -l)" -lt "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    sleep 0.3
+mkdir -p kept
+scale=${PBDE_WAIT_SCALE:-12}
+shown() {
+    same=0 tries=0
+    while [ $same -lt 2 ] && [ $tries -lt $((20 * scale)) ]; do
+        tries=$((tries + 1))
+        xdotool key --window "$wid" S
+        # no file yet: the key may have come before the first frame (the
+        # window then says "nothing drawn yet") or been lost; ask again
+        # every 2 s, within the same bound
+        i=0; while ! ls pbde-*.png >/dev/null 2>&1 && [ $i -lt $((50 * scale)) ]; do
+            sleep 0.1; i=$((i + 1))
+            [ $((i % 20)) -eq 0 ] && xdotool key --window "$wid" S
+        done
+        f=$(ls pbde-*.png 2>/dev/null | head -n 1)
+        [ -n "$f" ] || return 1
+        s=$(echo "$f" | sed 's/.*-step\([0-9]*\).*/\1/')
+        if [ "$s" = "$1" ]; then same=$((same + 1)); else same=0; fi
+        mv "$f" "kept/last.png"
+    done
+    echo "$s" >>kept/steps
 }
-sleep 1; shot 1
-xdotool key --window "$wid" space; sleep 2; shot 2
-xdotool key --window "$wid" Right; sleep 2; shot 3
-xdotool key --window "$wid" Left; sleep 2; shot 4
-xdotool key --window "$wid" t space; sleep 1
-xdotool key --window "$wid" q
-i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+shown 0
+xdotool key --window "$wid" space; shown 20
+xdotool key --window "$wid" Right; shown 60
+xdotool key --window "$wid" Left; shown 20
+xdotool key --window "$wid" t space q
+i=0; while kill -0 $pid 2>/dev/null && [ $i -lt $((50 * scale)) ]; do sleep 0.1; i=$((i + 1)); done
 kill $pid 2>/dev/null
 wait $pid
 echo "exit $?" >>gui.out
@@ -202,7 +221,7 @@ EOF2
     cp "$tmp/k.tour" "$tmp/keys/"
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 xvfb-run -a -s "-screen 0 1600x900x24" \
         sh "$tmp/keys.sh" "$tmp/keys" "$(cd "$(dirname "$PBDE")" && pwd)/$(basename "$PBDE")" >/dev/null 2>&1
-    steps=$(cd "$tmp/keys" && ls -tr pbde-*.png 2>/dev/null | sed 's/.*-step\([0-9]*\).*/\1/' | tr '\n' ' ')
+    steps=$(tr '\n' ' ' <"$tmp/keys/kept/steps" 2>/dev/null)
     [ "$steps" = "0 20 60 20 " ] && ok "keys: stops at steps 0, space 20, -> 60, <- rebuilt at 20" \
         || bad "keys: screenshots at steps '$steps' (expected 0 20 60 20): $(cat "$tmp/keys/gui.err" 2>/dev/null)"
     grep -q '^exit 0$' "$tmp/keys/gui.out" 2>/dev/null && ok "keys: t leaves the tour, q quits (exit 0)" \

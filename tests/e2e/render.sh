@@ -52,6 +52,14 @@ is_png "$tmp/a.png" && ok "output is a PNG" || bad "output is not a PNG"
 # shellcheck disable=SC2086
 "$PBDE" render $SMALL --objective dpo --facet beta=1,4,16 --size 960x540 --out "$tmp/g.png" 2>"$tmp/err"
 cmp -s "$tmp/f.png" "$tmp/g.png" && ok "facet render twice: identical bytes" || bad "facet render differs"
+# the overopt panel: the sweep of the final model, whatever the clock (it
+# is refreshed by the clock while training runs, so the default scenario,
+# whose training lasts over a second, not the small world)
+for k in 1 2; do
+    "$PBDE" render --panel overopt --out "$tmp/oo$k.png" 2>"$tmp/err"
+done
+[ -s "$tmp/oo1.png" ] && cmp -s "$tmp/oo1.png" "$tmp/oo2.png" && ok "overopt panel twice: identical bytes" \
+    || bad "overopt panel render differs or failed: $(cat "$tmp/err")"
 # the image changes with training (the picture is not a constant)
 # shellcheck disable=SC2086
 "$PBDE" render $SMALL --steps 0 --out "$tmp/s0.png" 2>"$tmp/err"

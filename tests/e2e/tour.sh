@@ -3,7 +3,7 @@
 # drives the real binary in a tmux pane and reads the screen back.
 #   start pbde --tour demos/preferences-to-densities.tour at 120x40: the
 #   first caption and "1/8" are on screen; space: stop 2's caption, the
-#   step counter reaches 200 and stays there; ->: stop 3's caption and the
+#   step counter reaches 200 and stays there (one step, n, lands on 201); ->: stop 3's caption and the
 #   counter climbs past 200 (the panels train live); <-: stop 2's caption
 #   again, rebuilt at step 200 with the same metrics as before; `q`
 #   exits 0. A two-stop tour: -> at its last stop says "end of tour".
@@ -17,16 +17,10 @@ TOUR=$(pwd)/demos/preferences-to-densities.tour
 step() { sed -n 's/.*step \([0-9][0-9]*\) \/.*/\1/p' "$tmp/screen" | head -n 1; }
 state() { sed -n '2s/^ *\([a-z]*\).*/\1/p' "$tmp/screen"; }
 metrics() { grep -E '^ KL' "$tmp/screen" | head -n 1; }
-# settled_at200: at200 holds in two captures 0.4 s apart that show the same
+# settled_at200: at200 holds in two captures in a row that show the same
 # metrics line (a capture can catch the terminal half way through drawing
 # a frame: the step line already new, the metrics line not yet).
-settled_at200() {
-    at200 || return 1
-    prev=$(metrics)
-    sleep 0.4
-    screen
-    at200 && [ "$(metrics)" = "$prev" ]
-}
+settled_at200() { STABLE_RE='^ KL' stable at200; }
 
 CAP1="An annotator holds an implicit density p*"
 CAP2="A reward model r(x) is trained by Bradley-Terry"
@@ -79,18 +73,21 @@ at200() { has "$CAP2" && has "2/8" && [ "$(step)" = 200 ] && [ "$(state)" = paus
 if wait_for 60 settled_at200; then
     ok "space: stop 2's caption, step 200, paused"
     m2=$(metrics)
-    sleep 1.5
-    screen
-    if [ "$(step)" = 200 ] && [ "$(metrics)" = "$m2" ]; then ok "stop 2 stays at step 200"
-    else bad "stop 2 stays at step 200 (now $(step))"; fi
+    # nothing runs at the stop: one step (n) lands on exactly 201, paused
+    tmx send-keys -t pbde n
+    at201() { has "$CAP2" && [ "$(step)" = 201 ] && [ "$(state)" = paused ]; }
+    stepped() { s=$(step); [ -n "$s" ] && [ "$s" -gt 200 ]; }
+    if wait_for 10 stepped && STABLE_RE='step' stable at201; then ok "stop 2 stays at step 200 (n: step 201, paused)"
+    else bad "stop 2 stays at step 200 (after n: step $(step), state $(state))"; fi
 else
     bad "space: stop 2's caption, step 200, paused (step $(step), state $(state))"
     m2=
 fi
 
-# 3. ->: stop 3's caption, and training goes on live past 200
+# 3. ->: stop 3's caption, and training goes on live past 200 (and past
+#    the 201 of the single step)
 tmx send-keys -t pbde Right
-past200() { s=$(step); has "$CAP3" && has "3/8" && [ -n "$s" ] && [ "$s" -gt 200 ]; }
+past200() { s=$(step); has "$CAP3" && has "3/8" && [ -n "$s" ] && [ "$s" -gt 201 ]; }
 if wait_for 40 past200; then ok "->: stop 3's caption, training on (step $(step))"
 else bad "->: stop 3's caption, training past step 200"; fi
 s1=$(step)

@@ -41,12 +41,13 @@ tmx new-session -d -s keep "sleep 100000"
 lost=0
 for i in $(seq "$N"); do
     tmx new-session -d -s "z$i" -x 150 -y 40 "env -u ENV TERM=$term LANG=C.UTF-8 PS1='$ ' sh -i"
-    sleep 0.5
+    j=0
+    while ! tmx capture-pane -p -t "z$i" | grep -q '\$' && [ $j -lt 600 ]; do sleep 0.1; j=$((j + 1)); done
     sh_pid=$(tmx display-message -p -t "z$i" '#{pane_pid}')
     tmx send-keys -t "z$i" -l "'$PBDE'"
     tmx send-keys -t "z$i" Enter
     j=0
-    while ! tmx capture-pane -p -t "z$i" | grep -q "learned" && [ $j -lt 150 ]; do sleep 0.1; j=$((j + 1)); done
+    while ! tmx capture-pane -p -t "z$i" | grep -q "learned" && [ $j -lt 1200 ]; do sleep 0.1; j=$((j + 1)); done
     pid=$(pgrep -P "$sh_pid" | head -n 1)
     sleep "$DELAY"
     tmx send-keys -t "z$i" C-z

@@ -50,7 +50,8 @@ tmx new-session -d -s soak -x 160 -y 48 \
     "exec env TERM=$term LANG=$lang LC_ALL= '$tmp/pbde'" || { echo "  FAIL tmux new-session"; exit 1; }
 tmx set-option -t soak remain-on-exit on >/dev/null
 pid=$(tmx display-message -p -t soak '#{pane_pid}')
-sleep 1
+i=0
+while ! tmx capture-pane -p -t soak | grep -q "learned" && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
 
 # The cycle: one change per CHANGE_EVERY seconds. "k X" sends key X,
 # anything else is a prompt command.

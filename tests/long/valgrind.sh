@@ -101,16 +101,26 @@ if command -v tmux >/dev/null 2>&1; then
     infocmp tmux-256color >/dev/null 2>&1 && term=tmux-256color
     tmux -L "$sock" -f /dev/null new-session -d -s vg -x 120 -y 40 \
         "env TERM=$term LANG=C.UTF-8 $VG --log-file=$log '$PBDE' $SMALL; echo \$? >$tmp/tui.rc"
-    sleep 20
+    # each change once the screen shows the one before (valgrind is slow:
+    # the bounds, 10 minutes, only catch a hang)
+    vg_shows() { tmux -L "$sock" capture-pane -p -t vg >"$tmp/vg.screen" 2>/dev/null && "$@"; }
+    vg_wait() { # vg_wait COMMAND...: polls the pane into $tmp/vg.screen until COMMAND holds
+        i=0
+        while ! vg_shows "$@" && [ $i -lt 600 ]; do sleep 1; i=$((i + 1)); done
+    }
+    annotator() { sed -n '1s/.*annotator \([a-z]*\).*/\1/p' "$tmp/vg.screen"; }
+    vg_wait grep -q "learned" "$tmp/vg.screen"
     tmux -L "$sock" send-keys -t vg -l ":set objective dpo"
     tmux -L "$sock" send-keys -t vg Enter
-    sleep 10
+    vg_wait grep -q "objective dpo" "$tmp/vg.screen"
+    was=$(annotator)
+    changed() { a=$(annotator); [ -n "$a" ] && [ "$a" != "$was" ]; }
     tmux -L "$sock" send-keys -t vg a
-    sleep 10
+    vg_wait changed
     tmux -L "$sock" send-keys -t vg q
     i=0
-    while [ ! -s "$tmp/tui.rc" ] && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
-    summarise 0 "$(cat "$tmp/tui.rc" 2>/dev/null)" "tui (40 s: :set objective dpo, a, q)" "$log"
+    while [ ! -s "$tmp/tui.rc" ] && [ $i -lt 600 ]; do sleep 1; i=$((i + 1)); done
+    summarise 0 "$(cat "$tmp/tui.rc" 2>/dev/null)" "tui (:set objective dpo, a, q)" "$log"
 fi
 
 [ "$fails" -eq 0 ]
