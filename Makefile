@@ -474,3 +474,7 @@ clean:
 
 -include $(CORE_OBJ:.o=.d) $(VIEW_OBJ:.o=.d) $(SESSION_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(GUI_OBJ:.o=.d) \
          $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
+
+# The browser edition (make web, make web-serve) and its kernel tests
+# under node (make web-test-kernels): each in its own fragment.
+-include mk/*.mk
