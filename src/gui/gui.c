@@ -18,8 +18,6 @@
 #include "pbde/session.h"
 
 #define RECORD_FPS 30
-#define FOOTER_MAX 48
-#define HELP_MAX 96
 
 typedef struct {
     SDL_Window *win;
@@ -39,11 +37,7 @@ typedef struct {
     long rec_frames;
     double rec_next;
     long frames;
-
-    /* what the scene shows from the session (built by make_scene) */
-    raster_tour_t caption;
-    view_item_t footer[FOOTER_MAX], help[HELP_MAX], tour_keys[3];
-    char state[128], status[512], stop_state[128];
+    export_frame_t frame;   /* the texts the scene shows (make_scene) */
 } gui_t;
 
 static double now_s(void) { return (double)SDL_GetTicks64() / 1000.0; }
@@ -118,40 +112,7 @@ static int ensure_image(raster_image_t *img, int w, int h)
 
 static void make_scene(gui_t *g, raster_scene_t *sc)
 {
-    session_t *ses = &g->ses;
-    if (stage_scene(&g->st, &ses->vs, sc) != 0) {
-        memset(sc, 0, sizeof *sc);
-        return;
-    }
-    double now = pbde_now();
-    sc->bilinear = g->bilinear;
-    sc->live = 1;
-    sc->help = ses->vs.help;
-    sc->speed = session_rate(ses);
-    sc->prompt = ses->prompt.on ? ses->prompt.buf : NULL;
-    session_status(ses, now, g->status, sizeof g->status, &sc->message_tone);
-    sc->message = g->status;
-    session_state(ses, 0, g->state, sizeof g->state, &sc->state_tone);
-    sc->state = g->state;
-    sc->n_footer = session_footer(ses, g->footer, FOOTER_MAX, &sc->footer_right, &sc->footer_title);
-    sc->footer = g->footer;
-    if (sc->help) {
-        sc->n_help = session_help(ses, g->help, HELP_MAX, &sc->n_help_keys);
-        sc->help_items = g->help;
-        sc->help_title = SESSION_HELP_TITLE;
-        sc->help_close = SESSION_HELP_CLOSE;
-    }
-    sc->recording = g->rec != NULL;
-    sc->annot = &ses->ann;
-    if (ses->tour.n > 0 && ses->stop >= 0) {
-        export_tour_caption(&g->caption, &ses->tour, ses->stop, ses->tour_on);
-        session_stop_state(ses, g->stop_state, sizeof g->stop_state, &g->caption.state_tone);
-        g->caption.state = g->stop_state;
-        g->caption.n_keys = session_tour_keys(ses, g->tour_keys, 3);
-        g->caption.keys = g->tour_keys;
-        sc->tour = &g->caption;
-    }
-    sc->curve = session_curve(ses);
+    export_session_scene(&g->st, &g->ses, &g->frame, g->bilinear, g->rec != NULL, sc);
 }
 
 static int redraw(gui_t *g)
@@ -305,15 +266,9 @@ static int special_key(const SDL_KeyboardEvent *e)
     }
 }
 
-/* The world point under pixel (x, y) when it lies on a heatmap (not on
-   the learning curve in the third panel's place). */
 static int world_at(gui_t *g, int x, int y, double *wx, double *wy)
 {
-    for (int i = 0; i < g->layout.n_panels; i++) {
-        if (i == 2 && g->ses.curve_on && g->st.n == 1) continue;
-        if (raster_pixel_to_world(&g->layout.panel[i], g->st.snap[0].L, x, y, wx, wy)) return 1;
-    }
-    return 0;
+    return export_world_at(&g->st, &g->ses, &g->layout, x, y, wx, wy);
 }
 
 static void handle(gui_t *g, const SDL_Event *e)

@@ -18,6 +18,7 @@
 #include "pbde/raster.h"
 #include "pbde/tour.h"
 #include "pbde/view.h"
+#include "pbde/session.h"
 
 /* ------------------------------------------------------------ font */
 
@@ -143,6 +144,31 @@ int stage_poll(stage_t *st);
 /* Builds the view models under vs and fills the scene sc (runs, panels,
    labels). Returns 0, or -1 on allocation failure. */
 int stage_scene(stage_t *st, const view_state_t *vs, raster_scene_t *sc);
+
+/* ------------------------------------------------------------ frames */
+
+/* A pixel front end's frame: the storage of the texts its scene points
+   to (the window and the browser page each keep one). */
+#define EXPORT_FOOTER_MAX 48
+#define EXPORT_HELP_MAX 96
+typedef struct {
+    raster_tour_t caption;
+    view_item_t footer[EXPORT_FOOTER_MAX], help[EXPORT_HELP_MAX], tour_keys[3];
+    char state[128], status[512], stop_state[128];
+} export_frame_t;
+
+/* Fills sc with the stage's panels under the session's view and the
+   session's texts (header state, status line, footer, help when open, the
+   tour's caption box, the learning curve), kept in *f. On allocation
+   failure sc is zeroed (an empty frame). */
+void export_session_scene(stage_t *st, session_t *ses, export_frame_t *f, int bilinear,
+                          int recording, raster_scene_t *sc);
+
+/* The world point under pixel (x, y) of a frame drawn with layout, when
+   it lies on a heatmap (not on the learning curve in the third panel's
+   place). Returns 1 with it in *wx, *wy, else 0. */
+int export_world_at(const stage_t *st, const session_t *ses, const raster_layout_t *layout, int x,
+                    int y, double *wx, double *wy);
 
 /* ------------------------------------------------------------ tours */
 
