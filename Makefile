@@ -18,7 +18,7 @@ CC      ?= cc
 PKGS     := ncursesw libsixel sdl2 SDL2_ttf SDL2_image fontconfig inih cmocka libpng
 APT_PKGS := build-essential pkg-config libncurses-dev ncurses-term libsixel-dev libsdl2-dev libsdl2-ttf-dev \
             libsdl2-image-dev libfontconfig-dev libinih-dev libcmocka-dev libpng-dev tmux \
-            xvfb xauth xdotool xterm fonts-dejavu-core ffmpeg
+            xvfb xauth xdotool xterm fonts-dejavu-core ffmpeg emscripten chromium node-ws curl
 BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka libpng tmux ffmpeg
 
 # ------------------------------------------------------------------ layers
@@ -226,6 +226,7 @@ run: deps-if-missing
 
 test: deps-if-missing
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory web
 	@$(MAKE) --no-print-directory check
 
 # tests run TEST_JOBS at a time (tests/run_all.sh)
@@ -260,6 +261,7 @@ ifdef SAN_PLAIN_KERNELS
 $(KERNEL_OBJ:%=$(BUILD)/src/core/%): LAYER += -fno-sanitize=all
 endif
 sanitize: deps-if-missing
+	@$(MAKE) --no-print-directory web
 	@$(MAKE) --no-print-directory -j$(SAN_JOBS) BUILD=build-san/kernels OPT=-O1 CFLAGS="$(SAN_CFLAGS)" \
 	  $(SAN_KERNEL_TESTS:%=build-san/kernels/tests/%)
 	@for t in $(SAN_KERNEL_TESTS); do echo "== build-san/kernels/tests/$$t (kernels instrumented)"; \
@@ -338,7 +340,7 @@ deps-try:
 
 deps-if-missing:
 	@pkg-config --exists $(PKGS) 2>/dev/null && \
-	  ( for c in tmux xvfb-run xauth xdotool ffmpeg; do command -v $$c >/dev/null || exit 1; done ) \
+	  ( for c in tmux xvfb-run xauth xdotool ffmpeg emcc chromium curl; do command -v $$c >/dev/null || exit 1; done ) \
 	  || $(MAKE) --no-print-directory deps
 
 deps:
