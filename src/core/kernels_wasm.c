@@ -391,10 +391,9 @@ static void adam(float *p, float *m, float *v, const float *g, size_t n,
 
 /* ------------------------------------------------------- peak rate */
 
-/* Twelve independent chains a = a m + c of 4 lanes each (a multiply and
-   an add per step, latency about 8 cycles, two ops per cycle on most
-   cores): 12 chains and the two constants fill the 15 registers the JIT
-   can hand out without spilling. */
+/* Twelve independent chains a = a m + c of 4 lanes each, a multiply and
+   an add per step: 12 chains and the two constants fill the 15 registers
+   the JIT hands out on x86-64 without spilling. */
 #define WASM_CHAINS 12
 
 static double fma_loop(float *sink, long n)
