@@ -4,8 +4,9 @@
 #include <string.h>
 
 /* Each kernels_*() checks the CPU itself (cpuid through
-   __builtin_cpu_supports) and returns NULL when the set cannot run here,
-   so the order below is the whole policy: the widest vectors first. */
+   __builtin_cpu_supports; NEON and wasm SIMD128 by the build's target)
+   and returns NULL when the set cannot run here, so the order below is
+   the whole policy: the widest vectors first. */
 int kernels_available(const kernels_t *out[KERNELS_MAX])
 {
     const kernels_t *all[KERNELS_MAX] = { kernels_avx512(), kernels_avx2(), kernels_neon(),
