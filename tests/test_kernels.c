@@ -1,6 +1,7 @@
 /* Tests of the compute kernels: the scalar reference against double
    precision, every SIMD kernel set (AVX-512 and AVX2 on x86-64, NEON on
-   AArch64; each set this machine lacks is skipped, every one it has is
+   AArch64, SIMD128 in the wasm build that make web-test-kernels runs
+   under node; each set this machine lacks is skipped, every one it has is
    checked) against the scalar reference over a grid of sizes (including
    point counts that are not multiples of 16, 8 or 4 and layer sizes that
    are not multiples of the register blocks), garbage in
@@ -544,7 +545,7 @@ static void check_fused_tanh(const kernels_t *k)
 static void test_fused_tanh(void **state)
 {
     (void)state;
-    const kernels_t *k[4];
+    const kernels_t *k[KERNELS_MAX];
     const int n = kernels_available(k);
     for (int i = 0; i < n; i++) check_fused_tanh(k[i]);
 }
@@ -647,7 +648,7 @@ static void check_fma_loop(const kernels_t *k)
 static void test_fma_loop(void **state)
 {
     (void)state;
-    const kernels_t *k[4];
+    const kernels_t *k[KERNELS_MAX];
     const int n = kernels_available(k);
     for (int i = 0; i < n; i++) check_fma_loop(k[i]);
 }
@@ -700,6 +701,7 @@ static void test_fma_loop(void **state)
 SIMD_TESTS(avx512)
 SIMD_TESTS(avx2)
 SIMD_TESTS(neon)
+SIMD_TESTS(wasm_simd)
 
 #define SIMD_UNIT_TESTS(name)                                                \
     cmocka_unit_test(test_##name##_dense_fwd),                               \
@@ -718,24 +720,28 @@ static void test_select(void **state)
     assert_string_equal(kernels_scalar()->name, "scalar");
     assert_null(kernels_select("nonsense"));
     assert_null(kernels_select("AVX2"));
-    /* the x86-64 sets and NEON never coexist */
+    /* the x86-64 sets, NEON and wasm SIMD128 never coexist */
     assert_true(!(kernels_avx2() || kernels_avx512()) || !kernels_neon());
-    const kernels_t *best = kernels_avx512() ? kernels_avx512()
-                          : kernels_avx2()   ? kernels_avx2()
-                          : kernels_neon()   ? kernels_neon() : kernels_scalar();
+    assert_true(!kernels_wasm_simd() || !(kernels_avx2() || kernels_avx512() || kernels_neon()));
+    const kernels_t *best = kernels_avx512()    ? kernels_avx512()
+                          : kernels_avx2()      ? kernels_avx2()
+                          : kernels_neon()      ? kernels_neon()
+                          : kernels_wasm_simd() ? kernels_wasm_simd() : kernels_scalar();
     assert_ptr_equal(kernels_select(NULL), best);
     assert_ptr_equal(kernels_select(""), best);
     /* a named set is exactly that set when present, else the fastest */
     assert_ptr_equal(kernels_select("avx512"), kernels_avx512() ? kernels_avx512() : best);
     assert_ptr_equal(kernels_select("avx2"), kernels_avx2() ? kernels_avx2() : best);
     assert_ptr_equal(kernels_select("neon"), kernels_neon() ? kernels_neon() : best);
+    assert_ptr_equal(kernels_select("wasm-simd"), kernels_wasm_simd() ? kernels_wasm_simd() : best);
     if (kernels_avx512()) assert_string_equal(kernels_avx512()->name, "avx512");
     if (kernels_avx2()) assert_string_equal(kernels_avx2()->name, "avx2");
     if (kernels_neon()) assert_string_equal(kernels_neon()->name, "neon");
+    if (kernels_wasm_simd()) assert_string_equal(kernels_wasm_simd()->name, "wasm-simd");
     /* the list: fastest first, the reference last, no repeats */
-    const kernels_t *k[4];
+    const kernels_t *k[KERNELS_MAX];
     const int n = kernels_available(k);
-    assert_true(n >= 1 && n <= 4);
+    assert_true(n >= 1 && n <= KERNELS_MAX);
     assert_ptr_equal(k[0], best);
     assert_ptr_equal(k[n - 1], kernels_scalar());
     for (int i = 0; i < n; i++)
@@ -757,6 +763,7 @@ int main(void)
         SIMD_UNIT_TESTS(avx512),
         SIMD_UNIT_TESTS(avx2),
         SIMD_UNIT_TESTS(neon),
+        SIMD_UNIT_TESTS(wasm_simd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,13 +44,14 @@ static int layer_out(mlp_shape_t s, int l)
 }
 
 /* The kernel sets to test: every set this machine runs (AVX-512 and AVX2
-   on x86-64 CPUs that have them, NEON on AArch64) and the scalar one. */
-static int kernel_sets(const kernels_t *k[4])
+   on x86-64 CPUs that have them, NEON on AArch64, SIMD128 in a wasm
+   build) and the scalar one. */
+static int kernel_sets(const kernels_t *k[KERNELS_MAX])
 {
     const int n = kernels_available(k);
     if (n == 1)
-        print_message("no SIMD kernels (AVX-512, AVX2+FMA or NEON) in this CPU or build: "
-                      "testing the scalar kernels only\n");
+        print_message("no SIMD kernels (AVX-512, AVX2+FMA, NEON or wasm SIMD128) in this CPU "
+                      "or build: testing the scalar kernels only\n");
     return n;
 }
 
@@ -208,7 +209,7 @@ static void test_zero_last(void **state)
     assert_true(nonzero > 1000);
     for (size_t j = mlp_offset_w(s, s.depth); j < mlp_n_params(s); j++) assert_true(th[j] == 0.0f);
 
-    const kernels_t *k[4];
+    const kernels_t *k[KERNELS_MAX];
     const int nk = kernel_sets(k);
     mlp_work_t *w = mlp_work_create(s, 128);
     assert_non_null(w);
@@ -251,7 +252,7 @@ static void check_forward(mlp_shape_t s, int n, int cap, uint64_t seed)
     float *th = make_params(s, seed), *xy = make_points((size_t)n, seed);
     float *out = floats((size_t)n);
     double *thd = to_double(th, mlp_n_params(s));
-    const kernels_t *k[4];
+    const kernels_t *k[KERNELS_MAX];
     const int nk = kernel_sets(k);
     mlp_work_t *w = mlp_work_create(s, cap);
     assert_non_null(w);
@@ -292,7 +293,7 @@ static void test_eval_blocks(void **state)
     const size_t n = 173;
     float *th = make_params(s, 31), *xy = make_points(n, 31);
     float *a = floats(n), *b = floats(n);
-    const kernels_t *k[4];
+    const kernels_t *k[KERNELS_MAX];
     const int nk = kernel_sets(k);
     mlp_work_t *w = mlp_work_create(s, cap);
     assert_non_null(w);
@@ -344,7 +345,7 @@ static void check_gradient(mlp_shape_t s, int n, int cap, const size_t *idx, siz
         fd[j] = (Lp - Lm) / (2.0 * h);
     }
 
-    const kernels_t *k[4];
+    const kernels_t *k[KERNELS_MAX];
     const int nk = kernel_sets(k);
     mlp_work_t *w = mlp_work_create(s, cap);
     assert_non_null(w);

@@ -298,12 +298,12 @@ typedef struct {
     double pct_avx2; /* of the AVX2 peak, or -1 when it was not measured apart */
 } kern_result_t;
 
-/* Every SIMD set this CPU runs (at most three), the widest first. */
+/* Every SIMD set this CPU runs (at most KERNELS_MAX - 1), the widest first. */
 typedef struct {
     int W, P;
     size_t n_params;
     int n_sets;
-    kern_result_t r[3][KB_COUNT];
+    kern_result_t r[KERNELS_MAX - 1][KB_COUNT];
 } kern_table_t;
 
 static int bench_kernels(const bench_t *b, mlp_shape_t shape, kern_table_t *kt)
@@ -338,7 +338,7 @@ static int bench_kernels(const bench_t *b, mlp_shape_t shape, kern_table_t *kt)
     kt->W = c.W;
     kt->P = c.P;
     kt->n_params = c.n_params;
-    const kernels_t *sets[4];
+    const kernels_t *sets[KERNELS_MAX];
     kt->n_sets = kernels_available(sets) - 1; /* all but the scalar reference, last */
     bench_t quick = *b;
     quick.rep_s = 0.5 * b->rep_s;

@@ -4,13 +4,15 @@
 #include <string.h>
 
 /* Each kernels_*() checks the CPU itself (cpuid through
-   __builtin_cpu_supports) and returns NULL when the set cannot run here,
-   so the order below is the whole policy: the widest vectors first. */
-int kernels_available(const kernels_t *out[4])
+   __builtin_cpu_supports; NEON and wasm SIMD128 by the build's target)
+   and returns NULL when the set cannot run here, so the order below is
+   the whole policy: the widest vectors first. */
+int kernels_available(const kernels_t *out[KERNELS_MAX])
 {
-    const kernels_t *all[4] = { kernels_avx512(), kernels_avx2(), kernels_neon(), kernels_scalar() };
+    const kernels_t *all[KERNELS_MAX] = { kernels_avx512(), kernels_avx2(), kernels_neon(),
+                                          kernels_wasm_simd(), kernels_scalar() };
     int n = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < KERNELS_MAX; i++)
         if (all[i]) out[n++] = all[i];
     return n;
 }
@@ -24,7 +26,7 @@ size_t kernels_stride(size_t points)
 
 static const kernels_t *fastest(void)
 {
-    const kernels_t *k[4];
+    const kernels_t *k[KERNELS_MAX];
     kernels_available(k);
     return k[0];
 }
@@ -37,6 +39,7 @@ const kernels_t *kernels_select(const char *want)
     else if (strcmp(want, "avx512") == 0) k = kernels_avx512();
     else if (strcmp(want, "avx2") == 0) k = kernels_avx2();
     else if (strcmp(want, "neon") == 0) k = kernels_neon();
+    else if (strcmp(want, "wasm-simd") == 0) k = kernels_wasm_simd();
     else return NULL;
     return k ? k : fastest();
 }

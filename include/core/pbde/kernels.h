@@ -5,7 +5,8 @@
    "(n, P) with row stride ld" holds neuron k of point p at [k*ld + p].
    ld is a multiple of KERNELS_ALIGN floats and buffers are aligned to
    KERNELS_ALIGN_BYTES, so every row starts on a 64-byte cache line: one
-   AVX-512 register holds one neuron for 16 points (AVX 8, NEON 4) and a
+   AVX-512 register holds one neuron for 16 points (AVX 8, NEON and wasm
+   SIMD128 4) and a
    full-vector load never straddles two lines. Only the first P columns of
    a row are read or written meaningfully; P need not be a multiple of the
    vector width. */
@@ -17,8 +18,11 @@
 #define KERNELS_ALIGN 16
 #define KERNELS_ALIGN_BYTES 64
 
+/* The most kernel sets one build can hold (kernels_available). */
+#define KERNELS_MAX 5
+
 typedef struct {
-    const char *name; /* "scalar", "avx2", "avx512", "neon" */
+    const char *name; /* "scalar", "avx2", "avx512", "neon", "wasm-simd" */
 
     /* out(no, P) = act(W(no, ni) @ in(ni, P) + b(no)), act = tanh when
        act_tanh is non-zero, identity otherwise. */
@@ -75,16 +79,22 @@ const kernels_t *kernels_avx512(void);
 /* The NEON kernels (AArch64 Advanced SIMD), or NULL on other targets. */
 const kernels_t *kernels_neon(void);
 
+/* The WebAssembly SIMD128 kernels (4 lanes), or NULL unless built for
+   wasm with -msimd128. */
+const kernels_t *kernels_wasm_simd(void);
+
 /* Chooses the fastest kernels the CPU supports (AVX-512, then AVX2, then
-   NEON, then the reference); want == "scalar" forces the reference, and
-   "avx512", "avx2" or "neon" asks for exactly that set (so "avx2" gives
-   the AVX2 kernels on an AVX-512 machine), falling back to the fastest
-   available when this CPU or build lacks it. want may be NULL or empty
-   for automatic choice. Returns NULL only for an unknown name. */
+   NEON or wasm SIMD128, then the reference); want == "scalar" forces the
+   reference, and "avx512", "avx2", "neon" or "wasm-simd" asks for
+   exactly that set (so "avx2" gives the AVX2 kernels on an AVX-512
+   machine), falling back to the fastest available when this CPU or build
+   lacks it. want may be NULL or empty for automatic choice. Returns NULL
+   only for an unknown name. */
 const kernels_t *kernels_select(const char *want);
 
 /* The kernel sets this CPU and build can run, fastest first, the scalar
-   reference last; returns how many (at most 4) were written to out. */
-int kernels_available(const kernels_t *out[4]);
+   reference last; returns how many (at most KERNELS_MAX) were written to
+   out. */
+int kernels_available(const kernels_t *out[KERNELS_MAX]);
 
 #endif
