@@ -226,7 +226,7 @@ run: deps-if-missing
 
 test: deps-if-missing
 	@$(MAKE) --no-print-directory build
-	@$(MAKE) --no-print-directory web
+	@$(MAKE) --no-print-directory web web-tests
 	@$(MAKE) --no-print-directory check
 
 # tests run TEST_JOBS at a time (tests/run_all.sh)
@@ -261,7 +261,7 @@ ifdef SAN_PLAIN_KERNELS
 $(KERNEL_OBJ:%=$(BUILD)/src/core/%): LAYER += -fno-sanitize=all
 endif
 sanitize: deps-if-missing
-	@$(MAKE) --no-print-directory web
+	@$(MAKE) --no-print-directory web web-tests
 	@$(MAKE) --no-print-directory -j$(SAN_JOBS) BUILD=build-san/kernels OPT=-O1 CFLAGS="$(SAN_CFLAGS)" \
 	  $(SAN_KERNEL_TESTS:%=build-san/kernels/tests/%)
 	@for t in $(SAN_KERNEL_TESTS); do echo "== build-san/kernels/tests/$$t (kernels instrumented)"; \
@@ -478,5 +478,5 @@ clean:
          $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
 
 # The browser edition (make web, make web-serve) and its kernel tests
-# under node (make web-test-kernels): each in its own fragment.
--include mk/*.mk
+# under node (make web-test-kernels): mk/web.mk, which includes mk/web-test.mk.
+-include mk/web.mk

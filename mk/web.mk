@@ -96,3 +96,6 @@ web-serve: web
 	python3 -m http.server --bind 127.0.0.1 --directory $(WEB_BUILD) $(WEB_PORT)
 
 -include $(WEB_OBJ:.o=.d)
+
+# its kernel tests and benchmark under node (make web-test-kernels, web-bench)
+include mk/web-test.mk
