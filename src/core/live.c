@@ -1,5 +1,6 @@
-/* A live session: the trainer on a worker thread, commands recorded under
-   a mutex, snapshots published for the front ends. */
+/* A live session: the trainer on a worker thread (or pumped on the
+   caller's, through the same loop turn), commands recorded under a
+   mutex, snapshots published for the front ends. */
 #include "pbde/live.h"
 
 #include <math.h>
