@@ -122,9 +122,10 @@ TESTS_TUI    := test_tui test_graphics
 TESTS_EXPORT := test_export
 TESTS_VIEW   := test_view test_raster test_annotate_ui
 TESTS_SESSION := test_session
+TESTS_NT     := test_nothreads
 ALL_TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
-TESTS_CORE   := $(filter-out $(TESTS_TUI) $(TESTS_EXPORT) $(TESTS_VIEW) $(TESTS_SESSION),$(ALL_TESTS))
-TESTS_BUILT  := $(if $(HAVE_CMOCKA),$(TESTS_CORE) $(TESTS_VIEW) $(TESTS_SESSION) $(if $(HAVE_TUI),$(TESTS_TUI)) \
+TESTS_CORE   := $(filter-out $(TESTS_TUI) $(TESTS_EXPORT) $(TESTS_VIEW) $(TESTS_SESSION) $(TESTS_NT),$(ALL_TESTS))
+TESTS_BUILT  := $(if $(HAVE_CMOCKA),$(TESTS_CORE) $(TESTS_VIEW) $(TESTS_SESSION) $(TESTS_NT) $(if $(HAVE_TUI),$(TESTS_TUI)) \
                   $(if $(HAVE_EXPORT),$(TESTS_EXPORT)))
 TEST_BIN     := $(TESTS_BUILT:%=$(BUILD)/tests/%)
 
@@ -198,6 +199,23 @@ $(TESTS_TUI:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c $(SESSION_LIB) $(VI
 $(TESTS_EXPORT:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c $(EXPORT_LIB) $(SESSION_LIB) $(VIEW_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(INC_EXPORT) $(EXPORT_PC_CFLAGS) $(CORE_PC_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(EXPORT_LIB) $(SESSION_LIB) $(VIEW_LIB) $(LIB) $(CMOCKA_LIBS) $(EXPORT_LIBS) $(CORE_LIBS)
+
+# The browser's build has no threads: with PBDE_NO_THREADS, live sessions
+# and curve jobs run pumped on the caller's thread. test_nothreads runs on
+# a core whose files that test the define are compiled with it, and on
+# the stage (stage_poll pumps) compiled the same way.
+NT_SRC := $(shell grep -l PBDE_NO_THREADS $(CORE_SRC)) src/export/stage.c
+NT_OBJ := $(patsubst %.c,$(BUILD)/nothreads/%.o,$(NT_SRC))
+NT_LIB := $(BUILD)/nothreads/libpbde.a
+$(NT_OBJ): $(BUILD)/nothreads/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(INC_EXPORT) $(CORE_PC_CFLAGS) -DPBDE_NO_THREADS -c $< -o $@
+$(NT_LIB): $(filter-out $(call obj,$(NT_SRC)),$(CORE_OBJ)) $(NT_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(TESTS_NT:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c $(NT_LIB) $(VIEW_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(INC_EXPORT) $(CORE_PC_CFLAGS) $(CMOCKA_CFLAGS) -DPBDE_NO_THREADS -o $@ $< $(NT_LIB) $(VIEW_LIB) $(NT_LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
 
 # An upward include must not compile: a core file that includes a view
 # header, built with the core's include folders, has to fail.
@@ -474,7 +492,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build-san
 
--include $(CORE_OBJ:.o=.d) $(VIEW_OBJ:.o=.d) $(SESSION_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(GUI_OBJ:.o=.d) \
+-include $(NT_OBJ:.o=.d) $(CORE_OBJ:.o=.d) $(VIEW_OBJ:.o=.d) $(SESSION_OBJ:.o=.d) $(EXPORT_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(GUI_OBJ:.o=.d) \
          $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
 
 # The browser edition (make web, make web-serve) and its kernel tests

@@ -280,7 +280,7 @@ static int training(curve_job_state st, const curve_t *c) { return finished(st, 
 
 /* Polls the job until `until` holds on its state and on the curve it hands
    out (into *seen), checking each copy is consistent: finished runs have
-   numbers. curve.h has no blocking wait, so this polls every 2 ms; the
+   numbers. Each wait is for the next copy (curve_job_wait); the
    120 s bound only catches a hang. Returns the state. */
 static curve_job_state job_wait(curve_job_t *j, curve_t *seen, unsigned long *version,
                                 int (*until)(curve_job_state, const curve_t *))
@@ -289,7 +289,8 @@ static curve_job_state job_wait(curve_job_t *j, curve_t *seen, unsigned long *ve
     double t0 = now_s();
     curve_job_state st = curve_job_poll(j, seen, version, msg, sizeof msg);
     for (;;) {
-        for (int r = 0; r < seen->runs_done; r++) assert_true(isfinite(seen->kl_true[r][0]));
+        for (int r = 0; r < seen->runs_done; r++)
+            assert_true(isfinite(seen->kl_true[r / seen->n_seeds][r % seen->n_seeds]));
         if (until(st, seen)) return st;
         double left = 120 - (now_s() - t0);
         if (left <= 0) {
@@ -346,6 +347,87 @@ static void test_job_matches_calling_thread(void **state)
     free(long_c);
 }
 
+/* Same value, NaN included. */
+static int same(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
+
+static void assert_same_curve(const curve_t *a, const curve_t *b)
+{
+    assert_int_equal(a->runs_done, b->runs_done);
+    assert_int_equal(a->diverged, b->diverged);
+    assert_int_equal(a->have_optimum, b->have_optimum);
+    assert_true(same(a->misspec, b->misspec));
+    assert_string_equal(a->theory, b->theory);
+    for (int i = 0; i < a->n_points; i++)
+        for (int s = 0; s < a->n_seeds; s++) {
+            assert_true(same(a->kl_true[i][s], b->kl_true[i][s]));
+            assert_true(same(a->kl_opt[i][s], b->kl_opt[i][s]));
+            assert_true(same(a->loss_heldout[i][s], b->loss_heldout[i][s]));
+            assert_true(same(a->accuracy[i][s], b->accuracy[i][s]));
+        }
+}
+
+/* A pumped job, piece by piece on this thread, gives the threaded job's
+   curve exactly (the same pieces, the same trainers); a job that is only
+   polled progresses too; one freed mid-run leaves nothing behind. */
+static void test_pumped_job_matches_thread(void **state)
+{
+    (void)state;
+    const kernels_t *k = kernels_select(NULL);
+    params_t p = small_params();
+    p.seed = 9;
+    curve_t *c = plan(&p, 6, 8, 2), *th = plan(&p, 6, 8, 2), *pu = plan(&p, 6, 8, 2);
+    char err[256], msg[256];
+    curve_job_t *jt = curve_job_start(c, k, err, sizeof err);
+    assert_non_null(jt);
+    assert_int_equal(curve_job_pump(jt, 0.01), -1); /* it has a thread */
+    unsigned long vt = 0;
+    assert_int_equal(job_wait(jt, th, &vt, finished), CURVE_JOB_DONE);
+    curve_job_destroy(jt);
+
+    curve_job_t *jp = curve_job_start_pumped(c, k, err, sizeof err);
+    assert_non_null(jp);
+    unsigned long vp = 0;
+    /* a zero budget: one piece a call (a trainer built, a chunk, a run recorded) */
+    int pumps = 0;
+    double t0 = now_s();
+    while (curve_job_pump(jp, 0) == 1) {
+        pumps++;
+        if (now_s() - t0 > 120) fail_msg("the pumped job did not end in 120 s");
+    }
+    assert_true(pumps >= 6 * 3); /* six runs, each built, trained, recorded */
+    assert_int_equal(curve_job_poll(jp, pu, &vp, msg, sizeof msg), CURVE_JOB_DONE);
+    assert_int_equal(curve_job_pump(jp, 0.01), 0); /* ended: nothing more */
+    assert_same_curve(th, pu);
+    assert_int_equal(pu->runs_done, 6);
+    curve_job_destroy(jp);
+
+    /* polled only: curve_job_poll pumps it, to the same curve */
+    jp = curve_job_start_pumped(c, k, err, sizeof err);
+    assert_non_null(jp);
+    vp = 0;
+    t0 = now_s();
+    while (curve_job_poll(jp, pu, &vp, msg, sizeof msg) == CURVE_JOB_RUNNING)
+        if (now_s() - t0 > 120) fail_msg("the polled job did not end in 120 s");
+    assert_same_curve(th, pu);
+    /* and curve_job_wait pumps it too */
+    curve_job_destroy(jp);
+    jp = curve_job_start_pumped(c, k, err, sizeof err);
+    assert_non_null(jp);
+    vp = 0;
+    assert_int_equal(job_wait(jp, pu, &vp, finished), CURVE_JOB_DONE);
+    assert_same_curve(th, pu);
+    curve_job_destroy(jp);
+
+    /* freed mid-run, at once */
+    jp = curve_job_start_pumped(c, k, err, sizeof err);
+    assert_non_null(jp);
+    for (int i = 0; i < 3; i++) assert_int_equal(curve_job_pump(jp, 0), 1);
+    curve_job_destroy(jp);
+    free(c);
+    free(th);
+    free(pu);
+}
+
 /* ---------------------------------------------------------------- the error split */
 
 /* On a well-specified world (Luce annotator, reward objective: the
@@ -388,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_same_setup),
         cmocka_unit_test(test_panel_helpers),
         cmocka_unit_test(test_job_matches_calling_thread),
+        cmocka_unit_test(test_pumped_job_matches_thread),
         cmocka_unit_test(test_estimation_falls_with_pairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* The live session: the worker trains, commands take effect, snapshots are
-   consistent, and headless stepping matches the trainer exactly. */
+   consistent, headless stepping matches the trainer exactly, and a pumped
+   session (no worker) matches a threaded one. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -275,6 +276,226 @@ static void test_overopt_in_snapshot(void **state)
     live_destroy(l);
 }
 
+/* ---- pumped sessions: the worker's loop on the caller's thread */
+
+/* Pumps l in slices of budget seconds until pred holds on its snapshot;
+   returns 0 when it still does not after 120 s (a hang). */
+static int pump_for(live_t *l, live_snapshot_t *s, int (*pred)(const live_snapshot_t *, long), long arg)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (live_pump(l, 0.003) < 0 || live_snapshot(l, s) < 0) return 0;
+        if (pred(s, arg)) return 1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if ((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec) > 120) return 0;
+    }
+}
+
+/* Both snapshots show the same model: the grid bit for bit (the same
+   steps of the same trainer code on the same thread count), so its KL
+   and held-out loss are equal too. */
+static void assert_same_model(const live_snapshot_t *a, const live_snapshot_t *b)
+{
+    assert_int_equal(a->step, b->step);
+    assert_int_equal(a->n, b->n);
+    assert_memory_equal(a->log_model, b->log_model, a->n * sizeof(double));
+    assert_true(a->metrics.kl_true == b->metrics.kl_true);
+    assert_true(a->metrics.loss_heldout == b->metrics.loss_heldout);
+    assert_int_equal(a->params.seed, b->params.seed);
+    assert_int_equal(a->params.objective, b->params.objective);
+}
+
+static live_t *open_session(const params_t *p, int pumped)
+{
+    char err[256];
+    live_t *l = (pumped ? live_create_pumped : live_create)(p, kernels_select(NULL), 1, err, sizeof err);
+    if (!l) fail_msg("live_create: %s", err);
+    return l;
+}
+
+/* A pumped session run to step N by live_pump calls is the threaded
+   session run to N, bit for bit; with a speed cap too (the pump then
+   returns while the cap holds the next step back). */
+static void test_pump_matches_thread(void **state)
+{
+    (void)state;
+    const double speeds[] = { 0, 400 };
+    for (size_t k = 0; k < sizeof speeds / sizeof speeds[0]; k++) {
+        params_t p = small();
+        p.seed = 11;
+        p.threads = 2; /* the parts of a step: on two threads, or in turn in one build without */
+        long N = speeds[k] > 0 ? 40 : 150;
+        live_t *th = open_session(&p, 0), *pu = open_session(&p, 1);
+        assert_int_equal(live_pump(th, 0.01), -1); /* a threaded session is not pumped */
+        live_set_speed(th, speeds[k]);
+        live_set_speed(pu, speeds[k]);
+        live_snapshot_t a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        live_run_to(th, N);
+        live_run_to(pu, N);
+        assert_true(wait_for(th, &a, paused_at, N));
+        assert_true(pump_for(pu, &b, paused_at, N));
+        assert_same_model(&a, &b);
+        /* paused at the stop: pumping does nothing more */
+        for (int i = 0; i < 5; i++) assert_int_equal(live_pump(pu, 0.001), 0);
+        assert_int_equal(live_snapshot(pu, &b), 0);
+        assert_int_equal(b.step, N);
+        live_snapshot_free(&a);
+        live_snapshot_free(&b);
+        live_destroy(th);
+        live_destroy(pu);
+    }
+}
+
+static int paused_step(const live_snapshot_t *s, long n) { return s->paused && !s->rebuilding && s->step == n; }
+static int seed_is(const live_snapshot_t *s, long seed)
+{
+    return !s->rebuilding && s->params.seed == seed && s->step == 0 && strstr(s->status, "resampled");
+}
+
+/* The commands through the pump: a single step, pause and resume, reset,
+   resample and new parameters give the step counts and the parameters
+   the threaded session gives, and the same models. live_wait pumps a
+   pumped session. */
+static void test_pump_commands(void **state)
+{
+    (void)state;
+    params_t p = small();
+    p.seed = 3;
+    live_t *th = open_session(&p, 0), *pu = open_session(&p, 1);
+    live_snapshot_t a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    live_t *both[2] = { th, pu };
+    /* a command to both sessions, then each driven until pred holds */
+#define BOTH(call, pred, arg)                                                                   \
+    do {                                                                                        \
+        for (int i_ = 0; i_ < 2; i_++) call;                                                    \
+        assert_true(wait_for(th, &a, pred, arg));                                               \
+        assert_true(pump_for(pu, &b, pred, arg));                                               \
+    } while (0)
+    BOTH(live_run_to(both[i_], 30), paused_step, 30);
+    assert_same_model(&a, &b);
+    BOTH(live_step_once(both[i_]), paused_step, 31);
+    assert_same_model(&a, &b);
+
+    /* resumed, it trains; paused, it stops (the pause is published at once) */
+    live_set_paused(pu, 0);
+    assert_true(pump_for(pu, &b, step_above, 60));
+    live_set_paused(pu, 1);
+    assert_true(pump_for(pu, &b, is_paused, 0));
+    assert_true(pump_for(pu, &b, is_paused, 0)); /* the slice in flight is published */
+    long at = b.step;
+    for (int i = 0; i < 5; i++) live_pump(pu, 0.002);
+    live_snapshot(pu, &b);
+    assert_int_equal(b.step, at);
+    live_toggle_pause(pu);
+    assert_true(pump_for(pu, &b, step_above, at));
+    live_toggle_pause(pu);
+
+    /* a reset: both back at step 0, the same start */
+    BOTH(live_reset_model(both[i_]), paused_step, 0);
+    assert_same_model(&a, &b);
+    assert_non_null(strstr(b.status, "model reset"));
+    /* resample: the seed moves on, new data, step 0 */
+    BOTH(live_resample(both[i_]), seed_is, 4);
+    assert_same_model(&a, &b);
+    /* new parameters: rebuilt, then trained to a stop */
+    p.seed = 4;
+    p.objective = OBJECTIVE_DPO;
+    char err[256];
+    for (int i = 0; i < 2; i++) assert_int_equal(live_set_params(both[i], &p, err, sizeof err), 0);
+    BOTH(live_run_to(both[i_], 25), dpo_paused_at, 25);
+    assert_same_model(&a, &b);
+    assert_non_null(strstr(b.status, "objective dpo"));
+    params_t now;
+    live_get_params(pu, &now);
+    assert_int_equal(now.objective, OBJECTIVE_DPO);
+    /* the slice is computed when asked, paused */
+    live_want_slice(pu, 1, 0.5, -0.5);
+    assert_true(pump_for(pu, &b, has_slice, 0));
+    /* live_wait pumps a pumped session; idle, it returns at once */
+    live_run_to(pu, 40);
+    assert_true(wait_for(pu, &b, paused_at, 40));
+    assert_int_equal(live_wait(pu, &b, 60.0), 0);
+    /* headless stepping works on it too */
+    assert_int_equal(live_run_steps(pu, 5), 0);
+    assert_int_equal(live_snapshot(pu, &b), 1);
+    assert_int_equal(b.step, 45);
+#undef BOTH
+    live_snapshot_free(&a);
+    live_snapshot_free(&b);
+    live_destroy(th);
+    live_destroy(pu);
+}
+
+/* annotate mode: every input applied and trained, n answers */
+static int settled(const live_snapshot_t *s, long n)
+{
+    return s->human && s->waiting && s->pending == 0 && s->n_answers == n;
+}
+
+/* Inputs: 1 A, 0 B, -1 skip, -2 undo. */
+static const int INPUTS[] = { 1, 0, 0, -1, 1, -2, 1, 0, 1, -2, -2, 0, 1 };
+#define N_INPUTS (sizeof INPUTS / sizeof INPUTS[0])
+
+/* Gives INPUTS to l: in one burst, or each once the one before is
+   trained; with pump, by live_pump calls, else by live_wait. */
+static void give(live_t *l, live_snapshot_t *s, int burst, int pump)
+{
+    int (*drive)(live_t *, live_snapshot_t *, int (*)(const live_snapshot_t *, long), long) =
+        pump ? pump_for : wait_for;
+    long n = 0;
+    assert_true(drive(l, s, settled, 0));
+    for (size_t i = 0; i < N_INPUTS; i++) {
+        long got = INPUTS[i] == -2 ? live_undo_answer(l) : live_answer(l, INPUTS[i]);
+        n = INPUTS[i] == -2 ? n - 1 : INPUTS[i] >= 0 ? n + 1 : n;
+        assert_int_equal(got, n);
+        if (!burst) assert_true(drive(l, s, settled, n));
+    }
+    assert_true(drive(l, s, settled, n));
+}
+
+/* The exact replay through the pump: the answers given to a pumped session
+   all at once give the model (and questions) they give one at a time, and
+   those of a threaded session, bit for bit; with questions drawn from the
+   model, the hardest case. */
+static void test_pump_answers_replay(void **state)
+{
+    (void)state;
+    params_t p = small();
+    p.pairs = 2048;
+    p.objective = OBJECTIVE_DPO;
+    p.proposal = PROPOSAL_MODEL;
+    p.answer_steps = 12;
+    p.seed = 5;
+    live_t *l[3];
+    live_snapshot_t s[3];
+    for (int i = 0; i < 3; i++) {
+        l[i] = open_session(&p, i < 2);
+        memset(&s[i], 0, sizeof s[i]);
+        live_set_paused(l[i], 0);
+        assert_int_equal(live_set_human(l[i], 1), 0);
+    }
+    give(l[0], &s[0], 1, 1); /* pumped, a burst */
+    give(l[1], &s[1], 0, 1); /* pumped, one at a time */
+    give(l[2], &s[2], 0, 0); /* threaded, one at a time */
+    for (int i = 1; i < 3; i++) {
+        assert_same_model(&s[0], &s[i]);
+        assert_int_equal(s[0].n_answers, s[i].n_answers);
+        assert_int_equal(s[0].question_no, s[i].question_no);
+        assert_memory_equal(s[0].question, s[i].question, sizeof s[0].question);
+        assert_memory_equal(s[0].answered, s[i].answered, s[0].n_answered * 4 * sizeof(float));
+    }
+    assert_int_equal(s[0].step, s[0].n_answers * p.answer_steps);
+    for (int i = 0; i < 3; i++) {
+        live_snapshot_free(&s[i]);
+        live_destroy(l[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +504,9 @@ int main(void)
         cmocka_unit_test(test_run_to),
         cmocka_unit_test(test_reset_then_run_to_repeats),
         cmocka_unit_test(test_overopt_in_snapshot),
+        cmocka_unit_test(test_pump_matches_thread),
+        cmocka_unit_test(test_pump_commands),
+        cmocka_unit_test(test_pump_answers_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

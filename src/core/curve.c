@@ -1,11 +1,15 @@
 /* Learning curves: one training run per (number of pairs, seed), the
    error split of each against the number of pairs, on the calling thread
-   (curve_run) or on a thread of its own (curve_job_*) for the explorers. */
+   (curve_run) or on a thread of its own (curve_job_*) for the explorers;
+   without threads (PBDE_NO_THREADS, or curve_job_start_pumped) the job
+   runs the same pieces when pumped. */
 #include "pbde/curve.h"
 
 #include <math.h>
 #include <pthread.h>
+#ifndef PBDE_NO_THREADS
 #include <signal.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,61 +80,91 @@ static void note_optimum(curve_t *c, const world_t *w)
     snprintf(c->theory, sizeof c->theory, "%s", w->log_theory ? w->theory_name : w->theory_note);
 }
 
-int curve_run(curve_t *c, const kernels_t *k, curve_progress_fn progress, void *ctx, char *err,
-              size_t errlen)
+/* A curve being computed, piece by piece: curve_run turns it to the end,
+   a pumped job for a time budget at a time. */
+typedef struct {
+    curve_t *c;
+    const kernels_t *k;
+    trainer_t *t;     /* the run in progress, NULL between runs */
+    trainer_t *prev;  /* the last finished run's trainer: keeps the optimum */
+    int diverged;     /* the run in progress diverged */
+    double t0;        /* when the run in progress started */
+} runner_t;
+
+static void runner_init(runner_t *r, curve_t *c, const kernels_t *k)
 {
-    int total = c->n_points * c->n_seeds;
-    trainer_t *prev = NULL; /* keeps the optimum: only pairs and seed change */
-    for (int r = c->runs_done; r < total; r++) {
-        int i = r / c->n_seeds, s = r % c->n_seeds;
+    memset(r, 0, sizeof *r);
+    r->c = c;
+    r->k = k;
+}
+
+static void runner_free(runner_t *r)
+{
+    trainer_destroy(r->t);
+    trainer_destroy(r->prev);
+    r->t = r->prev = NULL;
+}
+
+/* Does the next piece of the curve: builds the next run's trainer, takes
+   a chunk of its steps, or records it once finished. Returns 1 when it
+   did one (then progress is due), 0 when every run is done, -1 with a
+   message in err when a trainer could not be built. */
+static int runner_next(runner_t *r, char *err, size_t errlen)
+{
+    curve_t *c = r->c;
+    if (!r->t) {
+        if (c->runs_done >= c->n_points * c->n_seeds) return 0;
+        int i = c->runs_done / c->n_seeds, s = c->runs_done % c->n_seeds;
         params_t p = c->params;
         p.pairs = c->pairs[i];
         p.seed = c->params.seed + s;
-        double t0 = now_s();
-        trainer_t *t = trainer_create_from(&p, k, prev, err, errlen);
-        trainer_destroy(prev);
-        prev = NULL;
-        if (!t) return -1;
-        const world_t *w = trainer_world(t);
-        note_optimum(c, w);
+        r->t0 = now_s();
+        r->t = trainer_create_from(&p, r->k, r->prev, err, errlen);
+        trainer_destroy(r->prev);
+        r->prev = NULL;
+        if (!r->t) return -1;
+        r->diverged = 0;
+        note_optimum(c, trainer_world(r->t));
         c->run_step = 0;
-        if (progress && progress(ctx, c)) {
-            trainer_destroy(t);
-            return 1;
-        }
-        int diverged = 0;
-        while (trainer_get_state(t) == TRAINER_TRAINING) {
-            if (trainer_step(t, CHUNK_STEPS) != 0) {
-                diverged = 1;
-                break;
-            }
-            c->run_step = trainer_step_count(t);
-            if (progress && progress(ctx, c)) {
-                trainer_destroy(t);
-                return 1;
-            }
-        }
-        if (diverged) {
-            c->diverged++;
-        } else {
-            trainer_metrics_t m;
-            memset(&m, 0, sizeof m);
-            trainer_metrics(t, &m, 0);
-            c->kl_true[i][s] = m.kl_true;
-            c->kl_opt[i][s] = w->log_theory ? m.kl_theory : (double)NAN;
-            c->loss_heldout[i][s] = m.loss_heldout;
-            c->accuracy[i][s] = m.accuracy;
-        }
-        c->wall_s[i][s] = now_s() - t0;
-        c->runs_done = r + 1;
-        prev = t;
-        if (progress && progress(ctx, c)) {
-            trainer_destroy(prev);
-            return 1;
-        }
+        return 1;
     }
-    trainer_destroy(prev);
-    return 0;
+    if (trainer_get_state(r->t) == TRAINER_TRAINING && !r->diverged) {
+        if (trainer_step(r->t, CHUNK_STEPS) == 0) {
+            c->run_step = trainer_step_count(r->t);
+            return 1;
+        }
+        r->diverged = 1; /* recorded at once, as a finished run */
+    }
+    int i = c->runs_done / c->n_seeds, s = c->runs_done % c->n_seeds;
+    const world_t *w = trainer_world(r->t);
+    if (r->diverged) {
+        c->diverged++;
+    } else {
+        trainer_metrics_t m;
+        memset(&m, 0, sizeof m);
+        trainer_metrics(r->t, &m, 0);
+        c->kl_true[i][s] = m.kl_true;
+        c->kl_opt[i][s] = w->log_theory ? m.kl_theory : (double)NAN;
+        c->loss_heldout[i][s] = m.loss_heldout;
+        c->accuracy[i][s] = m.accuracy;
+    }
+    c->wall_s[i][s] = now_s() - r->t0;
+    c->runs_done++;
+    r->prev = r->t;
+    r->t = NULL;
+    return 1;
+}
+
+int curve_run(curve_t *c, const kernels_t *k, curve_progress_fn progress, void *ctx, char *err,
+              size_t errlen)
+{
+    runner_t r;
+    runner_init(&r, c, k);
+    int rc;
+    while ((rc = runner_next(&r, err, errlen)) == 1)
+        if (progress && progress(ctx, c)) break;
+    runner_free(&r);
+    return rc < 0 ? -1 : rc;
 }
 
 /* ------------------------------------------------------------ summaries */
@@ -270,10 +304,14 @@ void curve_view_status(const curve_view_t *v, int brief, char *buf, size_t n)
 /* ------------------------------------------------------------ background */
 
 struct curve_job {
+#ifndef PBDE_NO_THREADS
     pthread_t thread;
+#endif
     pthread_mutex_t mu;     /* guards everything below 'work' */
     pthread_cond_t cv;      /* signalled when the thread ends */
     const kernels_t *k;
+    int pumped;             /* no thread: curve_job_pump runs the pieces */
+    runner_t run;           /* a pumped job's progress through work */
     curve_t work;           /* the thread's own copy */
     curve_t pub;            /* the latest copy handed out */
     unsigned long version;  /* grows with every publication */
@@ -287,6 +325,7 @@ struct curve_job {
 
 static void job_free(curve_job_t *j)
 {
+    runner_free(&j->run);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
     free(j);
@@ -307,11 +346,11 @@ static int job_progress(void *ctx, const curve_t *c)
     return cancel;
 }
 
-static void *job_main(void *arg)
+/* The job's end, as curve_run's rc says (0 done, 1 stopped, -1 failed
+   with err): the final copy, the state, the message. Returns whether the
+   job was orphaned (its thread must free it). */
+static int job_end(curve_job_t *j, int rc, const char *err)
 {
-    curve_job_t *j = arg;
-    char err[256] = "";
-    int rc = curve_run(&j->work, j->k, job_progress, j, err, sizeof err);
     pthread_mutex_lock(&j->mu);
     if (rc == 0) {
         memcpy(&j->pub, &j->work, sizeof j->pub);
@@ -325,11 +364,22 @@ static void *job_main(void *arg)
     int orphaned = j->orphaned;
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
-    if (orphaned) job_free(j);
-    return NULL;
+    return orphaned;
 }
 
-curve_job_t *curve_job_start(const curve_t *c, const kernels_t *k, char *err, size_t errlen)
+#ifndef PBDE_NO_THREADS
+static void *job_main(void *arg)
+{
+    curve_job_t *j = arg;
+    char err[256] = "";
+    int rc = curve_run(&j->work, j->k, job_progress, j, err, sizeof err);
+    if (job_end(j, rc, err)) job_free(j);
+    return NULL;
+}
+#endif
+
+/* A job on a copy of *c, not started; NULL with a message in err. */
+static curve_job_t *job_create(const curve_t *c, const kernels_t *k, char *err, size_t errlen)
 {
     curve_job_t *j = calloc(1, sizeof *j);
     if (!j) {
@@ -339,6 +389,7 @@ curve_job_t *curve_job_start(const curve_t *c, const kernels_t *k, char *err, si
     j->k = k;
     memcpy(&j->work, c, sizeof j->work);
     memcpy(&j->pub, c, sizeof j->pub);
+    runner_init(&j->run, &j->work, k);
     j->version = 1;
     j->state = CURVE_JOB_RUNNING;
     if (pthread_mutex_init(&j->mu, NULL) != 0) {
@@ -352,6 +403,23 @@ curve_job_t *curve_job_start(const curve_t *c, const kernels_t *k, char *err, si
         snprintf(err, errlen, "cannot create a condition variable");
         return NULL;
     }
+    return j;
+}
+
+curve_job_t *curve_job_start_pumped(const curve_t *c, const kernels_t *k, char *err, size_t errlen)
+{
+    curve_job_t *j = job_create(c, k, err, errlen);
+    if (j) j->pumped = 1;
+    return j;
+}
+
+curve_job_t *curve_job_start(const curve_t *c, const kernels_t *k, char *err, size_t errlen)
+{
+#ifdef PBDE_NO_THREADS
+    return curve_job_start_pumped(c, k, err, errlen);
+#else
+    curve_job_t *j = job_create(c, k, err, errlen);
+    if (!j) return NULL;
     /* the thread takes no signals: they belong to the front end's thread */
     sigset_t all, old;
     sigfillset(&all);
@@ -364,10 +432,28 @@ curve_job_t *curve_job_start(const curve_t *c, const kernels_t *k, char *err, si
         return NULL;
     }
     return j;
+#endif
 }
 
-curve_job_state curve_job_poll(curve_job_t *j, curve_t *out, unsigned long *version, char *msg,
-                               size_t msglen)
+int curve_job_pump(curve_job_t *j, double budget_s)
+{
+    if (!j->pumped) return -1;
+    if (j->finished) return 0;
+    double t_end = now_s() + (budget_s > 0 ? budget_s : 0);
+    unsigned long v0 = j->version;
+    char err[256] = "";
+    int rc;
+    do {
+        rc = runner_next(&j->run, err, sizeof err);
+        if (rc == 1) job_progress(j, &j->work);
+    } while (rc == 1 && now_s() < t_end);
+    if (rc != 1) job_end(j, rc, err);
+    return j->version != v0;
+}
+
+/* curve_job_poll without pumping. */
+static curve_job_state poll_copy(curve_job_t *j, curve_t *out, unsigned long *version, char *msg,
+                                 size_t msglen)
 {
     pthread_mutex_lock(&j->mu);
     if (j->version != *version) {
@@ -380,9 +466,23 @@ curve_job_state curve_job_poll(curve_job_t *j, curve_t *out, unsigned long *vers
     return st;
 }
 
+curve_job_state curve_job_poll(curve_job_t *j, curve_t *out, unsigned long *version, char *msg,
+                               size_t msglen)
+{
+    if (j->pumped) curve_job_pump(j, CURVE_JOB_POLL_S);
+    return poll_copy(j, out, version, msg, msglen);
+}
+
 curve_job_state curve_job_wait(curve_job_t *j, curve_t *out, unsigned long *version,
                                double timeout_s)
 {
+    if (j->pumped) {
+        double t_end = now_s() + (timeout_s > 0 ? timeout_s : 0);
+        while (j->version == *version && !j->finished && now_s() < t_end)
+            curve_job_pump(j, t_end - now_s());
+        return poll_copy(j, out, version, NULL, 0);
+    }
+#ifndef PBDE_NO_THREADS
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     double t = (double)until.tv_sec + 1e-9 * (double)until.tv_nsec + (timeout_s > 0 ? timeout_s : 0);
@@ -392,12 +492,18 @@ curve_job_state curve_job_wait(curve_job_t *j, curve_t *out, unsigned long *vers
     while (j->version == *version && !j->finished)
         if (pthread_cond_timedwait(&j->cv, &j->mu, &until) != 0) break;
     pthread_mutex_unlock(&j->mu);
-    return curve_job_poll(j, out, version, NULL, 0);
+#endif
+    return poll_copy(j, out, version, NULL, 0);
 }
 
 void curve_job_destroy(curve_job_t *j)
 {
     if (!j) return;
+    if (j->pumped) {
+        job_free(j);
+        return;
+    }
+#ifndef PBDE_NO_THREADS
     pthread_mutex_lock(&j->mu);
     j->cancel = 1;
     struct timespec until;
@@ -414,4 +520,5 @@ void curve_job_destroy(curve_job_t *j)
     }
     pthread_join(j->thread, NULL);
     job_free(j);
+#endif
 }

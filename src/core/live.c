@@ -1,5 +1,6 @@
-/* A live session: the trainer on a worker thread, commands recorded under
-   a mutex, snapshots published for the front ends. */
+/* A live session: the trainer on a worker thread (or pumped on the
+   caller's, through the same loop turn), commands recorded under a
+   mutex, snapshots published for the front ends. */
 #include "pbde/live.h"
 
 #include <math.h>
@@ -35,8 +36,11 @@
 
 struct live {
     const kernels_t *k;
+#ifndef PBDE_NO_THREADS
     pthread_t thread;
+#endif
     int thread_up;
+    int pumped;             /* no worker: live_pump turns the loop on the caller's thread */
     pthread_mutex_t mu;     /* guards everything below down to 'pub' */
     pthread_cond_t cv;      /* wakes a paused worker */
     pthread_cond_t pcv;     /* a new state was published (live_wait) */
@@ -53,6 +57,7 @@ struct live {
     int manual;             /* live_run_steps drives the trainer: the worker only waits */
     long stop_at;           /* pause on reaching this step, -1: never */
     double speed;           /* steps per second, 0: unlimited */
+    double not_before;      /* under a speed cap: the next step waits for this time (now_s) */
     int slice_on;
     int slice_dirty;        /* the cursor moved since the last slice */
     double slice_x, slice_y;
@@ -108,6 +113,14 @@ struct live {
 
 static void session_free(live_t *l);
 static void human_fields(live_t *l);
+static int pump_until(live_t *l, double t_end, const unsigned long *stop, double *wait_s);
+
+/* What one turn of the session's loop did. */
+enum {
+    TURN_BUSY = 0, /* something was done: look again */
+    TURN_IDLE,     /* nothing to do until a command comes */
+    TURN_HELD      /* the speed cap holds the next step back for a while */
+};
 
 /* A new state is published (under mu): its version grows and live_wait
    wakes. */
@@ -221,16 +234,43 @@ live_status_t live_status(const live_snapshot_t *s, int ascii, char *buf, size_t
     return st;
 }
 
+/* live_wait of a pumped session: pumps until a newer state, the timeout,
+   or nothing left to do (only the caller could change that). Under mu. */
+static void wait_pumped(live_t *l, const live_snapshot_t *out, double timeout_s)
+{
+    double t_end = now_s() + (timeout_s > 0 ? timeout_s : 0);
+    while (l->pub.version == out->version && now_s() < t_end) {
+        double wait = 0;
+        int r = pump_until(l, t_end, &out->version, &wait);
+        if (r == TURN_IDLE) break;
+        if (r == TURN_HELD) { /* the speed cap: sleep off the step's share */
+            double left = t_end - now_s();
+            if (wait > left) wait = left;
+            if (wait <= 0) continue;
+            struct timespec ts = { (time_t)wait, (long)((wait - floor(wait)) * 1e9) };
+            pthread_mutex_unlock(&l->mu);
+            nanosleep(&ts, NULL);
+            pthread_mutex_lock(&l->mu);
+        }
+    }
+}
+
 int live_wait(live_t *l, live_snapshot_t *out, double timeout_s)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    double t = (double)until.tv_sec + 1e-9 * (double)until.tv_nsec + (timeout_s > 0 ? timeout_s : 0);
-    until.tv_sec = (time_t)t;
-    until.tv_nsec = (long)((t - floor(t)) * 1e9);
     pthread_mutex_lock(&l->mu);
-    while (l->pub.version == out->version)
-        if (pthread_cond_timedwait(&l->pcv, &l->mu, &until) != 0) break;
+    if (l->pumped) {
+        wait_pumped(l, out, timeout_s);
+    } else {
+#ifndef PBDE_NO_THREADS
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        double t = (double)until.tv_sec + 1e-9 * (double)until.tv_nsec + (timeout_s > 0 ? timeout_s : 0);
+        until.tv_sec = (time_t)t;
+        until.tv_nsec = (long)((t - floor(t)) * 1e9);
+        while (l->pub.version == out->version)
+            if (pthread_cond_timedwait(&l->pcv, &l->mu, &until) != 0) break;
+#endif
+    }
     int changed = l->pub.version != out->version;
     int rc = changed ? (snapshot_copy(out, &l->pub) == 0 ? 1 : -1) : 0;
     pthread_mutex_unlock(&l->mu);
@@ -809,123 +849,152 @@ static void restart_reason(const live_t *l, const char *reason, char *out, size_
         snprintf(out, n, "%s", reason);
 }
 
+/* One turn of the session's loop, shared by the worker thread and
+   live_pump: the first due of a rebuild, a reset, the annotate mode's
+   work, a publication of what changed, or a run of steps (one under a
+   speed cap, else up to slice_s seconds' worth, at least one). Called and
+   returns with mu held; with TURN_HELD, *wait_s says how long the next
+   step must wait. */
+static int turn(live_t *l, double slice_s, double *wait_s)
+{
+    if (l->want_gen != l->have_gen) {
+        params_t p = l->want;
+        char reason[160];
+        restart_reason(l, l->want_reason, reason, sizeof reason);
+        l->have_gen = l->want_gen;
+        pthread_mutex_unlock(&l->mu);
+        rebuild(l, &p, reason);
+        pthread_mutex_lock(&l->mu);
+        return TURN_BUSY;
+    }
+    if (l->reset) {
+        l->reset = 0;
+        pthread_mutex_unlock(&l->mu);
+        pthread_mutex_lock(&l->tmu);
+        if (l->t_human) /* the answers are trained again, one at a time */
+            rollback(l, 0);
+        else
+            trainer_reset_model(l->t);
+        pthread_mutex_lock(&l->mu);
+        history_reset(&l->pub);
+        restart_reason(l, "model reset: training restarted", l->pub.status, sizeof l->pub.status);
+        pthread_mutex_unlock(&l->mu);
+        publish(l);
+        pthread_mutex_unlock(&l->tmu);
+        pthread_mutex_lock(&l->mu);
+        return TURN_BUSY;
+    }
+    if (human_work(l)) return TURN_BUSY; /* returns with mu held */
+    if (l->stop_at >= 0 && trainer_step_count(l->t) >= l->stop_at) {
+        l->stop_at = -1;
+        l->paused = 1;
+    }
+    /* in the annotate mode a step is taken only within an answer's
+       steps: the model stays a function of the answers */
+    int once = l->step_once && !l->manual &&
+               !(l->t_human && trainer_step_count(l->t) >= l->t_until);
+    long human_until = l->t_human ? l->t_until : -1;
+    int running = !l->paused && !l->manual && trainer_get_state(l->t) == TRAINER_TRAINING &&
+                  !(l->t_human && (l->t_k == 0 || trainer_step_count(l->t) >= l->t_until));
+    double speed = l->want.pace > 0 ? params_step_rate(&l->want) : l->speed;
+    double now = now_s();
+    /* under a speed cap the step after one waits out its share of time */
+    int held = running && !once && speed > 0 && now < l->not_before;
+    if ((!running && !once) || held) {
+        if (!l->manual && ((!held && trainer_step_count(l->t) != l->pub.step) || l->slice_dirty ||
+                           l->oo_dirty)) {
+            /* steps taken since the last publication: show them first
+               (while held, only what was asked for: the gap rule keeps
+               the evaluations' share of the time) */
+            pthread_mutex_unlock(&l->mu);
+            pthread_mutex_lock(&l->tmu);
+            publish(l);
+            pthread_mutex_unlock(&l->tmu);
+            pthread_mutex_lock(&l->mu);
+            return TURN_BUSY;
+        }
+        if (l->pub.paused != l->paused) {
+            l->pub.paused = l->paused;
+            bump(l);
+        }
+        *wait_s = held ? l->not_before - now : 0;
+        return held ? TURN_HELD : TURN_IDLE;
+    }
+    l->step_once = 0;
+    long stop_at = l->stop_at;
+    pthread_mutex_unlock(&l->mu);
+
+    /* a slice of steps: one, a speed-limited share, or ~slice_s worth */
+    pthread_mutex_lock(&l->tmu);
+    double t0 = now_s();
+    long done = 0;
+    if (once || speed > 0) {
+        trainer_step(l->t, 1);
+        done = 1;
+    } else {
+        while (trainer_get_state(l->t) == TRAINER_TRAINING && (done == 0 || now_s() - t0 < slice_s) &&
+               (stop_at < 0 || trainer_step_count(l->t) < stop_at) &&
+               (human_until < 0 || trainer_step_count(l->t) < human_until)) {
+            trainer_step(l->t, 1);
+            done++;
+        }
+    }
+    double t1 = now_s();
+    l->rate_steps += done;
+    if (t1 - l->rate_t0 >= 0.5) {
+        double pps = (double)l->rate_steps * (double)l->pub.params.batch / (t1 - l->rate_t0);
+        pthread_mutex_lock(&l->mu);
+        l->pub.pairs_per_s = pps;
+        pthread_mutex_unlock(&l->mu);
+        l->rate_t0 = t1;
+        l->rate_steps = 0;
+    }
+    double gap = fmax(PUBLISH_MIN_S, PUBLISH_SHARE * l->eval_cost);
+    if (once || t1 - l->last_publish >= gap || trainer_get_state(l->t) != TRAINER_TRAINING)
+        publish(l);
+    pthread_mutex_unlock(&l->tmu);
+    /* (a single step leaves the session paused: live_step_once paused
+       it already; pausing here again would undo a command that came
+       while the step ran, such as live_run_to) */
+    pthread_mutex_lock(&l->mu);
+    if (speed > 0) l->not_before = t0 + 1.0 / speed;
+    return TURN_BUSY;
+}
+
+/* Turns the loop on the caller's thread until t_end (at least one turn),
+   until nothing is left to do or the speed cap holds the next step
+   (*wait_s says for how long), or, with stop, until the published
+   version differs from *stop. Called and returns with mu held; returns
+   the last turn's result. */
+static int pump_until(live_t *l, double t_end, const unsigned long *stop, double *wait_s)
+{
+    for (;;) {
+        double left = t_end - now_s();
+        int r = turn(l, left < SLICE_S ? left : SLICE_S, wait_s);
+        if (r != TURN_BUSY || now_s() >= t_end || (stop && l->pub.version != *stop)) return r;
+    }
+}
+
+#ifndef PBDE_NO_THREADS
 static void *worker(void *arg)
 {
     live_t *l = arg;
     pthread_mutex_lock(&l->mu);
     while (!l->quit) {
-        if (l->want_gen != l->have_gen) {
-            params_t p = l->want;
-            char reason[160];
-            restart_reason(l, l->want_reason, reason, sizeof reason);
-            l->have_gen = l->want_gen;
-            pthread_mutex_unlock(&l->mu);
-            rebuild(l, &p, reason);
-            pthread_mutex_lock(&l->mu);
-            continue;
-        }
-        if (l->reset) {
-            l->reset = 0;
-            pthread_mutex_unlock(&l->mu);
-            pthread_mutex_lock(&l->tmu);
-            if (l->t_human) /* the answers are trained again, one at a time */
-                rollback(l, 0);
-            else
-                trainer_reset_model(l->t);
-            pthread_mutex_lock(&l->mu);
-            history_reset(&l->pub);
-            restart_reason(l, "model reset: training restarted", l->pub.status, sizeof l->pub.status);
-            pthread_mutex_unlock(&l->mu);
-            publish(l);
-            pthread_mutex_unlock(&l->tmu);
-            pthread_mutex_lock(&l->mu);
-            continue;
-        }
-        if (human_work(l)) continue; /* returns with mu held */
-        if (l->stop_at >= 0 && trainer_step_count(l->t) >= l->stop_at) {
-            l->stop_at = -1;
-            l->paused = 1;
-        }
-        /* in the annotate mode a step is taken only within an answer's
-           steps: the model stays a function of the answers */
-        int once = l->step_once && !l->manual &&
-                   !(l->t_human && trainer_step_count(l->t) >= l->t_until);
-        long human_until = l->t_human ? l->t_until : -1;
-        int running = !l->paused && !l->manual && trainer_get_state(l->t) == TRAINER_TRAINING &&
-                      !(l->t_human && (l->t_k == 0 || trainer_step_count(l->t) >= l->t_until));
-        if (!running && !once) {
-            if (!l->manual && (trainer_step_count(l->t) != l->pub.step || l->slice_dirty || l->oo_dirty)) {
-                /* steps taken since the last publication: show them first */
-                pthread_mutex_unlock(&l->mu);
-                pthread_mutex_lock(&l->tmu);
-                publish(l);
-                pthread_mutex_unlock(&l->tmu);
-                pthread_mutex_lock(&l->mu);
-                continue;
-            }
-            if (l->pub.paused != l->paused) {
-                l->pub.paused = l->paused;
-                bump(l);
-            }
+        double wait = 0;
+        int r = turn(l, SLICE_S, &wait);
+        if (r == TURN_IDLE) {
             pthread_cond_wait(&l->cv, &l->mu);
-            continue;
+        } else if (r == TURN_HELD && !l->quit) {
+            /* sleep off the rest of the last step's time budget (a
+               command wakes the loop early) */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            double until = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + wait;
+            ts.tv_sec = (time_t)until;
+            ts.tv_nsec = (long)((until - floor(until)) * 1e9);
+            pthread_cond_timedwait(&l->cv, &l->mu, &ts);
         }
-        l->step_once = 0;
-        double speed = l->want.pace > 0 ? params_step_rate(&l->want) : l->speed;
-        long stop_at = l->stop_at;
-        pthread_mutex_unlock(&l->mu);
-
-        /* a slice of steps: one, a speed-limited share, or ~SLICE_S worth */
-        pthread_mutex_lock(&l->tmu);
-        double t0 = now_s();
-        long done = 0;
-        if (once) {
-            trainer_step(l->t, 1);
-            done = 1;
-        } else if (speed > 0) {
-            trainer_step(l->t, 1);
-            done = 1;
-        } else {
-            while (trainer_get_state(l->t) == TRAINER_TRAINING && now_s() - t0 < SLICE_S &&
-                   (stop_at < 0 || trainer_step_count(l->t) < stop_at) &&
-                   (human_until < 0 || trainer_step_count(l->t) < human_until)) {
-                trainer_step(l->t, 1);
-                done++;
-            }
-        }
-        double t1 = now_s();
-        l->rate_steps += done;
-        if (t1 - l->rate_t0 >= 0.5) {
-            double pps = (double)l->rate_steps * (double)l->pub.params.batch / (t1 - l->rate_t0);
-            pthread_mutex_lock(&l->mu);
-            l->pub.pairs_per_s = pps;
-            pthread_mutex_unlock(&l->mu);
-            l->rate_t0 = t1;
-            l->rate_steps = 0;
-        }
-        double gap = fmax(PUBLISH_MIN_S, PUBLISH_SHARE * l->eval_cost);
-        if (once || t1 - l->last_publish >= gap || trainer_get_state(l->t) != TRAINER_TRAINING)
-            publish(l);
-        pthread_mutex_unlock(&l->tmu);
-
-        if (speed > 0) {
-            /* sleep off the rest of this step's time budget */
-            double rest = 1.0 / speed - (now_s() - t0);
-            if (rest > 0) {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                double until = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + rest;
-                ts.tv_sec = (time_t)until;
-                ts.tv_nsec = (long)((until - floor(until)) * 1e9);
-                pthread_mutex_lock(&l->mu);
-                if (!l->quit) pthread_cond_timedwait(&l->cv, &l->mu, &ts);
-                pthread_mutex_unlock(&l->mu);
-            }
-        }
-        /* (a single step leaves the session paused: live_step_once paused
-           it already; pausing here again would undo a command that came
-           while the step ran, such as live_run_to) */
-        pthread_mutex_lock(&l->mu);
     }
     int orphaned = l->orphaned;
     l->finished = 1;
@@ -934,12 +1003,14 @@ static void *worker(void *arg)
     if (orphaned) session_free(l);
     return NULL;
 }
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* Front-end side                                                           */
 
-live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, char *err,
-                    size_t errlen)
+/* Builds a session; with pumped, no worker thread (live_pump). */
+static live_t *create(const params_t *p, const kernels_t *k, int start_paused, int pumped, char *err,
+                      size_t errlen)
 {
     live_t *l = calloc(1, sizeof *l);
     if (!l) {
@@ -956,6 +1027,7 @@ live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, cha
     pthread_mutex_init(&l->tmu, NULL);
     pthread_cond_init(&l->cv, NULL);
     pthread_cond_init(&l->pcv, NULL);
+    l->pumped = pumped;
     l->want = *p;
     l->speed = p->speed;
     l->stop_at = -1;
@@ -972,6 +1044,12 @@ live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, cha
     }
     snprintf(l->pub.status, sizeof l->pub.status, "%s", start_paused ? "paused" : "training");
     publish(l);
+    if (pumped) return l;
+#ifdef PBDE_NO_THREADS
+    snprintf(err, errlen, "built without threads: only pumped sessions");
+    live_destroy(l);
+    return NULL;
+#else
     if (pthread_create(&l->thread, NULL, worker, l) != 0) {
         snprintf(err, errlen, "could not start the training thread");
         live_destroy(l);
@@ -979,6 +1057,35 @@ live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, cha
     }
     l->thread_up = 1;
     return l;
+#endif
+}
+
+live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, char *err,
+                    size_t errlen)
+{
+#ifdef PBDE_NO_THREADS
+    return create(p, k, start_paused, 1, err, errlen);
+#else
+    return create(p, k, start_paused, 0, err, errlen);
+#endif
+}
+
+live_t *live_create_pumped(const params_t *p, const kernels_t *k, int start_paused, char *err,
+                           size_t errlen)
+{
+    return create(p, k, start_paused, 1, err, errlen);
+}
+
+int live_pump(live_t *l, double budget_s)
+{
+    if (!l->pumped) return -1;
+    double wait;
+    pthread_mutex_lock(&l->mu);
+    unsigned long v0 = l->pub.version;
+    pump_until(l, now_s() + (budget_s > 0 ? budget_s : 0), NULL, &wait);
+    int changed = l->pub.version != v0;
+    pthread_mutex_unlock(&l->mu);
+    return changed;
 }
 
 /* How long live_destroy waits for the worker to stop. */
@@ -987,6 +1094,7 @@ live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, cha
 void live_destroy(live_t *l)
 {
     if (!l) return;
+#ifndef PBDE_NO_THREADS
     if (l->thread_up) {
         /* A build (a big data set, a numerical optimum) or one step of a
            huge network can take seconds to minutes and cannot be
@@ -1009,6 +1117,7 @@ void live_destroy(live_t *l)
         }
         pthread_join(l->thread, NULL);
     }
+#endif
     session_free(l);
 }
 
@@ -1172,6 +1281,7 @@ int live_set_params(live_t *l, const params_t *p, char *err, size_t errlen)
         l->want = *p;
         l->pub.params = *p;
         l->speed = p->speed;
+        l->not_before = 0; /* a new speed or pace counts from the next step */
         bump(l);
         pthread_cond_broadcast(&l->cv);
         pthread_mutex_unlock(&l->mu);
@@ -1208,6 +1318,7 @@ void live_set_speed(live_t *l, double steps_per_s)
     pthread_mutex_lock(&l->mu);
     l->speed = steps_per_s > 0 ? steps_per_s : 0;
     l->want.speed = l->speed;
+    l->not_before = 0; /* the new cap counts from the next step */
     pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
 }

@@ -282,6 +282,7 @@ static void thread_part(trainer_t *t, int tid)
 /* ---------------------------------------------------------------------- */
 /* Thread pool: the calling thread is worker 0                               */
 
+#ifndef PBDE_NO_THREADS
 static void *worker_main(void *arg)
 {
     trainer_t *t = ((void **)arg)[0];
@@ -358,6 +359,26 @@ static void run_parts(trainer_t *t)
     while (t->pending > 0) pthread_cond_wait(&t->done, &t->mu);
     pthread_mutex_unlock(&t->mu);
 }
+#else
+/* Built without threads: the calling thread takes every part in turn.
+   Each part has its scratch area and they are summed in order, so the
+   results are those of a pool of n_threads threads. */
+static int pool_start(trainer_t *t)
+{
+    (void)t;
+    return 0;
+}
+
+static void pool_stop(trainer_t *t)
+{
+    (void)t;
+}
+
+static void run_parts(trainer_t *t)
+{
+    for (int i = 0; i < t->n_threads; i++) thread_part(t, i);
+}
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* SLiC's regulariser on the coarse grid                                    */

@@ -108,6 +108,11 @@ int stage_poll(stage_t *st)
 {
     int changed = 0;
     for (int i = 0; i < st->n; i++) {
+#ifdef PBDE_NO_THREADS
+        /* no workers: each session trains for its share of the budget */
+        double budget = st->pump_s > 0 ? st->pump_s : STAGE_PUMP_S;
+        if (live_pump(st->live[i], budget / st->n) < 0) return -1;
+#endif
         int rc = live_snapshot(st->live[i], &st->snap[i]);
         if (rc < 0) return -1;
         changed |= rc;

@@ -2,7 +2,8 @@
    seeds), each run reporting KL(p*||model) and the estimation error
    KL(optimum||model) against the number of pairs, beside the fixed
    misspecification KL(p*||optimum). `pbde curve` runs one on the calling
-   thread; the explorers run one in the background (curve_job_*) and draw
+   thread; the explorers run one in the background (curve_job_*, on a
+   thread, or pumped by the caller in a build without threads) and draw
    it as a log-log panel. The optimum is computed once per curve: every run
    after the first reuses it (trainer_create_from). */
 #ifndef PBDE_CURVE_H
@@ -114,24 +115,48 @@ typedef enum {
 typedef struct curve_job curve_job_t;
 
 /* Starts computing the planned curve *c on a thread of its own. Returns
-   NULL with a message in err when the thread or memory is not there. */
+   NULL with a message in err when the thread or memory is not there.
+   Built with PBDE_NO_THREADS, the job is a pumped one
+   (curve_job_start_pumped). */
 curve_job_t *curve_job_start(const curve_t *c, const kernels_t *k, char *err, size_t errlen);
+
+/* A job on *c without a thread: it runs only in curve_job_pump (and in
+   curve_job_poll and curve_job_wait, which pump), on the caller's
+   thread, through the same pieces as curve_run, so its curve is the
+   threaded one's (but for the wall times). Returns NULL with a message in
+   err when memory is not there. */
+curve_job_t *curve_job_start_pumped(const curve_t *c, const kernels_t *k, char *err,
+                                    size_t errlen);
+
+/* Runs a pumped job's next pieces (a run's trainer built, a chunk of its
+   steps, a run recorded) for about budget_s seconds of wall time, at
+   least one piece; a piece may overrun (building a numerical optimum
+   takes a second or more). Returns 1 when the curve or the job's state
+   changed (curve_job_poll will copy it), 0 when the job had ended
+   already, -1 when j runs on a thread of its own (nothing done). */
+int curve_job_pump(curve_job_t *j, double budget_s);
+
+/* What curve_job_poll spends pumping a pumped job, so that a caller
+   that only polls (once a frame) still sees it progress. */
+#define CURVE_JOB_POLL_S 0.01
 
 /* Copies the curve as it stands into *out when it changed since
    *version (start with 0) and updates *version; returns the job's state,
-   with the failure's message in msg (may be NULL). */
+   with the failure's message in msg (may be NULL). A pumped job is first
+   pumped for CURVE_JOB_POLL_S. */
 curve_job_state curve_job_poll(curve_job_t *j, curve_t *out, unsigned long *version, char *msg,
                                size_t msglen);
 
-/* Stops the job at its next chunk of steps and frees it. A run still
-   building its world (a numerical optimum takes a second or more) is
-   not waited for: the thread frees the job when it ends. NULL is allowed. */
 /* curve_job_poll that first waits, up to timeout_s seconds, for a copy
    newer than *version (or the end of the job): for tests that wait for an
-   event, not for the clock. */
+   event, not for the clock. A pumped job is pumped meanwhile. */
 curve_job_state curve_job_wait(curve_job_t *j, curve_t *out, unsigned long *version,
                                double timeout_s);
 
+/* Stops the job at its next chunk of steps and frees it. A run still
+   building its world (a numerical optimum takes a second or more) is
+   not waited for: the thread frees the job when it ends. A pumped job is
+   freed at once. NULL is allowed. */
 void curve_job_destroy(curve_job_t *j);
 
 #endif

@@ -6,7 +6,13 @@
    a mutex, so commands return at once. A paused session sleeps on a
    condition variable and uses no CPU. Training is deterministic whatever
    the frame rate: the worker runs the trainer's step API, whose results do
-   not depend on how steps are grouped. */
+   not depend on how steps are grouped.
+
+   A pumped session (live_create_pumped, and every session of a build with
+   PBDE_NO_THREADS defined, such as the browser's) has no worker: the
+   caller turns the same loop in slices with live_pump, on its own thread,
+   and gets the same results step for step. Call every function of a
+   pumped session from one thread. */
 #ifndef PBDE_LIVE_H
 #define PBDE_LIVE_H
 
@@ -94,15 +100,38 @@ typedef struct live live_t;
 
 /* Starts a session on *p (paused when start_paused) with kernels k.
    Returns NULL with a message in err when the parameters are not a valid
-   combination or memory runs out. */
+   combination or memory runs out. Built with PBDE_NO_THREADS, the session
+   is a pumped one (live_create_pumped): whoever drives it must call
+   live_pump (stage_poll does for its sessions). */
 live_t *live_create(const params_t *p, const kernels_t *k, int start_paused, char *err,
                     size_t errlen);
 
-/* Stops the worker and frees everything. When the worker is building a
-   new world and data set, or is still in a step after a second (a big
-   data set, a numerical optimum or a huge network take seconds to
-   minutes, and are not interruptible), returns without waiting: the worker
-   frees the session when that work ends, unless the process exits first. */
+/* live_create without the worker thread: nothing happens until the caller
+   calls live_pump (or live_wait, which pumps). Every other function works
+   as on a threaded session. Returns NULL with a message in err, as
+   live_create. */
+live_t *live_create_pumped(const params_t *p, const kernels_t *k, int start_paused, char *err,
+                           size_t errlen);
+
+/* Does on the caller's thread what the worker would do, for about
+   budget_s seconds of wall time: applies the queued commands in order
+   (rebuilding when the parameters changed), the annotate mode's inputs,
+   trains while running (under the speed cap and the live_run_to stop),
+   refreshes the slice and the over-optimisation sweep, and publishes.
+   The clock is read between steps, so one step, a rebuild or an
+   evaluation may overrun the budget; when training runs, at least one
+   step is taken. Returns early when nothing is left to do (paused, done,
+   or the speed cap holding the next step). Returns 1 when a new state was
+   published (live_snapshot will copy it), 0 otherwise, -1 when l is not a
+   pumped session (it has a worker of its own: nothing done). */
+int live_pump(live_t *l, double budget_s);
+
+/* Stops the worker and frees everything (a pumped session at once).
+   When the worker is building a new world and data set, or is still in a
+   step after a second (a big data set, a numerical optimum or a huge
+   network take seconds to minutes, and are not interruptible), returns
+   without waiting: the worker frees the session when that work ends,
+   unless the process exits first. */
 void live_destroy(live_t *l);
 
 /* Commands: each returns at once; the worker applies it before its next
@@ -166,7 +195,9 @@ live_status_t live_status(const live_snapshot_t *s, int ascii, char *buf, size_t
 /* live_snapshot that waits, up to timeout_s seconds, for a state newer
    than out->version: for tests and scripts that wait for an event rather
    than for the clock. Returns 1 when *out changed, 0 on the timeout, -1
-   on allocation failure. */
+   on allocation failure. A pumped session is pumped meanwhile (sleeping
+   when the speed cap holds the next step); when it has nothing left to
+   do, nothing can change, so the call returns 0 at once. */
 int live_wait(live_t *l, live_snapshot_t *out, double timeout_s);
 
 /* Frees the arrays of a snapshot and zeroes it. */

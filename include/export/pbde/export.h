@@ -123,7 +123,12 @@ typedef struct {
     view_model_t vm[STAGE_MAX];
     view_model_t facet_vm;          /* the composed small multiples */
     char labels[STAGE_MAX][48];
+    double pump_s;                  /* without threads: stage_poll's pumping budget (0: STAGE_PUMP_S) */
 } stage_t;
+
+/* Built with PBDE_NO_THREADS, the sessions have no workers: stage_poll
+   pumps them (live_pump) for this many seconds in all, shared evenly. */
+#define STAGE_PUMP_S 0.01
 
 /* Parses a facet spec "NAME=v1,v2,..." against base: out(n) receives the
    parameters of each value. Returns 0, or -1 with a message in err naming
@@ -137,8 +142,9 @@ int stage_create(stage_t *st, const params_t *ps, int n, const char *facet, cons
                  int paused, char *err, size_t errlen);
 void stage_destroy(stage_t *st);
 
-/* Takes the newest snapshot of every session. Returns 1 when any changed,
-   0 when none did, -1 on allocation failure. */
+/* Takes the newest snapshot of every session (built with PBDE_NO_THREADS,
+   pumping each first: see pump_s). Returns 1 when any changed, 0 when
+   none did, -1 on allocation failure. */
 int stage_poll(stage_t *st);
 
 /* Builds the view models under vs and fills the scene sc (runs, panels,
