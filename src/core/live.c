@@ -457,7 +457,7 @@ static void publish(live_t *l)
     pthread_mutex_unlock(&l->mu);
     overopt_curve_t *oo_c = oo_due ? malloc(sizeof *oo_c) : NULL;
     overopt_score_t oo_at;
-    double oo_param = NAN;
+    double oo_param = (double)NAN;
     int new_oo = ok && oo_c && compute_overopt(l, lm, oo_budget, oo_c, &oo_at, &oo_param) == 0;
     if (oo_due) l->last_oo = t0;
 
@@ -1298,7 +1298,7 @@ int live_set_params(live_t *l, const params_t *p, char *err, size_t errlen)
 void live_resample(live_t *l)
 {
     pthread_mutex_lock(&l->mu);
-    l->want.seed = l->want.seed + 1 > 4294967295L ? 0 : l->want.seed + 1;
+    l->want.seed = (long long)l->want.seed + 1 > 4294967295LL ? 0 : l->want.seed + 1;
     snprintf(l->want_reason, sizeof l->want_reason, "data resampled (seed %ld): training restarted",
              l->want.seed);
     l->want_gen++;

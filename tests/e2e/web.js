@@ -8,7 +8,7 @@
 //     falling while it trains (a screenshot is saved);
 //   - keys: space pauses, o changes the objective, h asks questions and
 //     the arrow keys answer them, ? opens the help; and a link holds the
-//     parameters (the address after :set, opened again, shows them).
+//     parameters (the address after :set, opened again, keeps them).
 // Prints one line per check; exits non-zero when any fails. Every wait
 // is for what the page reports, with a bound that fires only on a hang.
 "use strict";
@@ -48,10 +48,9 @@ function serve() {
 
 // KL(p*||pi_theta) of `pbde train` with these settings
 function trainKL(args, kernels) {
-  const out = execFileSync(pbde, ["train", "--threads", "1", ...args], {
+  const out = execFileSync(pbde, ["train", "--threads", "1", "--json", ...args], {
     env: Object.assign({}, process.env, { PBDE_KERNELS: kernels }), encoding: "utf8" });
-  const m = out.match(/KL\(p\*\|\|pi_theta\)\s+([0-9.eE+-]+)/);
-  return m ? Number(m[1]) : NaN;
+  return Number(JSON.parse(out).kl_true_model);
 }
 
 async function openPage(b, base, query) {
@@ -96,7 +95,7 @@ async function main() {
     const steps = 60, seed = 5;
     const sc = await trainedLike(b, base, "scalar", steps, seed);
     if (sc) {
-      const msg = `scalar kernels: KL after ${steps} steps ${sc.done.kl.toFixed(5)} in the page, ${sc.want.toFixed(5)} by PBDE_KERNELS=scalar pbde train (${(100 * sc.rel).toFixed(3)} % apart)`;
+      const msg = `${sc.done.kernels} kernels: KL after ${steps} steps ${sc.done.kl.toPrecision(8)} in the page, ${sc.want.toPrecision(8)} by PBDE_KERNELS=scalar pbde train (${(100 * sc.rel).toPrecision(2)} % apart)`;
       if (sc.rel <= 0.02) ok(msg); else bad(msg + ": more than 2 %");
     }
     // 2. the SIMD kernels, and the picture
@@ -104,7 +103,7 @@ async function main() {
     const sm = await trainedLike(b, base, "wasm-simd", steps, seed);
     if (sm) {
       const k = sm.done.kernels;
-      const msg = `${k} kernels: KL after ${steps} steps ${sm.done.kl.toFixed(5)}, scalar pbde train ${sm.want.toFixed(5)} (${(100 * sm.rel).toFixed(3)} % apart)`;
+      const msg = `${k} kernels: KL after ${steps} steps ${sm.done.kl.toPrecision(8)}, scalar pbde train ${sm.want.toPrecision(8)} (${(100 * sm.rel).toPrecision(2)} % apart)`;
       if (k !== "wasm-simd") bad(`the page runs the wasm SIMD kernels when asked (it runs ${k}; scalar ran ${kern})`);
       else if (sm.rel <= 0.05) ok(msg); else bad(msg + ": more than 5 %");
       if (sm.done.kl < sm.first.kl) ok(`KL falls while it trains: ${sm.first.kl.toFixed(3)} at step ${sm.first.step}, ${sm.done.kl.toFixed(3)} at step ${sm.done.step}`);
@@ -120,7 +119,7 @@ async function main() {
     await openPage(b, base, "seed=1");
     let s = await until(60 * scale, async () => { const v = await state(b); return v.step > 0 && v.state === "training" ? v : null; });
     if (!s) bad("the default scenario trains (step > 0, training)");
-    const fps = await b.eval("window.pbde.fps()");
+    const fps = await until(10 * scale, () => b.eval("window.pbde.fps()"));
     console.log(`  info the page draws ${fps ? fps.toFixed(0) : "?"} frames per second while it trains`);
     await b.key(" ");
     s = await until(10 * scale, async () => { const v = await state(b); return v.state === "paused" ? v : null; });
@@ -149,16 +148,19 @@ async function main() {
 
     // 4. a link holds the parameters
     await openPage(b, base, "seed=2&paused=1");
-    for (const k of ":set beta 4") await b.key(k);
-    await b.key("Enter");
-    const link = await until(10 * scale, async () => { const v = await b.eval("location.search"); return v.includes("beta=4") ? v : null; });
+    for (const line of [":set beta 8", ":set objective dpo"]) {
+      for (const k of line) await b.key(k);
+      await b.key("Enter");
+    }
+    const want = (v) => v.includes("beta=8") && v.includes("objective=dpo");
+    const link = await until(10 * scale, async () => { const v = await b.eval("location.search"); return want(v) ? v : null; });
     if (link) {
       await openPage(b, base, link.slice(1));
-      const beta = await b.eval("window.pbde.state().status");
+      s = await until(30 * scale, async () => { const v = await state(b); return v.objective === "dpo" ? v : null; });
       const q = await b.eval("location.search");
-      if (q.includes("beta=4")) ok(`the address holds :set beta 4 (${link}) and opens it again`);
-      else bad(`the link ${link} opened again keeps beta (now ${q}, ${beta})`);
-    } else bad(`:set beta 4 shows in the address (${await b.eval("location.search")})`);
+      if (s && want(q)) ok(`the address holds :set beta 8 and :set objective dpo (${link}); opened again it runs dpo`);
+      else bad(`the link ${link} opened again runs ${s ? s.objective : "?"} at ${q}`);
+    } else bad(`:set beta 8 and :set objective dpo show in the address (${await b.eval("location.search")})`);
   } catch (e) {
     bad(String(e && e.stack || e));
     console.log(b.console.slice(-10).join("\n"));
