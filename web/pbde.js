@@ -191,8 +191,14 @@
         M._pbde_web_bench(out, 4096);
         const r = str(out);
         M._free(out);
-        window.pbde.bench = JSON.parse(r);
-        say("bench: " + r, false);
+        const j = JSON.parse(r);
+        window.pbde.bench = j;
+        const k = (n) => (n / 1000).toFixed(n >= 100000 ? 0 : 1) + " k";
+        const t = j.train_pairs_per_s, kr = j.kernels;
+        const x = (v) => "\u00d7" + (1 / v.time_ratio).toFixed(1);
+        say(`bench (${j.network}, batch ${j.batch}): training ${k(t.simd)} pairs/s with ${j.simd}, ` +
+            `${k(t.scalar)} scalar, ${j.pct_of_scalar.toFixed(0)} % of it; kernels ${x(kr["dense_fwd+tanh"])} forward, ` +
+            `${x(kr.dense_bwd_data)} backward, ${x(kr.dense_bwd_weight)} weights`, false);
         console.log("pbde bench " + r);
       }, 50);
       canvas.focus();

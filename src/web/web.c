@@ -426,6 +426,12 @@ const char *pbde_web_state(void)
     o += (size_t)snprintf(out + o, n - o, ",\"annotator\":");
     params_format(&s->params, params_find("annotator"), v, sizeof v);
     json_str(out, n, &o, v);
+    o += (size_t)snprintf(out + o, n - o, ",\"density\":");
+    params_format(&s->params, params_find("density"), v, sizeof v);
+    json_str(out, n, &o, v);
+    o += (size_t)snprintf(out + o, n - o, ",\"pairs_file\":");
+    params_format(&s->params, params_find("pairs-file"), v, sizeof v);
+    json_str(out, n, &o, v);
     o += (size_t)snprintf(out + o, n - o, ",\"kernels\":");
     json_str(out, n, &o, g->ses.k ? g->ses.k->name : "");
     o += (size_t)snprintf(out + o, n - o, ",\"layout\":[");

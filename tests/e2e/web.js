@@ -161,6 +161,46 @@ async function main() {
       if (s && want(q)) ok(`the address holds :set beta 8 and :set objective dpo (${link}); opened again it runs dpo`);
       else bad(`the link ${link} opened again runs ${s ? s.objective : "?"} at ${q}`);
     } else bad(`:set beta 8 and :set objective dpo show in the address (${await b.eval("location.search")})`);
+
+    // 5. files: a scenario and a pairs file by the file picker, the
+    // answers and a screenshot by download
+    const dl = fs.mkdtempSync(path.join(shotDir, "downloads-"));
+    await b.downloadsTo(dl);
+    await openPage(b, base, "seed=3&paused=1");
+    const ini = path.join(dl, "ring.ini");
+    fs.writeFileSync(ini, "[world]\ndensity = ring\n\n[objective]\nobjective = dpo\n");
+    await b.chooseFile("#ini", ini);
+    s = await until(30 * scale, async () => { const v = await state(b); return v.density === "ring" && v.objective === "dpo" ? v : null; });
+    if (s) ok(`a scenario file from the picker runs (density ${s.density}, objective ${s.objective})`);
+    else bad(`a scenario file from the picker runs (${JSON.stringify(await state(b)).slice(0, 200)})`);
+    const csv = path.join(dl, "pairs.csv");
+    execFileSync(pbde, ["sample", "--pairs", "400", "--seed", "3", "--out", csv]);
+    await b.chooseFile("#csv", csv);
+    s = await until(30 * scale, async () => { const v = await state(b); return v.pairs_file ? v : null; });
+    if (s) ok(`a pairs file from the picker is trained on (pairs-file ${s.pairs_file}: ${(await b.eval("window.pbde.state().status"))})`);
+    else bad(`a pairs file from the picker is trained on (${JSON.stringify(await state(b)).slice(0, 300)})`);
+    await b.key("h");
+    await until(30 * scale, async () => (await state(b)).question > 0);
+    for (const k of ["ArrowLeft", "ArrowRight"]) {
+      const n0 = (await state(b)).answers;
+      await b.key(k);
+      await until(30 * scale, async () => (await state(b)).answers > n0);
+    }
+    await b.eval("document.getElementById('answers').click()");
+    await b.eval("document.getElementById('shot').click()");
+    const files = await until(30 * scale, () => {
+      const f = fs.readdirSync(dl).filter((n) => !n.endsWith(".crdownload"));
+      const a = f.find((n) => n.endsWith(".answers.csv")), p = f.find((n) => n.endsWith(".png"));
+      return a && p ? { a, p } : null;
+    });
+    if (files) {
+      const rows = fs.readFileSync(path.join(dl, files.a), "utf8").trim().split("\n").filter((l) => /^-?[0-9]/.test(l));
+      const sig = fs.readFileSync(path.join(dl, files.p)).subarray(0, 8).toString("hex");
+      if (rows.length === 2) ok(`save answers downloads ${files.a} with the 2 answers`);
+      else bad(`save answers downloads ${files.a} with the 2 answers (${rows.length} rows)`);
+      if (sig === "89504e470d0a1a0a") ok(`screenshot downloads ${files.p}, a PNG`);
+      else bad(`screenshot downloads a PNG (${files.p} starts ${sig})`);
+    } else bad(`save answers and screenshot download files (${fs.readdirSync(dl).join(", ")})`);
   } catch (e) {
     bad(String(e && e.stack || e));
     console.log(b.console.slice(-10).join("\n"));

@@ -111,6 +111,19 @@ class Browser {
       await this.send("Input.dispatchMouseEvent", { type, x, y, button: "left", buttons: type === "mousePressed" ? 1 : 0, clickCount: 1 });
   }
 
+  // Downloads go to dir (the page's save and screenshot buttons).
+  async downloadsTo(dir) {
+    await this.send("Page.setDownloadBehavior", { behavior: "allow", downloadPath: dir });
+  }
+
+  // Chooses files for the file input selected by css, as a user would in
+  // the file picker (the input's change event follows).
+  async chooseFile(css, file) {
+    const doc = await this.send("DOM.getDocument", {});
+    const q = await this.send("DOM.querySelector", { nodeId: doc.root.nodeId, selector: css });
+    await this.send("DOM.setFileInputFiles", { nodeId: q.nodeId, files: [file] });
+  }
+
   async screenshot(file) {
     const r = await this.send("Page.captureScreenshot", { format: "png" });
     fs.writeFileSync(file, Buffer.from(r.data, "base64"));
