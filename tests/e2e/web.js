@@ -201,6 +201,15 @@ async function main() {
       if (sig === "89504e470d0a1a0a") ok(`screenshot downloads ${files.p}, a PNG`);
       else bad(`screenshot downloads a PNG (${files.p} starts ${sig})`);
     } else bad(`save answers and screenshot download files (${fs.readdirSync(dl).join(", ")})`);
+
+    // 6. the page's bench (figures printed, not judged: speed is measured, not tested)
+    await b.eval("document.getElementById('bench').click()");
+    const j = await until(60 * scale, () => b.eval("window.pbde.bench"));
+    if (j) {
+      ok(`the bench button times the kernels (${j.seconds} s)`);
+      console.log(`  info bench in Chromium: ${j.network} training ${j.train_pairs_per_s.simd} pairs/s with ${j.simd}, ${j.train_pairs_per_s.scalar} scalar (${j.pct_of_scalar} % of scalar); kernels alone, simd/scalar time: ` +
+        Object.entries(j.kernels).map(([k, v]) => `${k} ${v.time_ratio}`).join(", "));
+    } else bad("the bench button times the kernels");
   } catch (e) {
     bad(String(e && e.stack || e));
     console.log(b.console.slice(-10).join("\n"));
