@@ -1231,7 +1231,13 @@ static void draw_plot(const canvas_t *cv, const view_rect_t *r, const raster_fon
     fill_rect(cv, r->x, r->y, r->w, r->h, C_BG, 255);
     frame_rect(cv, r->x, r->y, r->w, r->h, C_FRAME);
     canvas_t tc = canvas_clip(cv, r->x - 4 * fs, r->y - line - 2, r->w + 4 * fs, line);
-    draw_text(&tc, font, r->x, r->y - line - 2, fs, C_TEXT, ALIGN_LEFT, title);
+    /* a title too long for its room loses what follows its last comma
+       ("KL divergence, log scale": the axis shows the scale) */
+    char tbuf[160];
+    snprintf(tbuf, sizeof tbuf, "%s", title);
+    char *comma = strrchr(tbuf, ',');
+    if (comma && text_width(font, fs, tbuf) > tc.x1 - r->x) *comma = '\0';
+    draw_text(&tc, font, r->x, r->y - line - 2, fs, C_TEXT, ALIGN_LEFT, tbuf);
 
     double lo = HUGE_VAL, hi = -HUGE_VAL;
     for (int s = 0; s < n_ser; s++)
@@ -1534,6 +1540,17 @@ typedef struct {
 /* Writes the line s; a line too wide even at the small size loses whole
    items from its end (items are separated by three spaces), never a part
    of a word. */
+static void tb_line(textblock_t *tb, view_rgb_t c, const char *s);
+
+/* tb_line of full when it fits the block's width at the block's size,
+   else of brief when that fits, else of full made smaller (and cut). */
+static void tb_line_or(textblock_t *tb, view_rgb_t c, const char *full, const char *brief)
+{
+    int width = tb->cv->x1 - tb->x;
+    int fits = text_width(tb->font, tb->px, full) <= width;
+    tb_line(tb, c, fits || text_width(tb->font, tb->px, brief) > width ? full : brief);
+}
+
 static void tb_line(textblock_t *tb, view_rgb_t c, const char *s)
 {
     if (tb->y + tb->line > tb->bottom) return;
@@ -1593,12 +1610,15 @@ static void draw_metrics(const canvas_t *cv, const raster_scene_t *sc, const ras
         tb_line(&tb, C_SERIES[0], buf);
         if (s0->log_theory) {
             /* the error split: what infinite data keeps, what more data removes */
+            char brief[128];
             fmt_metric(v1, sizeof v1, m->kl_true_theory);
             snprintf(buf, sizeof buf, "misspecification KL(p*\xE2\x80\x96optimum)  %s", v1);
-            tb_line(&tb, C_FLOOR, buf);
+            snprintf(brief, sizeof brief, "misspec. KL(p*\xE2\x80\x96opt)  %s", v1);
+            tb_line_or(&tb, C_FLOOR, buf, brief);
             fmt_metric(v1, sizeof v1, m->kl_theory);
             snprintf(buf, sizeof buf, "estimation KL(optimum\xE2\x80\x96\xCF\x80_\xCE\xB8)  %s", v1);
-            tb_line(&tb, C_SERIES[1], buf);
+            snprintf(brief, sizeof brief, "estim. KL(opt\xE2\x80\x96\xCF\x80_\xCE\xB8)  %s", v1);
+            tb_line_or(&tb, C_SERIES[1], buf, brief);
             char formula[160];
             view_formula(formula, sizeof formula, s0->theory_name);
             snprintf(buf, sizeof buf, "optimum: %s", formula);
