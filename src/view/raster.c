@@ -1610,7 +1610,7 @@ static void draw_metrics(const canvas_t *cv, const raster_scene_t *sc, const ras
         tb_line(&tb, C_SERIES[0], buf);
         if (s0->log_theory) {
             /* the error split: what infinite data keeps, what more data removes */
-            char brief[128];
+            char brief[256];
             fmt_metric(v1, sizeof v1, m->kl_true_theory);
             snprintf(buf, sizeof buf, "misspecification KL(p*\xE2\x80\x96optimum)  %s", v1);
             snprintf(brief, sizeof brief, "misspec. KL(p*\xE2\x80\x96opt)  %s", v1);
@@ -1622,7 +1622,11 @@ static void draw_metrics(const canvas_t *cv, const raster_scene_t *sc, const ras
             char formula[160];
             view_formula(formula, sizeof formula, s0->theory_name);
             snprintf(buf, sizeof buf, "optimum: %s", formula);
-            tb_line(&tb, C_DIM, buf);
+            /* brief: without its closing remark in parentheses */
+            snprintf(brief, sizeof brief, "%s", buf);
+            char *paren = strstr(brief, " (");
+            if (paren) *paren = '\0';
+            tb_line_or(&tb, C_DIM, buf, brief);
         } else {
             tb_line(&tb, C_DIM, "optimum: none for this pairing (no error split)");
         }
