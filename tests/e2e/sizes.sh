@@ -211,7 +211,9 @@ no_leak() {
 help_pages() {
     : >"$tmp/help"
     tmx send-keys -t "$1" '?'
-    wait_in "$1" 5 has "pbde keys" || return 1
+    # stable: a page the terminal is still drawing (the paging line new,
+    # the entries old) is never read
+    wait_in "$1" 5 stable has "pbde keys" || return 1
     pages=$(grep -o 'page [0-9]*/[0-9]*' "$tmp/screen" | head -n 1 | sed 's|.*/||')
     pages=${pages:-1}
     k=1
@@ -220,7 +222,7 @@ help_pages() {
         [ "$k" -ge "$pages" ] && break
         k=$((k + 1))
         tmx send-keys -t "$1" ' '
-        wait_in "$1" 5 has "page $k/$pages" || return 1
+        wait_in "$1" 5 stable has "page $k/$pages" || return 1
     done
     tmx send-keys -t "$1" x
     wait_in "$1" 5 lacks "pbde keys"
