@@ -193,21 +193,33 @@ done:
 /* ---------------------------------------------------------------------- */
 /* A world and a model                                                      */
 
-int borda_world_init(borda_world_t *b, const world_t *w)
+int borda_world_init(borda_world_t *b, const world_t *w, int full)
 {
     memset(b, 0, sizeof *b);
     double t0 = pbde_now();
     size_t n = w->grid.n;
     if (borda_samples_init(&b->s, w, (uint64_t)w->p.seed, BORDA_SAMPLES) != 0) return -1;
     b->annot = alloc_doubles(n);
-    b->mu = alloc_doubles(n);
-    if (!b->annot || !b->mu) {
+    b->weight = calloc(n, sizeof *b->weight);
+    if (!b->annot || !b->weight) {
         borda_world_free(b);
         return -1;
     }
     b->n = n;
-    borda_annotator(b->annot, &b->s, &w->ann, w->pts);
-    for (size_t i = 0; i < n; i++) b->mu[i] = exp(w->log_prop[i]) * w->cell_area;
+    b->full = full;
+    for (size_t j = 0; j < b->s.m; j++) b->weight[b->s.cell[j]] = b->s.weight[j];
+    if (full) {
+        borda_annotator(b->annot, &b->s, &w->ann, w->pts);
+    } else {
+        for (size_t i = 0; i < n; i++) b->annot[i] = (double)NAN;
+        for (size_t j = 0; j < b->s.m; j++) {
+            const annotator_point_t *px = &w->pts[b->s.cell[j]];
+            double sum = 0;
+            for (size_t q = 0; q < b->s.m; q++)
+                sum += b->s.weight[q] * annotator_prob(&w->ann, px, &w->pts[b->s.cell[q]]);
+            b->annot[b->s.cell[j]] = sum;
+        }
+    }
     b->ms = 1e3 * (pbde_now() - t0);
     return 0;
 }
@@ -216,7 +228,7 @@ void borda_world_free(borda_world_t *b)
 {
     borda_samples_free(&b->s);
     free(b->annot);
-    free(b->mu);
+    free(b->weight);
     memset(b, 0, sizeof *b);
 }
 
@@ -230,16 +242,16 @@ int borda_score(const borda_world_t *b, const world_t *w, const double *log_mode
     objective_implicit_reward(&w->obj, log_model, w->log_ref, n, r);
     if (borda_reward(bc, &b->s, r) != 0) goto done;
     memset(sc, 0, sizeof *sc);
-    sc->rank_corr = borda_spearman(r, b->annot, b->mu, n);
+    sc->rank_corr = borda_spearman(r, b->annot, b->weight, n);
     double mean = 0;
-    for (size_t i = 0; i < n; i++) mean += b->mu[i] * bc[i];
+    for (size_t i = 0; i < n; i++) mean += b->weight[i] * bc[i];
     sc->model_mean = mean;
     const annotator_row_t *row = annotator_row(w->ann.kind);
     if (row && row->pooled) {
         sc->n_comp = w->ann.n_comp;
         for (int k = 0; k < w->ann.n_comp; k++) {
             for (size_t i = 0; i < n; i++) lk[i] = w->pts[i].lk[k];
-            sc->comp_corr[k] = borda_spearman(r, lk, b->mu, n);
+            sc->comp_corr[k] = borda_spearman(r, lk, b->weight, n);
         }
     }
     if (bc_model) memcpy(bc_model, bc, n * sizeof *bc);

@@ -77,34 +77,40 @@ int borda_reward(double *out, const borda_samples_t *bs, const double *r);
    runs out. */
 double borda_spearman(const double *a, const double *b, const double *w, size_t n);
 
-/* What the panel and pbde train report about one model. */
+/* What the panel and pbde train report about one model. The rank
+   correlations weight each cell by its share of the draws, an unbiased
+   estimate of mu's mass: a cell counts as often as the pairs visit it,
+   so where no pair falls the model's reward, which no data constrained,
+   does not move the figure; and the annotators' count is needed only at
+   the m cells drawn (m^2 choices instead of n m). */
 typedef struct {
-    double rank_corr;   /* Spearman(r_theta, BC of the annotators), weighted by mu */
-    double model_mean;  /* E_mu of the model's count (1/2 up to the Monte Carlo error) */
+    double rank_corr;   /* Spearman(r_theta, BC of the annotators) */
+    double model_mean;  /* the model's count averaged over the draws: 1/2 up to
+                           the knots' interpolation (a check) */
     int n_comp;         /* annotators of a pooled annotator, else 0 */
-    double comp_corr[DENSITY_MAX_COMPONENTS]; /* Spearman(r_theta, log p_k), weighted by mu */
+    double comp_corr[DENSITY_MAX_COMPONENTS]; /* Spearman(r_theta, log p_k) */
 } borda_score_t;
 
 /* The annotators' side of a world, fixed per world. */
 typedef struct {
     borda_samples_t s;
     size_t n;
-    double *annot;   /* (n) BC under the annotators */
-    double *mu;      /* (n) mu's cell masses (summing to 1): the correlations' weights */
+    int full;        /* 1: annot holds every cell; 0: only the cells drawn */
+    double *annot;   /* (n) BC under the annotators (NaN off the draws unless full) */
+    double *weight;  /* (n) each cell's share of the draws: the correlations' weights */
     double ms;       /* what building it cost, in milliseconds */
 } borda_world_t;
 
-/* Builds the draws (seed w->p.seed) and the annotators' count of world w.
-   Returns 0, or -1 on allocation failure (*b then needs no free). */
-int borda_world_init(borda_world_t *b, const world_t *w);
+/* Builds the draws (seed w->p.seed) and the annotators' count of world w,
+   on every cell when full (the panel), else on the cells drawn only (the
+   rank correlations need no more). Returns 0, or -1 on allocation failure
+   (*b then needs no free). */
+int borda_world_init(borda_world_t *b, const world_t *w, int full);
 void borda_world_free(borda_world_t *b);
 
 /* The model of log-density log_model(n) on w (the world b was built for):
    its implicit reward's count into bc_model(n) (may be NULL) and the rank
-   correlations into *sc. Weighting the cells by mu counts each cell as
-   often as the pairs visit it: where no pair falls, the model's reward
-   says nothing and should not move the figure. Returns 0, or -1 on
-   allocation failure. */
+   correlations into *sc. Returns 0, or -1 on allocation failure. */
 int borda_score(const borda_world_t *b, const world_t *w, const double *log_model,
                 double *bc_model, borda_score_t *sc);
 
