@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pbde/borda.h"
 #include "pbde/dataset.h"
 #include "pbde/trainer.h"
 
@@ -51,7 +52,28 @@ void cli_json_params(FILE *f, const params_t *p)
     fputc('}', f);
 }
 
-static void print_json(FILE *f, const params_t *p, const trainer_t *t, const trainer_metrics_t *m,
+/* The Borda count of the final model (borda.h): the rank correlation of
+   its reward with the annotators' count, with each annotator's log p_k
+   for a pooled annotator, and what it cost. sc->rank_corr is NaN when it
+   could not be computed. */
+static double borda_final(trainer_t *t, borda_score_t *sc)
+{
+    const world_t *w = trainer_world(t);
+    double t0 = pbde_now();
+    memset(sc, 0, sizeof *sc);
+    sc->rank_corr = (double)NAN;
+    borda_world_t b;
+    double *lm = malloc(w->grid.n * sizeof *lm);
+    if (lm && borda_world_init(&b, w, 0) == 0) {
+        trainer_model_grid(t, lm, NULL);
+        if (borda_score(&b, w, lm, NULL, sc) != 0) sc->rank_corr = (double)NAN;
+        borda_world_free(&b);
+    }
+    free(lm);
+    return 1e3 * (pbde_now() - t0);
+}
+
+static void print_json(FILE *f, const params_t *p, trainer_t *t, const trainer_metrics_t *m,
                        const kernels_t *k, double wall)
 {
     const world_t *w = trainer_world(t);
@@ -104,6 +126,20 @@ static void print_json(FILE *f, const params_t *p, const trainer_t *t, const tra
         }
         fprintf(f, "]");
     }
+    /* the Borda count: 1 when the reward orders the cells as BC does */
+    borda_score_t bs;
+    double bms = borda_final(t, &bs);
+    fprintf(f, ", \"borda_rank_corr\": ");
+    cli_json_num(f, bs.rank_corr);
+    if (bs.n_comp > 1) {
+        fprintf(f, ", \"borda_component_rank_corr\": [");
+        for (int c = 0; c < bs.n_comp; c++) {
+            fprintf(f, "%s", c ? ", " : "");
+            cli_json_num(f, bs.comp_corr[c]);
+        }
+        fprintf(f, "]");
+    }
+    fprintf(f, ", \"borda_ms\": %.1f", bms);
     fprintf(f, ", \"kernels\": ");
     cli_json_str(f, k->name);
     fprintf(f, ", \"threads\": %ld, \"params\": ", p->threads);
