@@ -54,12 +54,11 @@ void cli_json_params(FILE *f, const params_t *p)
 
 /* The Borda count of the final model (borda.h): the rank correlation of
    its reward with the annotators' count, with each annotator's log p_k
-   for a pooled annotator, and what it cost. sc->rank_corr is NaN when it
+   for a pooled annotator (tens of ms). sc->rank_corr is NaN when it
    could not be computed. */
-static double borda_final(trainer_t *t, borda_score_t *sc)
+static void borda_final(trainer_t *t, borda_score_t *sc)
 {
     const world_t *w = trainer_world(t);
-    double t0 = pbde_now();
     memset(sc, 0, sizeof *sc);
     sc->rank_corr = (double)NAN;
     borda_world_t b;
@@ -70,7 +69,6 @@ static double borda_final(trainer_t *t, borda_score_t *sc)
         borda_world_free(&b);
     }
     free(lm);
-    return 1e3 * (pbde_now() - t0);
 }
 
 static void print_json(FILE *f, const params_t *p, trainer_t *t, const trainer_metrics_t *m,
@@ -128,7 +126,7 @@ static void print_json(FILE *f, const params_t *p, trainer_t *t, const trainer_m
     }
     /* the Borda count: 1 when the reward orders the cells as BC does */
     borda_score_t bs;
-    double bms = borda_final(t, &bs);
+    borda_final(t, &bs);
     fprintf(f, ", \"borda_rank_corr\": ");
     cli_json_num(f, bs.rank_corr);
     if (bs.n_comp > 1) {
@@ -139,7 +137,6 @@ static void print_json(FILE *f, const params_t *p, trainer_t *t, const trainer_m
         }
         fprintf(f, "]");
     }
-    fprintf(f, ", \"borda_ms\": %.1f", bms);
     fprintf(f, ", \"kernels\": ");
     cli_json_str(f, k->name);
     fprintf(f, ", \"threads\": %ld, \"params\": ", p->threads);
