@@ -276,6 +276,48 @@ static void test_overopt_in_snapshot(void **state)
     live_destroy(l);
 }
 
+static int has_borda(const live_snapshot_t *s, long unused) { (void)unused; return s->have_borda; }
+static int no_borda(const live_snapshot_t *s, long unused) { (void)unused; return !s->have_borda; }
+
+/* The Borda count comes in the snapshot when asked, paused or not, for
+   the model of that snapshot: the annotators' count of the world and the
+   model's, as borda.h computes them from the snapshot's own parameters
+   and model; and goes away when no longer asked. */
+static void test_borda_in_snapshot(void **state)
+{
+    (void)state;
+    params_t p = small();
+    char err[256];
+    const kernels_t *k = kernels_select(NULL);
+    live_t *l = live_create(&p, k, 1, err, sizeof err); /* paused */
+    assert_non_null(l);
+    live_snapshot_t s;
+    memset(&s, 0, sizeof s);
+    live_run_to(l, 30);
+    assert_true(wait_for(l, &s, paused_at, 30));
+    live_want_borda(l, 1);
+    assert_true(wait_for(l, &s, has_borda, 0));
+    world_t w;
+    char e2[200];
+    assert_int_equal(world_create(&w, &s.params, e2, sizeof e2), 0);
+    borda_world_t b;
+    assert_int_equal(borda_world_init(&b, &w, 1), 0);
+    double *bc = malloc(s.n * sizeof *bc);
+    borda_score_t sc;
+    assert_int_equal(borda_score(&b, &w, s.log_model, bc, &sc), 0);
+    assert_memory_equal(s.borda_annot, b.annot, s.n * sizeof *bc);
+    assert_memory_equal(s.borda_model, bc, s.n * sizeof *bc);
+    assert_true(s.borda.rank_corr == sc.rank_corr);
+    assert_true(s.borda.rank_corr >= -1 && s.borda.rank_corr <= 1);
+    free(bc);
+    borda_world_free(&b);
+    world_destroy(&w);
+    live_want_borda(l, 0);
+    assert_true(wait_for(l, &s, no_borda, 0));
+    live_snapshot_free(&s);
+    live_destroy(l);
+}
+
 /* ---- pumped sessions: the worker's loop on the caller's thread */
 
 /* Pumps l in slices of budget seconds until pred holds on its snapshot;
@@ -504,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_run_to),
         cmocka_unit_test(test_reset_then_run_to_repeats),
         cmocka_unit_test(test_overopt_in_snapshot),
+        cmocka_unit_test(test_borda_in_snapshot),
         cmocka_unit_test(test_pump_matches_thread),
         cmocka_unit_test(test_pump_commands),
         cmocka_unit_test(test_pump_answers_replay),

@@ -712,6 +712,27 @@ static void test_build_third_panels(void **state)
     }
     assert_true(vm.panels[2].values[5] == a.sa[5]);
     assert_true(vm.panels[3].values[5] == a.sm[5]);
+
+    /* the Borda count: a message until it comes, then the annotators' and
+       the model's counts on their own 0-1 scale */
+    vs.third = THIRD_BORDA;
+    assert_int_equal(view_build(&vm, &s, &vs), 0);
+    assert_int_equal(vm.n_panels, 3);
+    assert_int_equal(vm.panels[2].kind, PANEL_MESSAGE);
+    assert_string_equal(vm.panels[2].message, "computing\xE2\x80\xA6");
+    s.have_borda = 1;
+    s.borda_annot = a.sm;
+    s.borda_model = a.sa;
+    assert_int_equal(view_build(&vm, &s, &vs), 0);
+    assert_int_equal(vm.n_panels, 4);
+    assert_string_equal(vm.panels[2].title, "Borda count BC(x) \xE2\x80\x94 annotators");
+    assert_string_equal(vm.panels[3].title, "BC(x) \xE2\x80\x94 model r_\xCE\xB8");
+    for (int p = 2; p < 4; p++) {
+        assert_int_equal(vm.panels[p].kind, PANEL_PROBABILITY);
+        assert_true(vm.panels[p].lo == 0.0 && vm.panels[p].hi == 1.0);
+    }
+    assert_true(vm.panels[2].values[5] == a.sm[5]);
+    assert_true(vm.panels[3].values[5] == a.sa[5]);
     view_model_free(&vm);
     assert_null(vm.buf);
 }
@@ -784,6 +805,8 @@ static void test_view_params_match_enums(void **state)
     assert_string_equal(params_panel_name(THIRD_LOG_RATIO), "log-ratio");
     assert_string_equal(params_panel_name(THIRD_PROPOSAL), "proposal");
     assert_string_equal(params_panel_name(THIRD_SLICE), "slice");
+    assert_string_equal(params_panel_name(THIRD_OVEROPT), "overopt");
+    assert_string_equal(params_panel_name(THIRD_BORDA), "borda");
     assert_string_equal(view_cmap_name(CMAP_MAGMA), "magma");
     params_t p;
     params_defaults(&p);

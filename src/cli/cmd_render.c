@@ -88,7 +88,7 @@ static int run_all(stage_t *st, long n)
 }
 
 /* Asks every session for a fresh preference slice (or over-optimisation
-   sweep) at the next step: switching the request off and on marks it due,
+   sweep, or Borda count) at the next step: switching the request off and on marks it due,
    so each frame's panel belongs to that frame's model whatever the wall
    clock says. */
 static void want_slices(stage_t *st, const view_state_t *vs)
@@ -97,6 +97,11 @@ static void want_slices(stage_t *st, const view_state_t *vs)
         for (int i = 0; i < st->n; i++) {
             live_want_overopt(st->live[i], 0, vs->overopt_kl);
             live_want_overopt(st->live[i], 1, vs->overopt_kl);
+        }
+    if (vs->third == THIRD_BORDA)
+        for (int i = 0; i < st->n; i++) {
+            live_want_borda(st->live[i], 0);
+            live_want_borda(st->live[i], 1);
         }
     if (vs->third != THIRD_SLICE) return;
     for (int i = 0; i < st->n; i++) {
@@ -452,6 +457,8 @@ int cmd_render(int argc, char **argv)
         for (int i = 0; i < st->n; i++) live_want_slice(st->live[i], 1, vs.cursor_x, vs.cursor_y);
     if (vs.third == THIRD_OVEROPT)
         for (int i = 0; i < st->n; i++) live_want_overopt(st->live[i], 1, vs.overopt_kl);
+    if (vs.third == THIRD_BORDA)
+        for (int i = 0; i < st->n; i++) live_want_borda(st->live[i], 1);
 
     /* a slide shows the cursor only when it was placed or is needed */
     int show_cursor = a.present[F_CURSOR] || vs.third == THIRD_SLICE;
@@ -470,7 +477,8 @@ int cmd_render(int argc, char **argv)
             snprintf(what, sizeof what, "step %ld/%ld", done, steps);
             progress_show(&bar, (double)done, (double)steps, what);
         }
-        if (vs.third == THIRD_SLICE || vs.third == THIRD_OVEROPT) { /* the slice or sweep of the final model, whatever the clock */
+        if (vs.third == THIRD_SLICE || vs.third == THIRD_OVEROPT || vs.third == THIRD_BORDA) {
+            /* the slice, sweep or count of the final model, whatever the clock */
             want_slices(st, &vs);
             diverged |= run_all(st, 0);
         }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pbde/borda.h"
 #include "pbde/dataset.h"
 #include "pbde/trainer.h"
 
@@ -51,7 +52,26 @@ void cli_json_params(FILE *f, const params_t *p)
     fputc('}', f);
 }
 
-static void print_json(FILE *f, const params_t *p, const trainer_t *t, const trainer_metrics_t *m,
+/* The Borda count of the final model (borda.h): the rank correlation of
+   its reward with the annotators' count, with each annotator's log p_k
+   for a pooled annotator (tens of ms). sc->rank_corr is NaN when it
+   could not be computed. */
+static void borda_final(trainer_t *t, borda_score_t *sc)
+{
+    const world_t *w = trainer_world(t);
+    memset(sc, 0, sizeof *sc);
+    sc->rank_corr = (double)NAN;
+    borda_world_t b;
+    double *lm = malloc(w->grid.n * sizeof *lm);
+    if (lm && borda_world_init(&b, w, 0) == 0) {
+        trainer_model_grid(t, lm, NULL);
+        if (borda_score(&b, w, lm, NULL, sc) != 0) sc->rank_corr = (double)NAN;
+        borda_world_free(&b);
+    }
+    free(lm);
+}
+
+static void print_json(FILE *f, const params_t *p, trainer_t *t, const trainer_metrics_t *m,
                        const kernels_t *k, double wall)
 {
     const world_t *w = trainer_world(t);
@@ -101,6 +121,19 @@ static void print_json(FILE *f, const params_t *p, const trainer_t *t, const tra
             fprintf(f, ", \"kl_to_annotator\": ");
             cli_json_num(f, m->comp_kl[a]);
             fprintf(f, "}");
+        }
+        fprintf(f, "]");
+    }
+    /* the Borda count: 1 when the reward orders the cells as BC does */
+    borda_score_t bs;
+    borda_final(t, &bs);
+    fprintf(f, ", \"borda_rank_corr\": ");
+    cli_json_num(f, bs.rank_corr);
+    if (bs.n_comp > 1) {
+        fprintf(f, ", \"borda_component_rank_corr\": [");
+        for (int c = 0; c < bs.n_comp; c++) {
+            fprintf(f, "%s", c ? ", " : "");
+            cli_json_num(f, bs.comp_corr[c]);
         }
         fprintf(f, "]");
     }

@@ -63,6 +63,7 @@ struct live {
     double slice_x, slice_y;
     int oo_on, oo_dirty;    /* the over-optimisation sweep: asked for, changed */
     double oo_budget;
+    int borda_on, borda_dirty; /* the Borda count: asked for, changed */
 
     live_snapshot_t pub;    /* the newest published state */
 
@@ -105,6 +106,10 @@ struct live {
     const world_t *oo_world;
     double *oo_pi;          /* (n) */
     double last_oo;         /* when the sweep was last computed */
+    borda_world_t bw;       /* the annotators' Borda count of bw_world */
+    const world_t *bw_world;
+    double *bw_model;       /* (n) the model's count */
+    double last_borda;      /* when the model's count was last computed */
     double rate_t0;         /* window start for pairs/s */
     long rate_steps;
     double evals_t0;
@@ -159,6 +164,8 @@ void live_snapshot_free(live_snapshot_t *s)
     free(s->slice_annot);
     free(s->slice_model);
     free(s->overopt_pi);
+    free(s->borda_annot);
+    free(s->borda_model);
     memset(s, 0, sizeof *s);
 }
 
@@ -166,10 +173,13 @@ void live_snapshot_free(live_snapshot_t *s)
 static int snapshot_copy(live_snapshot_t *dst, const live_snapshot_t *src)
 {
     size_t n = src->n;
-    double **d[] = { &dst->log_true, &dst->log_ref, &dst->log_prop, &dst->log_theory,
-                     &dst->log_model, &dst->slice_annot, &dst->slice_model, &dst->overopt_pi };
-    double *const s[] = { src->log_true, src->log_ref, src->log_prop, src->log_theory,
-                          src->log_model, src->slice_annot, src->slice_model, src->overopt_pi };
+    double **d[] = { &dst->log_true,    &dst->log_ref,     &dst->log_prop,
+                     &dst->log_theory,  &dst->log_model,   &dst->slice_annot,
+                     &dst->slice_model, &dst->overopt_pi,  &dst->borda_annot,
+                     &dst->borda_model };
+    double *const s[] = { src->log_true,    src->log_ref,    src->log_prop,    src->log_theory,
+                          src->log_model,   src->slice_annot, src->slice_model, src->overopt_pi,
+                          src->borda_annot, src->borda_model };
     if (n == 0) return 0;
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
         if (ensure(d[i], n) != 0) return -1;
@@ -177,8 +187,9 @@ static int snapshot_copy(live_snapshot_t *dst, const live_snapshot_t *src)
         if (src->log_comp[k] && ensure(&dst->log_comp[k], n) != 0) return -1;
 
     /* keep dst's pointers, copy every scalar field and the inline arrays */
-    double *keep[8] = { dst->log_true, dst->log_ref, dst->log_prop, dst->log_theory,
-                        dst->log_model, dst->slice_annot, dst->slice_model, dst->overopt_pi };
+    double *keep[10] = { dst->log_true,    dst->log_ref,     dst->log_prop,    dst->log_theory,
+                         dst->log_model,   dst->slice_annot, dst->slice_model, dst->overopt_pi,
+                         dst->borda_annot, dst->borda_model };
     double *keep_comp[DENSITY_MAX_COMPONENTS];
     memcpy(keep_comp, dst->log_comp, sizeof keep_comp);
     memcpy(dst, src, sizeof *dst);
@@ -190,6 +201,8 @@ static int snapshot_copy(live_snapshot_t *dst, const live_snapshot_t *src)
     dst->slice_annot = keep[5];
     dst->slice_model = keep[6];
     dst->overopt_pi = keep[7];
+    dst->borda_annot = keep[8];
+    dst->borda_model = keep[9];
     memcpy(dst->log_comp, keep_comp, sizeof keep_comp);
     if (!src->log_theory) free(keep[3]);
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
@@ -322,9 +335,10 @@ static int publish_world(live_t *l)
     s->K = w->obj.K;
     if (ensure(&s->log_true, n) || ensure(&s->log_ref, n) || ensure(&s->log_prop, n) ||
         ensure(&s->log_model, n) || ensure(&s->slice_annot, n) || ensure(&s->slice_model, n) ||
-        ensure(&s->overopt_pi, n))
+        ensure(&s->overopt_pi, n) || ensure(&s->borda_annot, n) || ensure(&s->borda_model, n))
         return -1;
     s->have_overopt = 0;
+    s->have_borda = 0;
     memcpy(s->log_true, w->log_true, n * sizeof(double));
     memcpy(s->log_ref, w->log_ref, n * sizeof(double));
     memcpy(s->log_prop, w->log_prop, n * sizeof(double));
@@ -420,6 +434,22 @@ static int compute_overopt(live_t *l, const double *lm, double budget, overopt_c
     return rc;
 }
 
+/* The Borda count of model lm into the worker's bw_model and *sc,
+   building the annotators' count the first time for this world. Returns
+   0, or -1 (nothing to show). Worker only, tmu held. */
+static int compute_borda(live_t *l, const double *lm, borda_score_t *sc)
+{
+    const world_t *w = trainer_world(l->t);
+    if (l->bw_world != w) {
+        if (l->bw_world) borda_world_free(&l->bw);
+        l->bw_world = NULL;
+        if (ensure(&l->bw_model, w->grid.n) != 0) return -1;
+        if (borda_world_init(&l->bw, w, 1) != 0) return -1;
+        l->bw_world = w;
+    }
+    return borda_score(&l->bw, w, lm, l->bw_model, sc);
+}
+
 /* Evaluates the model and publishes a new snapshot. Called with tmu held
    and mu not held. */
 static void publish(live_t *l)
@@ -461,6 +491,18 @@ static void publish(live_t *l)
     int new_oo = ok && oo_c && compute_overopt(l, lm, oo_budget, oo_c, &oo_at, &oo_param) == 0;
     if (oo_due) l->last_oo = t0;
 
+    /* the Borda count: when asked, then once a second */
+    pthread_mutex_lock(&l->mu);
+    int bc_on = l->borda_on;
+    int bc_due = bc_on && (l->borda_dirty || !s->have_borda || t0 - l->last_borda >= LIVE_BORDA_EVERY_S);
+    l->borda_dirty = 0;
+    pthread_mutex_unlock(&l->mu);
+    borda_score_t bc_sc;
+    double bc_t0 = now_s();
+    int new_bc = ok && bc_due && compute_borda(l, lm, &bc_sc) == 0;
+    double bc_ms = 1e3 * (now_s() - bc_t0);
+    if (bc_due) l->last_borda = t0;
+
     double t1 = now_s();
     pthread_mutex_lock(&l->mu);
     if (ok) {
@@ -485,6 +527,15 @@ static void publish(live_t *l)
         s->overopt_at = oo_at;
         s->overopt_param = oo_param;
         memcpy(s->overopt_pi, l->oo_pi, n * sizeof(double));
+    }
+    if (!bc_on) s->have_borda = 0;
+    if (new_bc) {
+        s->have_borda = 1;
+        s->borda = bc_sc;
+        s->borda_world_ms = l->bw.ms;
+        s->borda_ms = bc_ms;
+        memcpy(s->borda_annot, l->bw.annot, n * sizeof(double));
+        memcpy(s->borda_model, l->bw_model, n * sizeof(double));
     }
     if (!l->t_human && params_proposal_grows(w->p.proposal)) {
         /* model and active: the overlay shows the newest pairs, those the
@@ -573,6 +624,8 @@ static int rebuild(live_t *l, const params_t *p, const char *reason)
        world may sit where the old one was, so the pointer cannot tell) */
     if (l->oo_world) overopt_gold_free(&l->oo_gold);
     l->oo_world = NULL;
+    if (l->bw_world) borda_world_free(&l->bw);
+    l->bw_world = NULL;
     l->t_human = 0; /* a human session puts the new trainer on the answers next */
     l->pub.params = *p;
     int rc = publish_world(l);
@@ -902,7 +955,7 @@ static int turn(live_t *l, double slice_s, double *wait_s)
     int held = running && !once && speed > 0 && now < l->not_before;
     if ((!running && !once) || held) {
         if (!l->manual && ((!held && trainer_step_count(l->t) != l->pub.step) || l->slice_dirty ||
-                           l->oo_dirty)) {
+                           l->oo_dirty || l->borda_dirty)) {
             /* steps taken since the last publication: show them first
                (while held, only what was asked for: the gap rule keeps
                the evaluations' share of the time) */
@@ -1131,6 +1184,8 @@ static void session_free(live_t *l)
     if (l->oo_world) overopt_gold_free(&l->oo_gold);
     overopt_destroy(l->oo);
     free(l->oo_pi);
+    if (l->bw_world) borda_world_free(&l->bw);
+    free(l->bw_model);
     free(l->slice_pts);
     free(l->slice_dref);
     free(l->slice_logit);
@@ -1356,6 +1411,17 @@ void live_want_overopt(live_t *l, int on, double kl_budget)
     }
     l->oo_on = on;
     l->oo_budget = kl_budget;
+    pthread_mutex_unlock(&l->mu);
+}
+
+void live_want_borda(live_t *l, int on)
+{
+    pthread_mutex_lock(&l->mu);
+    if (on != l->borda_on) { /* a snapshot follows even while paused */
+        l->borda_dirty = 1;
+        pthread_cond_broadcast(&l->cv);
+    }
+    l->borda_on = on;
     pthread_mutex_unlock(&l->mu);
 }
 

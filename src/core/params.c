@@ -19,7 +19,8 @@ static const char *const PROPOSALS[PROPOSAL_COUNT] = { "reference", "uniform", "
 static const char *const SCHEDULES[SCHEDULE_COUNT] = { "cosine", "constant" };
 
 static const char *const COLORMAPS[] = { "viridis", "magma", "cividis", "grey" };
-static const char *const PANELS[] = { "theory", "log-ratio", "proposal", "slice", "overopt" };
+static const char *const PANELS[] = { "theory", "log-ratio", "proposal", "slice", "overopt",
+                                      "borda" };
 #define COUNT(a) ((int)(sizeof a / sizeof a[0]))
 
 int params_colormap_count(void) { return COUNT(COLORMAPS); }
@@ -179,8 +180,9 @@ static const param_def_t TABLE[] = {
       params_colormap_name, V, "colour map of the density panels",
       NULL, NULL, NO_STEP },
     { "panel", "view", PARAM_CHOICE, OFF(panel), 0, 0, 0, 0, params_panel_count,
-      params_panel_name, V, "third panel: theory, log-ratio log(pi/p*), proposal, slice P(x > cursor) or overopt "
-         "(RL on the model's implicit reward at a KL budget, k/K; proxy and gold against sqrt(KL))",
+      params_panel_name, V, "third panel: theory, log-ratio log(pi/p*), proposal, slice P(x > cursor), overopt "
+         "(RL on the model's implicit reward at a KL budget, k/K; proxy and gold against sqrt(KL)) or borda "
+         "(Borda count E_mu P(x > x') under the annotators and the model; rank corr of the reward with it)",
       NULL, NULL, NO_STEP },
     { "log-scale", "view", PARAM_INT, OFF(log_scale), 0, 0, 1, 0, NULL, NULL,
       V, "1: density panels in log scale",

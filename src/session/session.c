@@ -132,6 +132,7 @@ static void update_slice(session_t *s)
         if (s->vs.third == THIRD_SLICE) live_want_slice(s->live[i], 1, s->vs.cursor_x, s->vs.cursor_y);
         else live_want_slice(s->live[i], 0, 0.0, 0.0);
         live_want_overopt(s->live[i], s->vs.third == THIRD_OVEROPT, s->vs.overopt_kl);
+        live_want_borda(s->live[i], s->vs.third == THIRD_BORDA);
     }
 }
 
@@ -746,7 +747,8 @@ int session_init(session_t *s, int fe, live_t *const *live, int n, const kernels
     s->vs.cursor_x = fmax(-L, fmin(L, s->vs.cursor_x));
     s->vs.cursor_y = fmax(-L, fmin(L, s->vs.cursor_y));
     for (int i = 0; i < n; i++) live_set_speed(live[i], s->speed);
-    if (s->vs.third == THIRD_SLICE || s->vs.third == THIRD_OVEROPT) slice_later(s);
+    if (s->vs.third == THIRD_SLICE || s->vs.third == THIRD_OVEROPT || s->vs.third == THIRD_BORDA)
+        slice_later(s);
     if (tour && tour->n > 0) { /* the first stop: run 0 already has its parameters */
         s->tour = *tour;
         memset(tour, 0, sizeof *tour);

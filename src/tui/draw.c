@@ -701,7 +701,9 @@ static void draw_scales(tui_term_t *t, const tui_frame_t *f, const screen_t *sc)
     for (int i = 2; i < vm->n_panels && i < sc->n; i++) {
         const view_panel_t *p = &vm->panels[i];
         if (p->kind != PANEL_DIVERGING && p->kind != PANEL_PROBABILITY) continue;
-        const char *name = p->kind == PANEL_DIVERGING ? "log ratio" : "P";
+        const char *name = p->kind == PANEL_DIVERGING ? "log ratio"
+                           : f->vs->third == THIRD_BORDA ? "BC"
+                                                         : "P";
         snprintf(lo, sizeof lo, p->kind == PANEL_DIVERGING ? "   %s %+.2g " : "   %s %.2g ", name,
                  p->lo);
         snprintf(hi, sizeof hi, p->kind == PANEL_DIVERGING ? " %+.2g" : " %.2g", p->hi);
@@ -734,6 +736,14 @@ static void draw_readout(tui_term_t *t, const tui_frame_t *f, int y)
     ml_add(l, ROLE_VALUE, "%.4g", exp(s->log_true[i]));
     ml_item(l, ROLE_DIM, "   \xCF\x80_\xCE\xB8(x) ");
     ml_add(l, ROLE_VALUE, "%.4g", s->log_model ? exp(s->log_model[i]) : (double)NAN);
+    if (s->have_borda && s->borda_annot && s->borda_model && f->vs->third == THIRD_BORDA) {
+        ml_item(l, ROLE_DIM, "   rank corr(r_\xCE\xB8, BC) ");
+        ml_add(l, ROLE_VALUE, "%.3f", s->borda.rank_corr);
+        ml_item(l, ROLE_DIM, "   BC(x) ");
+        ml_add(l, ROLE_VALUE, "%.3f", s->borda_annot[i]);
+        ml_add(l, ROLE_DIM, " model ");
+        ml_add(l, ROLE_VALUE, "%.3f", s->borda_model[i]);
+    }
     ml_item(l, ROLE_DIM, "   optimum(x) ");
     if (s->log_theory) ml_add(l, ROLE_VALUE, "%.4g", exp(s->log_theory[i]));
     else ml_add(l, ROLE_VALUE, "no closed form");

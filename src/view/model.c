@@ -251,6 +251,14 @@ static void add_third(view_model_t *vm, size_t *used, const live_snapshot_t *s, 
             add_message(vm, "P(x \xE2\x89\xBB cursor)", "computing\xE2\x80\xA6");
         }
         break;
+    case THIRD_BORDA:
+        if (s->have_borda && s->borda_annot && s->borda_model) {
+            add_probability(vm, used, "Borda count BC(x) \xE2\x80\x94 annotators", s->borda_annot);
+            add_probability(vm, used, "BC(x) \xE2\x80\x94 model r_\xCE\xB8", s->borda_model);
+        } else {
+            add_message(vm, "Borda count BC(x)", "computing\xE2\x80\xA6");
+        }
+        break;
     default: /* THIRD_THEORY */
         if (s->log_theory) {
             theory_title(title, sizeof title, s->theory_name);

@@ -1630,6 +1630,19 @@ static void draw_metrics(const canvas_t *cv, const raster_scene_t *sc, const ras
         } else {
             tb_line(&tb, C_DIM, "optimum: none for this pairing (no error split)");
         }
+        if (s0->have_borda) {
+            /* the Borda count: does the reward order the cells as BC does
+               (and as each pooled annotator's density does)? */
+            fmt_metric(v1, sizeof v1, s0->borda.rank_corr);
+            snprintf(buf, sizeof buf, "rank corr(r_\xCE\xB8, BC)  %s", v1);
+            tb_line(&tb, C_TEXT, buf);
+            if (s0->borda.n_comp > 1) {
+                int o = snprintf(buf, sizeof buf, "rank corr(r_\xCE\xB8, log p_k) ");
+                for (int k = 0; k < s0->borda.n_comp && o > 0 && (size_t)o < sizeof buf; k++)
+                    o += snprintf(buf + o, sizeof buf - (size_t)o, " %.3f", s0->borda.comp_corr[k]);
+                tb_line(&tb, C_DIM, buf);
+            }
+        }
         if (m->K > 1) {
             int o = snprintf(buf, sizeof buf, "mixture weights ");
             for (int k = 0; k < m->K && o > 0 && (size_t)o < sizeof buf; k++)

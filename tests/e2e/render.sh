@@ -60,6 +60,12 @@ for k in 1 2; do
 done
 [ -s "$tmp/oo1.png" ] && cmp -s "$tmp/oo1.png" "$tmp/oo2.png" && ok "overopt panel twice: identical bytes" \
     || bad "overopt panel render differs or failed: $(cat "$tmp/err")"
+# the borda panel likewise: the count of the final model
+for k in 1 2; do
+    "$PBDE" render --panel borda --annotator mixture --out "$tmp/bc$k.png" 2>"$tmp/err"
+done
+[ -s "$tmp/bc1.png" ] && cmp -s "$tmp/bc1.png" "$tmp/bc2.png" && ok "borda panel twice: identical bytes" \
+    || bad "borda panel render differs or failed: $(cat "$tmp/err")"
 # the image changes with training (the picture is not a constant)
 # shellcheck disable=SC2086
 "$PBDE" render $SMALL --steps 0 --out "$tmp/s0.png" 2>"$tmp/err"

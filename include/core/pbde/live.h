@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "pbde/borda.h"
 #include "pbde/kernels.h"
 #include "pbde/overopt.h"
 #include "pbde/params.h"
@@ -67,6 +68,14 @@ typedef struct {
     double overopt_budget;     /* the KL asked for (< 0: the gold peak) */
     overopt_score_t overopt_at; /* the policy's KL, proxy, gold and win rate */
     double overopt_param;      /* its kappa */
+
+    /* the Borda count BC(x) = E_mu P(x > x') (live_want_borda) */
+    int have_borda;
+    double *borda_annot;       /* (n) under the annotators (fixed per world) */
+    double *borda_model;       /* (n) under the model's implicit reward */
+    borda_score_t borda;       /* rank correlations of the model's reward */
+    double borda_world_ms;     /* what the annotators' count cost */
+    double borda_ms;           /* what the model's last refresh cost */
 
     trainer_metrics_t metrics;
 
@@ -216,6 +225,13 @@ int live_run_steps(live_t *l, long n);
    per world. */
 #define LIVE_OVEROPT_EVERY_S 1.0
 void live_want_overopt(live_t *l, int on, double kl_budget);
+
+/* Asks for the Borda count (borda.h) in coming snapshots: the annotators'
+   count is built once per world, the model's and the rank correlations
+   when asked, then at least every LIVE_BORDA_EVERY_S while training
+   runs. on = 0 stops computing them. */
+#define LIVE_BORDA_EVERY_S 1.0
+void live_want_borda(live_t *l, int on);
 
 /* ---- be the annotator ---- */
 

@@ -19,6 +19,8 @@ enum {
     RNG_STREAM_SHUFFLE = 4,
     RNG_STREAM_HELDOUT = 5,
     RNG_STREAM_HELDOUT_LABELS = 6,
+    /* 7: the annotate mode's questions (live.h) */
+    RNG_STREAM_BORDA = 8, /* the proposal draws of the Borda count (borda.h) */
     RNG_STREAM_TEST = 99
 };
 

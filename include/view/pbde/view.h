@@ -196,6 +196,7 @@ typedef enum {
     THIRD_PROPOSAL,   /* mu */
     THIRD_SLICE,      /* P(x > cursor), annotator and model */
     THIRD_OVEROPT,    /* the RL policy on the model's implicit reward at a KL budget */
+    THIRD_BORDA,      /* the Borda count E_mu P(x > x'), annotators and model */
     THIRD_COUNT
 } view_third;
 
