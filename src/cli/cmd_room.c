@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cli.h"
@@ -203,6 +204,18 @@ int cmd_room(int argc, char **argv)
     o.code = a.present[F_CODE] ? a.values[F_CODE] : NULL;
     o.timeout_s = (int)timeout;
     o.rate_per_s = rate;
+    /* a hall's phones hold a connection each: allow as many descriptors
+       as the system lets this process have, and keep some for the rest */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)o.max_connections + 64)
+            o.max_connections = rl.rlim_cur > 128 ? (int)rl.rlim_cur - 64 : 64;
+    }
 
     const kernels_t *k = cli_kernels();
     if (!k) return EXIT_USAGE;
