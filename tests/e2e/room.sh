@@ -13,7 +13,8 @@
 #             session and the saved CSV; p50/p99 latencies as info lines
 #   personas  two personas on two-gauss, each voting by its own component
 #             (pbde writes the components' log-densities: --persona-grid);
-#             the model's KL to each component as info lines
+#             the model's KL to each component as info lines; pbde train
+#             --replay of the saved CSV gives the room's model exactly
 # PBDE names the binary. One line per check; exits non-zero when any
 # check fails. Skips (exit 0) when this pbde was built without the room or
 # node is missing. Every wait is bounded (it catches hangs, not slowness).
@@ -118,7 +119,7 @@ if start load --answers-per-question 200 --answer-steps 1 --rate 50; then
 fi
 
 echo "personas"
-if start personas --density two-gauss --personas 2 --answers-per-question 40 --answer-steps 3 \
+if start personas --density two-gauss --personas 2 --answers-per-question 40 --answer-steps 20 \
     --persona-grid "$tmp/grid.csv"; then
     client personas personas "$port" ROOM42 40 25 "$tmp/grid.csv"
     stop personas
@@ -129,6 +130,12 @@ if start personas --density two-gauss --personas 2 --answers-per-question 40 --a
         bad "personas: persona 0: $n0 rows, persona 1: $n1 (want 500 each)"
     echo "  info personas: KL(p* || model) $(field "$tmp/personas.json" kl_true_model)," \
         "KL(component k || model) $(field "$tmp/personas.json" kl_component_model)"
+    # the saved answers rebuild the room's model exactly
+    "$PBDE" train --replay "$tmp/personas.csv" --width 16 --depth 2 --grid 32 --seed 3 --density two-gauss \
+        --answer-steps 20 --json >"$tmp/replay.json" 2>"$tmp/replay.err" || bad "personas: train --replay: $(cat "$tmp/replay.err")"
+    a=$(field "$tmp/personas.json" kl_true_model) b=$(field "$tmp/replay.json" kl_true_model)
+    [ "$a" = "$b" ] && ok "personas: pbde train --replay of the saved answers gives the room's model (KL $a)" ||
+        bad "personas: the room's KL $a, train --replay's $b"
 fi
 
 if [ "$fails" -gt 0 ]; then echo "room: $fails check(s) failed"; exit 1; fi
