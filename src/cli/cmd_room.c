@@ -21,7 +21,7 @@
 
 enum {
     F_ADDR, F_PORT, F_PERSONAS, F_PER_Q, F_CODE, F_SAVE, F_DURATION, F_TIMEOUT, F_DRAIN,
-    F_PERSONA_GRID, F_RATE, F_COUNT
+    F_PERSONA_GRID, F_RATE, F_MAX_PARTICIPANTS, F_COUNT
 };
 static const cli_flag_t FLAGS[F_COUNT] = {
     { "addr", 1, "IPv4 address to listen on (default 127.0.0.1; 0.0.0.0 for the hall's network)" },
@@ -35,6 +35,7 @@ static const cli_flag_t FLAGS[F_COUNT] = {
     { "drain", 1, "at the end, wait up to V seconds for the answers to be trained (default 120)" },
     { "persona-grid", 1, "write each component's log-density on the grid to CSV file V at start" },
     { "rate", 1, "answers per second a participant may send (default 10)" },
+    { "max-participants", 1, "participants the room remembers; new ones beyond are refused (default 10000)" },
 };
 
 /* Set by the signal handler: the only mutable global (style.md). */
@@ -180,11 +181,12 @@ int cmd_room(int argc, char **argv)
     }
     room_opts_t o;
     room_opts_defaults(&o);
-    long port = 0, per_q = 1, timeout = o.timeout_s, personas = 0;
+    long port = 0, per_q = 1, timeout = o.timeout_s, personas = 0, max_ps = o.max_participants;
     double duration = -1, drain_s = 120, rate = o.rate_per_s;
     if ((rc = int_flag(&a, F_PORT, 0, 65535, &port)) || (rc = int_flag(&a, F_PER_Q, 1, 1000000, &per_q)) ||
         (rc = int_flag(&a, F_TIMEOUT, 1, 3600, &timeout)) || (rc = num_flag(&a, F_DURATION, 0, &duration)) ||
-        (rc = num_flag(&a, F_DRAIN, 0, &drain_s)) || (rc = num_flag(&a, F_RATE, 0.001, &rate)))
+        (rc = num_flag(&a, F_DRAIN, 0, &drain_s)) || (rc = num_flag(&a, F_RATE, 0.001, &rate)) ||
+        (rc = int_flag(&a, F_MAX_PARTICIPANTS, 1, 10000000, &max_ps)))
         return rc;
     if (a.present[F_PERSONAS]) {
         if (strcmp(a.values[F_PERSONAS], "own") == 0) personas = ROOM_PERSONAS_OWN;
@@ -204,6 +206,7 @@ int cmd_room(int argc, char **argv)
     o.code = a.present[F_CODE] ? a.values[F_CODE] : NULL;
     o.timeout_s = (int)timeout;
     o.rate_per_s = rate;
+    o.max_participants = (int)max_ps;
     /* a hall's phones hold a connection each: allow as many descriptors
        as the system lets this process have, and keep some for the rest */
     struct rlimit rl;

@@ -183,6 +183,11 @@ async function contract(timeoutS) {
   const after = await request("GET", "/api/stats", undefined, { agent: false });
   const st = after.body;
   check(st.answers === accepted && st.abstained === 1 && st.participants === 4, `stats count ${st.answers} answers (${accepted} accepted), 1 abstained, 4 participants (${JSON.stringify(st)})`);
+  // the room remembers --max-participants 5: the sixth pid is refused
+  const fifth = await question("p5"), sixth = await question("p6");
+  const late = await answer("p6", 2, "a");
+  check(fifth.status === 200 && sixth.status === 503 && late.status === 503,
+    `the room full at 5 participants: the 5th joins (${fifth.status}), the 6th is refused (${sixth.status}, answer ${late.status})`);
   return { accepted, stats: st };
 }
 

@@ -2,7 +2,7 @@
 # End-to-end test of pbde room, the lecture hall as the annotator, on
 # 127.0.0.1 only. Four servers, each driven by tests/e2e/room-client.js
 # (node's own http and net modules):
-#   contract  every status of the HTTP contract (403, 409, 400, 413, 429),
+#   contract  every status of the HTTP contract (403, 409, 400, 413, 429, 503),
 #             a 10 MB body refused unread, slow-loris connections dropped
 #             by the timeout; the saved CSV holds exactly the accepted answers
 #   flood     2000 connections open at once: the server answers meanwhile
@@ -95,7 +95,7 @@ agree() {
 }
 
 echo "contract"
-if start contract --answers-per-question 3 --timeout 2 --answer-steps 2; then
+if start contract --answers-per-question 3 --timeout 2 --answer-steps 2 --max-participants 5; then
     client contract contract "$port" ROOM42 2
     stop contract
     agree contract "$(field "$tmp/contract.result" accepted)"
