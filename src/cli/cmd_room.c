@@ -189,10 +189,15 @@ int cmd_room(int argc, char **argv)
         (rc = int_flag(&a, F_MAX_PARTICIPANTS, 1, 10000000, &max_ps)))
         return rc;
     if (a.present[F_PERSONAS]) {
-        if (strcmp(a.values[F_PERSONAS], "own") == 0) personas = ROOM_PERSONAS_OWN;
-        else if ((rc = int_flag(&a, F_PERSONAS, 0, LIVE_ROOM_MAX_PERSONA, &personas))) {
-            fprintf(stderr, "pbde room: --personas: expected a count K or own\n");
-            return rc;
+        const char *v = a.values[F_PERSONAS];
+        char *end;
+        personas = strtol(v, &end, 10);
+        if (strcmp(v, "own") == 0) {
+            personas = ROOM_PERSONAS_OWN;
+        } else if (end == v || *end || personas < 0 || personas > LIVE_ROOM_MAX_PERSONA + 1) {
+            fprintf(stderr, "pbde room: --personas: '%s' is neither a count K (0 to %d) nor own\n", v,
+                    LIVE_ROOM_MAX_PERSONA + 1);
+            return EXIT_USAGE;
         }
     }
     if (a.present[F_CODE] && !room_code_valid(a.values[F_CODE])) {

@@ -3,6 +3,7 @@
 //   contract            every status of the HTTP contract, the 10 MB body,
 //                       slow-loris connections
 //   flood               2000 connections at once
+//   own                 personas the clients send themselves
 //   load N Q            N participants answer Q questions each, concurrently
 //   personas N Q GRID   N participants vote by their persona's component
 //                       (GRID: pbde room --persona-grid's CSV, so the
@@ -257,6 +258,23 @@ async function load(N, Q) {
   return { accepted: counts.ok, stats: st, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99) };
 }
 
+// ---------------------------------------------------------------------- own
+
+// personas = own: the client says who it is; the room writes it down.
+async function own() {
+  const q = await waitQuestion("o1", 0);
+  check(q.persona === null, `with personas own the room assigns none (${q.persona})`);
+  let r = await answer("o1", q.id, "a");
+  check(r.status === 400, `an answer without its persona: 400 (${r.status})`);
+  r = await answer("o1", q.id, "a", { persona: 70000 });
+  check(r.status === 400, `a persona out of range: 400 (${r.status})`);
+  r = await answer("o1", q.id, "a", { persona: 7 });
+  check(r.status === 200, `persona 7: 200 (${r.status})`);
+  r = await answer("o2", q.id, "b", { persona: 3 });
+  check(r.status === 200, `persona 3: 200 (${r.status})`);
+  return { accepted: 2 };
+}
+
 // ----------------------------------------------------------------- personas
 
 // pbde's component log-densities on its grid: lookup by the cell of (x, y).
@@ -300,6 +318,7 @@ async function personas(N, Q, gridPath) {
   let result;
   if (mode === "contract") result = await contract(Number(rest[0] || 2));
   else if (mode === "flood") result = await flood();
+  else if (mode === "own") result = await own();
   else if (mode === "load") result = await load(Number(rest[0]), Number(rest[1]));
   else if (mode === "personas") result = await personas(Number(rest[0]), Number(rest[1]), rest[2]);
   else { console.log(`FAIL unknown mode ${mode}`); process.exit(2); }

@@ -1,12 +1,13 @@
 #!/bin/sh
 # End-to-end test of pbde room, the lecture hall as the annotator, on
-# 127.0.0.1 only. Four servers, each driven by tests/e2e/room-client.js
+# 127.0.0.1 only. Five servers, each driven by tests/e2e/room-client.js
 # (node's own http and net modules):
 #   contract  every status of the HTTP contract (403, 409, 400, 413, 429, 503),
 #             a 10 MB body refused unread, slow-loris connections dropped
 #             by the timeout; the saved CSV holds exactly the accepted answers
 #   flood     2000 connections open at once: the server answers meanwhile
 #             and afterwards
+#   own       personas sent by the clients, written in the CSV
 #   load      200 participants answer 20 questions each concurrently (a
 #             question closes when all 200 answered): every accepted
 #             answer counted once by the client, the room's stats, the
@@ -107,6 +108,16 @@ echo "flood"
 if start flood --answer-steps 2; then
     client flood flood "$port" ROOM42
     stop flood
+fi
+
+echo "own"
+if start own --personas own --answers-per-question 2 --answer-steps 2; then
+    client own own "$port" ROOM42
+    stop own
+    agree own 2
+    w=$(awk -F, 'NR > 1 { printf "%s ", $6 }' "$tmp/own.csv")
+    [ "$w" = "7 3 " ] && ok "own: the CSV's annotator column holds the personas sent, in order" ||
+        bad "own: annotator column '$w' (want 7 3)"
 fi
 
 echo "load"
