@@ -2,8 +2,11 @@
    session in its room mode trains on the answers that come over HTTP; the
    command prints the join URL and code, runs until SIGINT/SIGTERM or
    --duration, then saves the answers and prints the counts and metrics. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +27,7 @@ enum {
     F_PERSONA_GRID, F_RATE, F_MAX_PARTICIPANTS, F_COUNT
 };
 static const cli_flag_t FLAGS[F_COUNT] = {
-    { "addr", 1, "IPv4 address to listen on (default 127.0.0.1; 0.0.0.0 for the hall's network)" },
+    { "addr", 1, "IPv4 address to listen on (default 127.0.0.1; 0.0.0.0: every interface, the URL names the first)" },
     { "port", 1, "port to listen on (default 0: any free port, printed)" },
     { "personas", 1, "K: participants get personas 0..K-1 in turn; own: each sends its own (default 0: none)" },
     { "answers-per-question", 1, "answers that close a question (default 1)" },
@@ -159,6 +162,28 @@ static int drain(live_t *l, live_snapshot_t *s, double drain_s)
     }
 }
 
+/* The address phones should use for addr: addr itself, or for 0.0.0.0
+   (every interface) this machine's first IPv4 address that is not the
+   loopback (falls back to addr). */
+static void join_host(const char *addr, char *out, size_t n)
+{
+    snprintf(out, n, "%s", addr);
+    if (strcmp(addr, "0.0.0.0") != 0) return;
+    struct ifaddrs *ifs, *i;
+    if (getifaddrs(&ifs) != 0) return;
+    for (i = ifs; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)i->ifa_addr;
+        if ((ntohl(sin->sin_addr.s_addr) >> 24) == 127) continue;
+        char buf[INET_ADDRSTRLEN];
+        if (inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf)) {
+            snprintf(out, n, "%s", buf);
+            break;
+        }
+    }
+    freeifaddrs(ifs);
+}
+
 static void usage(void)
 {
     cli_usage(stdout, "room",
@@ -259,7 +284,9 @@ int cmd_room(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    printf("url: http://%s:%d/?code=%s\ncode: %s\nport: %d\n", o.addr, room_port(r), room_code(r),
+    char host[64];
+    join_host(o.addr, host, sizeof host);
+    printf("url: http://%s:%d/?code=%s\ncode: %s\nport: %d\n", host, room_port(r), room_code(r),
            room_code(r), room_port(r));
     fflush(stdout);
 
