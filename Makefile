@@ -15,11 +15,14 @@ CC      ?= cc
 
 # pkg-config names the build links against, and the packages that provide
 # them (plus tools the end-to-end tests use).
-PKGS     := ncursesw libsixel sdl2 SDL2_ttf SDL2_image fontconfig inih cmocka libpng
+PKGS     := ncursesw libsixel sdl2 SDL2_ttf SDL2_image fontconfig inih cmocka libpng \
+            libmicrohttpd json-c libqrencode
 APT_PKGS := build-essential pkg-config libncurses-dev ncurses-term libsixel-dev libsdl2-dev libsdl2-ttf-dev \
             libsdl2-image-dev libfontconfig-dev libinih-dev libcmocka-dev libpng-dev tmux \
-            xvfb xauth xdotool xterm fonts-dejavu-core ffmpeg emscripten chromium node-ws curl
-BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka libpng tmux ffmpeg
+            xvfb xauth xdotool xterm fonts-dejavu-core ffmpeg emscripten chromium node-ws curl \
+            libmicrohttpd-dev libjson-c-dev libqrencode-dev
+BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka libpng tmux ffmpeg \
+             libmicrohttpd json-c qrencode
 
 # ------------------------------------------------------------------ layers
 #
@@ -33,6 +36,8 @@ BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka 
 #   export  src/export  include/export   PNG, fonts, video, stages; needs SDL2 (ttf, image), fontconfig
 #   tui     src/tui     include/tui      the terminal explorer; needs ncursesw
 #   gui     src/gui     include/gui      the SDL2 window; needs what export needs
+#   room    src/room    include/room     a lecture hall answering from phones over HTTP;
+#                                        needs libmicrohttpd, json-c
 #   cli     src/cli                      main and the subcommands: the only code that sees argv
 # A front end whose libraries pkg-config cannot find is skipped (its
 # subcommand then says how to get it), never a compile error.
@@ -43,6 +48,7 @@ HAVE_TUI    := $(call have,ncursesw)
 HAVE_CMOCKA := $(call have,cmocka)
 HAVE_SIXEL  := $(call have,libsixel)
 HAVE_GUI    := $(HAVE_EXPORT)
+HAVE_ROOM   := $(call have,libmicrohttpd json-c)
 # Debian package behind each pkg-config name (for the message)
 deb_inih := libinih-dev
 deb_libpng := libpng-dev
@@ -52,8 +58,11 @@ deb_SDL2_image := libsdl2-image-dev
 deb_fontconfig := libfontconfig-dev
 deb_ncursesw := libncurses-dev
 deb_cmocka := libcmocka-dev
+deb_libmicrohttpd := libmicrohttpd-dev
+deb_json-c := libjson-c-dev
 missing = $(foreach p,$(1),$(if $(call have,$(p)),,$(deb_$(p))))
-MISSING := $(strip $(call missing,inih libpng sdl2 SDL2_ttf SDL2_image fontconfig ncursesw cmocka))
+MISSING := $(strip $(call missing,inih libpng sdl2 SDL2_ttf SDL2_image fontconfig ncursesw cmocka \
+                                   libmicrohttpd json-c))
 
 INC_CORE   := -Iinclude/core
 INC_VIEW   := $(INC_CORE) -Iinclude/view
@@ -61,17 +70,20 @@ INC_SESSION := $(INC_VIEW) -Iinclude/session
 INC_EXPORT := $(INC_SESSION) -Iinclude/export
 INC_TUI    := $(INC_SESSION) -Iinclude/tui
 INC_GUI    := $(INC_EXPORT) -Iinclude/gui
+INC_ROOM   := $(INC_CORE) -Iinclude/room
 
 CORE_PC_CFLAGS   := $(shell pkg-config --cflags inih libpng 2>/dev/null)
 EXPORT_PC_CFLAGS := $(if $(HAVE_EXPORT),$(shell pkg-config --cflags sdl2 SDL2_ttf SDL2_image fontconfig))
 TUI_PC_CFLAGS    := $(if $(HAVE_TUI),$(shell pkg-config --cflags ncursesw)) \
                     $(if $(HAVE_SIXEL),$(shell pkg-config --cflags libsixel) -DPBDE_HAVE_SIXEL)
 CMOCKA_CFLAGS    := $(if $(HAVE_CMOCKA),$(shell pkg-config --cflags cmocka))
+ROOM_PC_CFLAGS   := $(if $(HAVE_ROOM),$(shell pkg-config --cflags libmicrohttpd json-c))
 
 CORE_LIBS   := $(shell pkg-config --libs inih libpng 2>/dev/null) -lm -pthread
 EXPORT_LIBS := $(if $(HAVE_EXPORT),$(shell pkg-config --libs sdl2 SDL2_ttf SDL2_image fontconfig))
 TUI_LIBS    := $(if $(HAVE_TUI),$(shell pkg-config --libs ncursesw) $(if $(HAVE_SIXEL),$(shell pkg-config --libs libsixel)))
 CMOCKA_LIBS := $(if $(HAVE_CMOCKA),$(shell pkg-config --libs cmocka))
+ROOM_LIBS   := $(if $(HAVE_ROOM),$(shell pkg-config --libs libmicrohttpd json-c))
 
 WARN   := -Wall -Wextra -Wshadow -Wdouble-promotion -Wstrict-prototypes \
           -Wmissing-prototypes -Wformat=2 -Wvla
@@ -80,9 +92,10 @@ CFLAGS ?= $(OPT) -g
 BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) -pthread -MMD -MP
 # what the CLI was built with: it answers for the front ends it lacks
 CLI_DEFS := $(if $(HAVE_TUI),-DPBDE_HAVE_TUI) $(if $(HAVE_GUI),-DPBDE_HAVE_GUI) \
-            $(if $(HAVE_EXPORT),-DPBDE_HAVE_EXPORT) -DPBDE_MISSING='"$(MISSING)"'
+            $(if $(HAVE_EXPORT),-DPBDE_HAVE_EXPORT) $(if $(HAVE_ROOM),-DPBDE_HAVE_ROOM) \
+            -DPBDE_MISSING='"$(MISSING)"'
 INC_CLI := $(INC_CORE) -Iinclude/view -Iinclude/session $(if $(HAVE_EXPORT),-Iinclude/export) \
-           $(if $(HAVE_TUI),-Iinclude/tui) $(if $(HAVE_GUI),-Iinclude/gui)
+           $(if $(HAVE_TUI),-Iinclude/tui) $(if $(HAVE_GUI),-Iinclude/gui) $(if $(HAVE_ROOM),-Iinclude/room)
 
 ARCH := $(shell uname -m)
 ifeq ($(ARCH),x86_64)
@@ -96,11 +109,13 @@ SESSION_SRC := $(wildcard src/session/*.c)
 EXPORT_SRC := $(wildcard src/export/*.c)
 TUI_SRC    := $(wildcard src/tui/*.c)
 GUI_SRC    := $(wildcard src/gui/*.c)
+ROOM_SRC   := $(wildcard src/room/*.c)
 # the subcommands whose front end is missing are left out; cmd_missing.c
 # answers for them
 CLI_SRC    := $(filter-out $(if $(HAVE_TUI),,src/cli/cmd_tui.c) \
                 $(if $(HAVE_GUI),,src/cli/cmd_gui.c) \
-                $(if $(HAVE_EXPORT),,src/cli/cmd_render.c),$(wildcard src/cli/*.c))
+                $(if $(HAVE_EXPORT),,src/cli/cmd_render.c) \
+                $(if $(HAVE_ROOM),,src/cli/cmd_room.c),$(wildcard src/cli/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_OBJ   := $(call obj,$(CORE_SRC))
@@ -109,6 +124,7 @@ SESSION_OBJ := $(call obj,$(SESSION_SRC))
 EXPORT_OBJ := $(call obj,$(EXPORT_SRC))
 TUI_OBJ    := $(call obj,$(TUI_SRC))
 GUI_OBJ    := $(call obj,$(GUI_SRC))
+ROOM_OBJ   := $(call obj,$(ROOM_SRC))
 CLI_OBJ    := $(call obj,$(CLI_SRC))
 
 LIB        := $(BUILD)/libpbde.a
@@ -140,7 +156,7 @@ all: deps-try
 	@$(MAKE) --no-print-directory build
 
 SKIPPED := $(strip $(if $(HAVE_TUI),,the terminal explorer (pbde tui);) $(if $(HAVE_GUI),,the window and renders (pbde gui, render, curve --png);) \
-             $(if $(HAVE_CMOCKA),,the unit tests;))
+             $(if $(HAVE_CMOCKA),,the unit tests;) $(if $(HAVE_ROOM),,the room (pbde room);))
 build: $(if $(HAVE_CORE),$(BIN) $(TEST_BIN),no-core)
 	@$(if $(MISSING),echo "pbde: built $(BIN) (the headless commands) but skipped $(SKIPPED) pkg-config finds no $(MISSING). Install them with: sudo apt-get install $(MISSING)  (or: make deps)",true)
 
@@ -154,7 +170,8 @@ $(BUILD)/src/session/%.o: LAYER := $(INC_SESSION) $(CORE_PC_CFLAGS)
 $(BUILD)/src/export/%.o: LAYER := $(INC_EXPORT) $(EXPORT_PC_CFLAGS)
 $(BUILD)/src/tui/%.o: LAYER := $(INC_TUI) $(TUI_PC_CFLAGS)
 $(BUILD)/src/gui/%.o: LAYER := $(INC_GUI) $(EXPORT_PC_CFLAGS)
-$(BUILD)/src/cli/%.o: LAYER := $(INC_CLI) $(CLI_DEFS) $(EXPORT_PC_CFLAGS) $(TUI_PC_CFLAGS)
+$(BUILD)/src/room/%.o: LAYER := $(INC_ROOM) $(CORE_PC_CFLAGS) $(ROOM_PC_CFLAGS) -I$(BUILD)/gen
+$(BUILD)/src/cli/%.o: LAYER := $(INC_CLI) $(CLI_DEFS) $(EXPORT_PC_CFLAGS) $(TUI_PC_CFLAGS) $(ROOM_PC_CFLAGS)
 # only the kernel objects get the vector flags: the rest of the program
 # must run on any CPU of the architecture (kernels_select checks cpuid)
 $(BUILD)/src/core/kernels_avx2.o: LAYER += $(AVX2_FLAGS)
@@ -164,6 +181,12 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(LAYER)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# the phone page, embedded in the binary as a C string
+$(BUILD)/gen/room_page.h: web/room.html mk/embed.sh
+	@mkdir -p $(dir $@)
+	sh mk/embed.sh $< ROOM_PAGE > $@.tmp && mv $@.tmp $@
+$(BUILD)/src/room/room.o: $(BUILD)/gen/room_page.h
 
 $(LIB): $(CORE_OBJ)
 	@rm -f $@
@@ -178,10 +201,10 @@ $(EXPORT_LIB): $(EXPORT_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-BIN_DEPS := $(CLI_OBJ) $(if $(HAVE_TUI),$(TUI_OBJ)) $(if $(HAVE_GUI),$(GUI_OBJ)) \
+BIN_DEPS := $(CLI_OBJ) $(if $(HAVE_TUI),$(TUI_OBJ)) $(if $(HAVE_GUI),$(GUI_OBJ)) $(if $(HAVE_ROOM),$(ROOM_OBJ)) \
             $(if $(HAVE_EXPORT),$(EXPORT_LIB)) $(SESSION_LIB) $(VIEW_LIB) $(LIB)
 $(BIN): $(BIN_DEPS)
-	$(CC) $(BASE_CFLAGS) -o $@ $^ $(TUI_LIBS) $(EXPORT_LIBS) $(CORE_LIBS)
+	$(CC) $(BASE_CFLAGS) -o $@ $^ $(TUI_LIBS) $(EXPORT_LIBS) $(ROOM_LIBS) $(CORE_LIBS)
 
 TEST_INC := $(INC_EXPORT) -Iinclude/tui $(CORE_PC_CFLAGS) $(CMOCKA_CFLAGS)
 $(TESTS_SESSION:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c $(SESSION_LIB) $(VIEW_LIB) $(LIB)
@@ -233,8 +256,13 @@ check-layers:
 	  echo "check-layers: a view file could include pbde/session.h"; exit 1; fi
 	@if ! $(CC) $(BASE_CFLAGS) $(INC_TUI) $(CORE_PC_CFLAGS) -c $(BUILD)/layer-probe.c -o $(BUILD)/layer-probe.o 2>/dev/null; then \
 	  echo "check-layers: a tui file cannot include pbde/session.h"; exit 1; fi
+	@if $(CC) $(BASE_CFLAGS) $(INC_ROOM) $(CORE_PC_CFLAGS) -c $(BUILD)/layer-probe.c -o $(BUILD)/layer-probe.o 2>/dev/null; then \
+	  echo "check-layers: a room file could include pbde/session.h"; exit 1; fi
+	@printf '#include "pbde/room.h"\nint probe(void);\nint probe(void) { return 0; }\n' >$(BUILD)/layer-probe.c
+	@if $(CC) $(BASE_CFLAGS) $(INC_CORE) $(CORE_PC_CFLAGS) -c $(BUILD)/layer-probe.c -o $(BUILD)/layer-probe.o 2>/dev/null; then \
+	  echo "check-layers: a core file could include pbde/room.h"; exit 1; fi
 	@rm -f $(BUILD)/layer-probe.c $(BUILD)/layer-probe.o
-	@echo "check-layers: no relative includes; core cannot include view, view cannot include session, tui cannot include export"
+	@echo "check-layers: no relative includes; core cannot include view or room, view cannot include session, tui cannot include export, room cannot include session"
 
 # The README's two commands: install what is missing, then build with the
 # flags pkg-config reports once the packages are there.

@@ -109,5 +109,6 @@ int cmd_gui(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_curve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_room(int argc, char **argv);
 
 #endif

@@ -22,6 +22,19 @@ static int missing(const char *cmd, const char *what)
 }
 #endif
 
+#ifndef PBDE_HAVE_ROOM
+int cmd_room(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr,
+            "pbde room: this pbde was built without the room (pkg-config found no libmicrohttpd\n"
+            "or json-c at build time). Install them (sudo apt-get install libmicrohttpd-dev\n"
+            "libjson-c-dev, or make deps) and run make again.\n");
+    return EXIT_USAGE;
+}
+#endif
+
 #ifndef PBDE_HAVE_TUI
 int cmd_tui(int argc, char **argv)
 {

@@ -18,6 +18,7 @@ static void usage(FILE *f)
             "  pbde render [opts] --out F   headless image (.png) or video (.y4m, .mp4, .gif)\n"
             "  pbde curve [opts] --out F    learning curves: KL against pairs (CSV, table, --png)\n"
             "  pbde overopt [opts]      reward over-optimisation: RL and best-of-n on the learned reward\n"
+            "  pbde room [opts]         a lecture hall annotates from phones (prints the join URL)\n"
             "  pbde bench [--json]      kernel and training throughput against the core's peak\n"
             "  pbde list [what]         densities, annotators, objectives (params: the table; keys: the terminal's)\n"
             "  pbde help                this text; pbde CMD --help for a command's options\n"
@@ -47,9 +48,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "render") == 0) return cmd_render(argc, argv);
     if (strcmp(cmd, "curve") == 0) return cmd_curve(argc, argv);
     if (strcmp(cmd, "overopt") == 0) return cmd_overopt(argc, argv);
+    if (strcmp(cmd, "room") == 0) return cmd_room(argc, argv);
     if (strcmp(cmd, "tui") == 0 || strncmp(cmd, "--", 2) == 0) return cmd_tui(argc, argv);
     static const char *const CMDS[] = { "tui", "gui", "train", "overopt", "sample", "render", "curve",
-                                        "bench", "list", "help", "version" };
+                                        "room", "bench", "list", "help", "version" };
     char msg[256];
     snprintf(msg, sizeof msg, "unknown command '%s'", cmd);
     suggest_append(msg, sizeof msg, cmd, CMDS, sizeof CMDS / sizeof CMDS[0], "");

@@ -33,6 +33,9 @@
 /* Queued inputs besides the answers 1 (A) and 0 (B). */
 #define EV_SKIP (-1)
 #define EV_UNDO (-2)
+#define EV_NEXT (-3)  /* the room closes its question */
+/* A room's answer: EV_ROOM + 3 * persona + (y + 1), y in {-1, 0, 1}. */
+#define EV_ROOM 16
 
 struct live {
     const kernels_t *k;
@@ -114,10 +117,21 @@ struct live {
     long rate_steps;
     double evals_t0;
     int evals_n;
+
+    /* a room of annotators (live_set_room), guarded by mu. The callers'
+       side counts what is queued, the worker's what is applied. */
+    int room;
+    long room_n;            /* answers that close a question */
+    long room_got;          /* answers queued for the open question (callers) */
+    long room_closing;      /* closings queued, not yet applied: no question open */
+    long room_on_q;         /* answers applied to the question on screen (worker) */
+    long room_total, room_abstain; /* answers accepted, of which no preference */
+    int *ans_persona;       /* (ans_cap) who answered each answer (0 outside the room) */
 };
 
 static void session_free(live_t *l);
 static void human_fields(live_t *l);
+static void room_fields(live_t *l);
 static int pump_until(live_t *l, double t_end, const unsigned long *stop, double *wait_s);
 
 /* What one turn of the session's loop did. */
@@ -672,6 +686,7 @@ static void human_fields(live_t *l)
     s->waiting = l->t_human && l->ev_n == 0 && l->t_k == l->n_ans &&
                  trainer_step_count(l->t) >= l->t_until && l->have_q &&
                  s->step == trainer_step_count(l->t);
+    room_fields(l);
 }
 
 /* human_fields, published. */
@@ -721,7 +736,14 @@ static int draw_question(live_t *l)
 
 /* Appends the question on screen as an answer (worker, under mu).
    Returns 0 or -1 (allocation failure: the answer is dropped). */
+static int record_answer_as(live_t *l, int y, int persona);
 static int record_answer(live_t *l, int y)
+{
+    return record_answer_as(l, y, 0);
+}
+
+/* record_answer, by an annotator of the room's persona persona. */
+static int record_answer_as(live_t *l, int y, int persona)
 {
     if (l->n_ans == l->ans_cap) {
         size_t cap = l->ans_cap ? 2 * l->ans_cap : 256;
@@ -731,14 +753,39 @@ static int record_answer(live_t *l, int y)
         if (ny) l->ans_y = ny;
         long *nn = ny ? realloc(l->ans_no, pbde_mul_size(cap, sizeof(long))) : NULL;
         if (nn) l->ans_no = nn;
-        if (!nn) return -1;
+        int *npe = nn ? realloc(l->ans_persona, pbde_mul_size(cap, sizeof(int))) : NULL;
+        if (npe) l->ans_persona = npe;
+        if (!npe) return -1;
         l->ans_cap = cap;
     }
+    l->ans_persona[l->n_ans] = persona;
     memcpy(l->ans_pts + 4 * l->n_ans, l->q, 4 * sizeof(float));
     l->ans_y[l->n_ans] = y ? 1 : 0;
     l->ans_no[l->n_ans] = l->q_no;
     l->n_ans++;
     return 0;
+}
+
+/* The room's question on screen takes no more answers (worker, under
+   mu): the next one is drawn. */
+static void room_close(live_t *l)
+{
+    if (l->room_on_q == 0) l->skipped++;
+    l->room_on_q = 0;
+    l->have_q = 0;
+    if (l->room_closing > 0) l->room_closing--;
+}
+
+/* The room's part of the snapshot (under mu). */
+static void room_fields(live_t *l)
+{
+    live_snapshot_t *s = &l->pub;
+    s->room = l->room;
+    s->room_open = l->room && l->human && l->have_q && l->room_closing == 0;
+    s->room_per_question = l->room_n;
+    s->room_question_answers = s->room_open ? l->room_got : 0;
+    s->room_answers = l->room_total;
+    s->room_abstained = l->room_abstain;
 }
 
 /* Applies queued inputs in order while a question is on screen. Questions that do not depend on
@@ -771,6 +818,13 @@ static int apply_inputs(live_t *l)
             l->q_no = l->ans_no[l->n_ans];
             l->asked = l->q_no;
             l->have_q = 1;
+        } else if (e == EV_NEXT) {
+            room_close(l);
+        } else if (e >= EV_ROOM) {
+            int y = (e - EV_ROOM) % 3 - 1, persona = (e - EV_ROOM) / 3;
+            if (y >= 0 && record_answer_as(l, y, persona) != 0)
+                snprintf(l->pub.status, sizeof l->pub.status, "out of memory: an answer was lost");
+            if (++l->room_on_q >= l->room_n) room_close(l);
         } else if (e == EV_SKIP) {
             l->skipped++;
             l->have_q = 0;
@@ -1192,6 +1246,7 @@ static void session_free(live_t *l)
     free(l->ans_pts);
     free(l->ans_y);
     free(l->ans_no);
+    free(l->ans_persona);
     free(l->evq);
     trainer_ckpt_destroy(l->ck0);
     for (int i = 0; i < LIVE_CKPTS; i++) trainer_ckpt_destroy(l->ck[i]);
@@ -1483,7 +1538,7 @@ long live_answer(live_t *l, int y)
 {
     pthread_mutex_lock(&l->mu);
     long n = -1;
-    if (l->human && enqueue(l, y < 0 ? EV_SKIP : y ? 1 : 0) == 0) {
+    if (l->human && !l->room && enqueue(l, y < 0 ? EV_SKIP : y ? 1 : 0) == 0) {
         if (y >= 0) l->logical++;
         n = l->logical;
     }
@@ -1495,7 +1550,7 @@ long live_undo_answer(live_t *l)
 {
     pthread_mutex_lock(&l->mu);
     long n = -1;
-    if (l->human && l->logical > 0 && enqueue(l, EV_UNDO) == 0) n = --l->logical;
+    if (l->human && !l->room && l->logical > 0 && enqueue(l, EV_UNDO) == 0) n = --l->logical;
     pthread_mutex_unlock(&l->mu);
     return n;
 }
@@ -1514,14 +1569,16 @@ int live_save_answers(live_t *l, const char *path, char *err, size_t errlen)
     size_t n = l->n_ans;
     float *pts = malloc(pbde_mul_size(n ? n : 1, 4 * sizeof(float)));
     uint8_t *y = malloc(n ? n : 1);
-    if (pts && y && n) {
+    int *who = calloc(n ? n : 1, sizeof(int));
+    if (pts && y && who && n) {
         memcpy(pts, l->ans_pts, n * 4 * sizeof(float));
         memcpy(y, l->ans_y, n);
+        memcpy(who, l->ans_persona, n * sizeof(int));
     }
     pthread_mutex_unlock(&l->mu);
     int rc = -1;
     outfile_t o;
-    if (!pts || !y) {
+    if (!pts || !y || !who) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
@@ -1532,8 +1589,8 @@ int live_save_answers(live_t *l, const char *path, char *err, size_t errlen)
     fprintf(o.f, "ax,ay,bx,by,y,annotator\n");
     for (size_t i = 0; i < n; i++) {
         const float *q = pts + 4 * i;
-        fprintf(o.f, "%.9g,%.9g,%.9g,%.9g,%d,0\n", (double)q[0], (double)q[1], (double)q[2],
-                (double)q[3], y[i]);
+        fprintf(o.f, "%.9g,%.9g,%.9g,%.9g,%d,%d\n", (double)q[0], (double)q[1], (double)q[2],
+                (double)q[3], y[i], who[i]);
     }
     if (outfile_commit(&o) != 0) {
         snprintf(err, errlen, "%s", strerror(errno));
@@ -1543,5 +1600,96 @@ int live_save_answers(live_t *l, const char *path, char *err, size_t errlen)
 done:
     free(pts);
     free(y);
+    free(who);
     return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* A room of annotators                                                     */
+
+int live_set_room(live_t *l, int on, int answers_per_question)
+{
+    pthread_mutex_lock(&l->mu);
+    if (on && !l->human) l->have_q = 0; /* a new question for the new seat */
+    if (on) l->human = 1;
+    l->room = on != 0;
+    l->room_n = answers_per_question > 0 ? answers_per_question : 1;
+    room_fields(l);
+    bump(l);
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    return 0;
+}
+
+/* 1 when the question on screen takes answers (under mu). */
+static int room_open(const live_t *l)
+{
+    return l->room && l->human && l->have_q && l->room_closing == 0;
+}
+
+long live_room_answer(live_t *l, long question_no, int y, int persona)
+{
+    if (y < -1 || y > 1 || persona < 0 || persona > LIVE_ROOM_MAX_PERSONA) return LIVE_ROOM_BAD;
+    pthread_mutex_lock(&l->mu);
+    long n;
+    if (!l->room || !l->human)
+        n = LIVE_ROOM_OFF;
+    else if (room_open(l) && question_no == l->q_no)
+        n = 0;
+    else if (question_no <= l->q_no)
+        n = LIVE_ROOM_STALE;
+    else
+        n = LIVE_ROOM_NOT_OPEN;
+    if (n == 0) {
+        /* the count that closes the question is decided here, in
+           arrival order: the worker applies the same closings */
+        int closes = l->room_got + 1 >= l->room_n;
+        l->room_got = closes ? 0 : l->room_got + 1;
+        l->room_closing += closes;
+        l->room_total++;
+        if (y < 0) l->room_abstain++;
+        if (y >= 0) l->logical++;
+        room_fields(l);
+        if (enqueue(l, EV_ROOM + 3 * persona + (y + 1)) == 0) {
+            n = l->logical;
+        } else { /* nothing queued: undo the counts */
+            if (y >= 0) l->logical--;
+            if (y < 0) l->room_abstain--;
+            l->room_total--;
+            l->room_closing -= closes;
+            l->room_got = closes ? l->room_n - 1 : l->room_got - 1;
+            n = LIVE_ROOM_OFF;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+void live_next_question(live_t *l)
+{
+    pthread_mutex_lock(&l->mu);
+    if (room_open(l)) {
+        l->room_closing++;
+        long got = l->room_got;
+        l->room_got = 0;
+        room_fields(l);
+        if (enqueue(l, EV_NEXT) != 0) {
+            l->room_closing--;
+            l->room_got = got;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+int live_room_question(live_t *l, long *id, float pts[4], long *answers)
+{
+    pthread_mutex_lock(&l->mu);
+    int open = room_open(l);
+    if (open) {
+        *id = l->q_no;
+        memcpy(pts, l->q, 4 * sizeof(float));
+    }
+    if (answers) *answers = l->room_total;
+    pthread_mutex_unlock(&l->mu);
+    return open;
 }

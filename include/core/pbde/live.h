@@ -103,6 +103,15 @@ typedef struct {
     int waiting;             /* 1: every answer trained: waiting for the next one */
     size_t n_answered;       /* the last few answered pairs, newest last */
     float answered[LIVE_OVERLAY_PAIRS * 4]; /* (n_answered, 4) winner first: wx wy lx ly */
+
+    /* a room of annotators (live_set_room); the question is question_no
+       and question above */
+    int room;                /* 1: many answers per question */
+    int room_open;           /* 1: question_no takes answers (live_room_answer) */
+    long room_per_question;  /* answers that close a question */
+    long room_question_answers; /* answers accepted for the open question so far */
+    long room_answers;       /* answers accepted in all (preferences and abstentions) */
+    long room_abstained;     /* of which "no preference" (not training data) */
 } live_snapshot_t;
 
 typedef struct live live_t;
@@ -277,5 +286,43 @@ long live_answer_count(live_t *l);
    through a temporary file and a rename, so an existing file is replaced
    whole or not at all. Returns 0, or -1 with a message in err. */
 int live_save_answers(live_t *l, const char *path, char *err, size_t errlen);
+
+/* ---- a room of annotators ---- */
+
+/* Codes live_room_answer returns besides a count. */
+#define LIVE_ROOM_OFF (-1)      /* not in the room mode, or allocation failure */
+#define LIVE_ROOM_STALE (-2)    /* the question asked about is not the open one */
+#define LIVE_ROOM_NOT_OPEN (-3) /* no question takes answers right now (the next
+                                   one is being drawn): ask again shortly */
+#define LIVE_ROOM_BAD (-4)      /* y or persona out of range */
+#define LIVE_ROOM_MAX_PERSONA 65535
+
+/* on = 1: the annotate mode (live_set_human) for a room of annotators:
+   the question on screen stays until answers_per_question answers
+   arrived (at least 1) or live_next_question closes it. The answers go
+   through the same queue as live_answer's, in arrival order, so the
+   model stays a pure function of the sequence of answers. on = 0: one
+   answer per question again (the mode itself stays on). Returns 0, or -1
+   (allocation failure). */
+int live_set_room(live_t *l, int on, int answers_per_question);
+
+/* Queues an answer to question question_no from an annotator of persona
+   persona (0..LIVE_ROOM_MAX_PERSONA, written in the saved CSV's
+   annotator column): y = 1 A better, 0 B better, -1 no preference (counts
+   towards the question's answers, joins no data). Only the open question
+   takes answers. Returns the number of answers (preferences) once every
+   queued input is applied, or LIVE_ROOM_OFF, LIVE_ROOM_STALE,
+   LIVE_ROOM_NOT_OPEN or LIVE_ROOM_BAD (nothing queued then). */
+long live_room_answer(live_t *l, long question_no, int y, int persona);
+
+/* Closes the open question (the room moves on before every answer came).
+   Nothing happens when no question is open. */
+void live_next_question(live_t *l);
+
+/* The open question, cheaply (no snapshot copy): its number into *id and
+   its points (ax, ay, bx, by) into pts. Returns 1, or 0 when none is open
+   (not in the room mode, or the next one not drawn yet). Also gives the
+   accepted answers in all into *answers when answers is not NULL. */
+int live_room_question(live_t *l, long *id, float pts[4], long *answers);
 
 #endif
