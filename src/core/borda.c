@@ -30,7 +30,7 @@ int borda_samples_init(borda_samples_t *bs, const world_t *w, uint64_t seed, siz
     if (!xy || !count || M == 0) goto fail;
     rng_t r = rng_stream(seed, RNG_STREAM_BORDA);
     world_sample_proposal(w, &r, xy, M);
-    for (size_t j = 0; j < M; j++) count[grid_cell_of(&w->grid, xy[2 * j], xy[2 * j + 1])] += 1.0;
+    for (size_t j = 0; j < M; j++) count[grid_cell_of(&w->grid, (double)xy[2 * j], (double)xy[2 * j + 1])] += 1.0;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) m += count[i] > 0;
     bs->cell = malloc(pbde_mul_size(m, sizeof *bs->cell));
