@@ -876,6 +876,25 @@ static void test_overopt_budget_steps(void **state)
     assert_int_equal(view_key_action('k', VIEW_FE_GUI), ACT_BUDGET_DOWN);
 }
 
+/* Every key's help text fits the help overlay's column at 120x40 (48
+   columns beside its key), so the terminal's whole help is one page
+   there, as the lecture-room checks (tests/e2e/tui.sh, terminal.sh)
+   expect: a longer text would push the help onto a second page. */
+static void test_key_texts_fit_the_help(void **state)
+{
+    (void)state;
+    size_t n;
+    const view_key_t *k = view_keys(&n);
+    assert_true(n > 40);
+    for (size_t i = 0; i < n; i++) {
+        size_t cols = 0; /* code points, as the terminal counts columns */
+        for (const unsigned char *c = (const unsigned char *)k[i].help; *c; c++)
+            cols += (*c & 0xC0) != 0x80;
+        if (cols > 48) print_message("key %s: \"%s\" is %zu columns\n", k[i].label, k[i].help, cols);
+        assert_true(cols <= 48);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -902,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_cursor),
         cmocka_unit_test(test_formula),
         cmocka_unit_test(test_overopt_budget_steps),
+        cmocka_unit_test(test_key_texts_fit_the_help),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

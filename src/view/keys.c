@@ -43,7 +43,7 @@ static const view_key_t KEYS[] = {
     { '>', ACT_FASTER, ">", "train faster", BOTH },
     { 'P', ACT_PACE, "P", "lecture pace on / off (a run in about 20 s)", BOTH },
     { 'p', ACT_OVERLAY, "p", "show / hide training pairs", BOTH },
-    { 'v', ACT_THIRD_PANEL, "v", "third panel: optimum, ratio, proposal, slice, RL, Borda", BOTH },
+    { 'v', ACT_THIRD_PANEL, "v", "panel 3: optimum, ratio, proposal, slice, RL, BC", BOTH },
     { 'k', ACT_BUDGET_DOWN, "k", "overopt panel: smaller KL budget", BOTH },
     { 'K', ACT_BUDGET_UP, "K", "overopt panel: larger KL budget", BOTH },
     { 'l', ACT_LOG_SCALE, "l", "linear / log colour scale", BOTH },
