@@ -181,19 +181,28 @@ static void row_block(int R, float *y, const float *x, const float *a, size_t sj
     }
 }
 
+/* Points per panel: one block of 4 vectors. */
+#define PANEL 64
+
 /* y(J, P) = finish(start + A(J, K) @ x(K, P)), then tanh when act is set,
-   applied to each block of 4 rows once its products are done (4 rows of
-   256 points are 4 KB, still in L1), as the AVX2 kernels do. */
+   one panel of PANEL points at a time: all rows of the panel, then the
+   tanh over them. The panel of 64 inputs (16 KB) stays in L1 while every
+   block of 4 rows reads it, where a sweep of all P points for each block
+   of rows streams the whole input (70 KB for 64 x 256) from L2 each time;
+   measured on Zen 5, 64 x 3 grid evaluation 3 % faster. */
 static void product(float *y, const float *x, const float *a, size_t sj, size_t sk,
                     int J, int K, int P, size_t ld, const float *b, const float *h, int act)
 {
-    for (int j = 0; j < J;) {
-        const int R = j + 4 <= J ? 4 : 1;
-        const size_t off = (size_t)j * ld;
-        row_block(R, y + off, x, a + (size_t)j * sj, sj, sk, K, P, ld, b ? b + j : NULL,
-                  h ? h + off : NULL);
-        if (act) tanh_rows(y + off, R, P, ld);
-        j += R;
+    for (int p = 0; p < P; p += PANEL) {
+        const int n = P - p < PANEL ? P - p : PANEL;
+        for (int j = 0; j < J;) {
+            const int R = j + 4 <= J ? 4 : 1;
+            const size_t off = (size_t)j * ld + (size_t)p;
+            row_block(R, y + off, x + p, a + (size_t)j * sj, sj, sk, K, n, ld, b ? b + j : NULL,
+                      h ? h + off : NULL);
+            j += R;
+        }
+        if (act) tanh_rows(y + p, J, n, ld);
     }
 }
 
