@@ -39,10 +39,10 @@ static ALWAYS_INLINE void store_m(float *p, __m512 v, __mmask16 m, int masked)
 
 /* ---------------------------------------------------------------- tanh */
 
-#define TANH_CLAMP 9.0f
+#define TANH_CLAMP 7.92f
 
 /* tanh of 16 floats: the rational x P(x^2) / Q(x^2) of the AVX2 kernels
-   (see kernels_avx2.c for its fit; max abs error 3.1e-7 in float) with the
+   (see kernels_avx2.c for its fit; max abs error 4.4e-7 in float) with the
    same operations in the same order, so both give the same bits. min/max
    return their second operand when one is NaN, so NaN stays NaN. */
 static inline __m512 tanh16(__m512 x)
@@ -51,15 +51,14 @@ static inline __m512 tanh16(__m512 x)
     const __m512 c = _mm512_set1_ps(TANH_CLAMP);
     x = _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), c), _mm512_min_ps(c, x));
     const __m512 z = _mm512_mul_ps(x, x);
-    __m512 p = _mm512_set1_ps(1.34164092672697392e-8f);
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.0656981806077607007e-5f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(3.4986496880330498606e-3f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(0.13383658526171667494f));
+    __m512 p = _mm512_set1_ps(1.1270872443416747547e-5f);
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.9370327356873323524e-3f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(0.12912944209444776049f));
     p = _mm512_fmadd_ps(p, z, one);
-    __m512 q = _mm512_set1_ps(7.8028097077882691063e-7f);
-    q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(3.2905338114743188366e-4f));
-    q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(2.5888795441701927639e-2f));
-    q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(0.46716979018114903607f));
+    __m512 q = _mm512_set1_ps(2.4077594881941965237e-7f);
+    q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(2.3665262123514674439e-4f));
+    q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(2.3759166293258513351e-2f));
+    q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(0.46246181649952585612f));
     q = _mm512_fmadd_ps(q, z, one);
     const __m512 y = _mm512_div_ps(_mm512_mul_ps(x, p), q);
     return _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), one), _mm512_min_ps(one, y));
@@ -181,19 +180,28 @@ static void row_block(int R, float *y, const float *x, const float *a, size_t sj
     }
 }
 
+/* Points per panel: one block of 4 vectors. */
+#define PANEL 64
+
 /* y(J, P) = finish(start + A(J, K) @ x(K, P)), then tanh when act is set,
-   applied to each block of 4 rows once its products are done (4 rows of
-   256 points are 4 KB, still in L1), as the AVX2 kernels do. */
+   one panel of PANEL points at a time: all rows of the panel, then the
+   tanh over them. The panel of 64 inputs (16 KB) stays in L1 while every
+   block of 4 rows reads it, where a sweep of all P points for each block
+   of rows streams the whole input (70 KB for 64 x 256) from L2 each time;
+   measured on Zen 5, 64 x 3 grid evaluation 3 % faster. */
 static void product(float *y, const float *x, const float *a, size_t sj, size_t sk,
                     int J, int K, int P, size_t ld, const float *b, const float *h, int act)
 {
-    for (int j = 0; j < J;) {
-        const int R = j + 4 <= J ? 4 : 1;
-        const size_t off = (size_t)j * ld;
-        row_block(R, y + off, x, a + (size_t)j * sj, sj, sk, K, P, ld, b ? b + j : NULL,
-                  h ? h + off : NULL);
-        if (act) tanh_rows(y + off, R, P, ld);
-        j += R;
+    for (int p = 0; p < P; p += PANEL) {
+        const int n = P - p < PANEL ? P - p : PANEL;
+        for (int j = 0; j < J;) {
+            const int R = j + 4 <= J ? 4 : 1;
+            const size_t off = (size_t)j * ld + (size_t)p;
+            row_block(R, y + off, x + p, a + (size_t)j * sj, sj, sk, K, n, ld, b ? b + j : NULL,
+                      h ? h + off : NULL);
+            j += R;
+        }
+        if (act) tanh_rows(y + p, J, n, ld);
     }
 }
 

@@ -49,10 +49,12 @@ static inline void store_n(float *p, float32x4_t v, int n)
 
 #define TANH_CLAMP 9.0f
 
-/* tanh of 4 floats: the rational x P(x^2) / Q(x^2) of the AVX2 kernels
-   (see kernels_avx2.c for how it was fitted; max abs error 3.1e-7 in
-   float), evaluated with the same operations in the same order, so both
-   give the same bits. FMIN/FMAX return NaN when either operand is NaN, so
+/* tanh of 4 floats: x P(x^2) / Q(x^2) with P and Q of degree 4 and
+   P(0) = Q(0) = 1, on x clamped to [-9, 9], fitted as the AVX2 kernels'
+   rational is (see kernels_avx2.c): 2.4e-8 before rounding to float, max
+   abs error 3.1e-7 in float, measured on every float in [0, 20]. (The AVX2
+   and AVX-512 kernels use degrees 3 and 4, one multiply-add fewer.)
+   FMIN/FMAX return NaN when either operand is NaN, so
    NaN stays NaN. */
 static inline float32x4_t tanh4(float32x4_t x)
 {

@@ -85,8 +85,9 @@ static inline f4 hsum4(f4 a, f4 b, f4 c, f4 d)
 
 #define TANH_CLAMP 9.0f
 
-/* tanh of 4 floats: the rational x P(x^2) / Q(x^2) of the AVX2 kernels
-   (see kernels_avx2.c for how it was fitted) on x clamped to [-9, 9],
+/* tanh of 4 floats: the rational x P(x^2) / Q(x^2) of degrees 4 and 4 of
+   the NEON kernels (fitted as kernels_avx2.c describes) on x clamped to
+   [-9, 9],
    with each multiply-add rounded twice; the max abs error stays below
    4e-7 (test_kernels measures it). pmin(a, b) is b < a ? b : a and
    pmax(a, b) is a < b ? b : a, single instructions on x86 and ARM, and
