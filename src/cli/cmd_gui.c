@@ -50,13 +50,10 @@ int cmd_gui(int argc, char **argv)
         return EXIT_USAGE;
     }
     int bilinear = 0;
-    if (a.present[F_INTERP]) {
-        if (strcmp(a.values[F_INTERP], "bilinear") == 0) bilinear = 1;
-        else if (strcmp(a.values[F_INTERP], "nearest") != 0) {
-            fprintf(stderr, "pbde gui: --interpolate: '%s' is not allowed: expected nearest or "
-                            "bilinear\n", a.values[F_INTERP]);
-            return EXIT_USAGE;
-        }
+    if (a.present[F_INTERP] &&
+        export_parse_interpolate(a.values[F_INTERP], &bilinear, err, sizeof err) != 0) {
+        fprintf(stderr, "pbde gui: %s\n", err);
+        return EXIT_USAGE;
     }
     long shot_after = 0;
     if (a.present[F_SHOT_AFTER]) {

@@ -174,6 +174,18 @@ int export_parse_cursor(view_state_t *vs, const char *value, char *err, size_t e
     return 0;
 }
 
+int export_parse_interpolate(const char *value, int *bilinear, char *err, size_t errlen)
+{
+    if (strcmp(value, "bilinear") == 0) *bilinear = 1;
+    else if (strcmp(value, "nearest") == 0) *bilinear = 0;
+    else {
+        snprintf(err, errlen, "--interpolate: '%s' is not allowed: expected nearest or bilinear",
+                 value);
+        return -1;
+    }
+    return 0;
+}
+
 void export_scenario_name(const live_snapshot_t *s, char *buf, size_t n)
 {
     const params_t *p = &s->params;

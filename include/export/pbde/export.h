@@ -202,6 +202,10 @@ int export_parse_size(const char *s, int *w, int *h);
 /* Parses --cursor X,Y into vs. Returns 0, or -1 with a message in err. */
 int export_parse_cursor(view_state_t *vs, const char *value, char *err, size_t errlen);
 
+/* Parses --interpolate nearest|bilinear into *bilinear. Returns 0, or -1
+   with a message in err. */
+int export_parse_interpolate(const char *value, int *bilinear, char *err, size_t errlen);
+
 /* "two-gauss-luce-reward-step2000": the scenario and the step, for file
    names. */
 void export_scenario_name(const live_snapshot_t *s, char *buf, size_t n);
