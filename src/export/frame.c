@@ -50,7 +50,7 @@ int export_world_at(const stage_t *st, const session_t *ses, const raster_layout
                     int y, double *wx, double *wy)
 {
     for (int i = 0; i < layout->n_panels; i++) {
-        if (i == 2 && ses->curve_on && st->n == 1) continue;
+        if (i == 2 && ((ses->curve_on && st->n == 1) || ses->ann.mode == VIEW_MODE_ROOM)) continue;
         if (raster_pixel_to_world(&layout->panel[i], st->snap[0].L, x, y, wx, wy)) return 1;
     }
     return 0;

@@ -289,6 +289,8 @@ int tui_run(tui_run_t *r)
     a->ses.overlay_legend = tui_term_tier(a->term) == TIER_MONO || !tui_term_half_blocks(a->term)
                                 ? "x line, loser to winner (o)"
                                 : "red line, loser to winner (white)";
+    session_set_room(&a->ses, r->room);
+    if (r->room_open) session_room(&a->ses, 1, NULL); /* what went wrong shows on the status line */
     a->cmap_shown = CMAP_VIRIDIS;
     a->t_start = a->fps_t0 = pbde_now();
     poll_snapshot(a);

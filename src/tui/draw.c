@@ -479,6 +479,7 @@ static void draw_message_panel(tui_term_t *t, const view_rect_t *r, const char *
 static const char *mode_title(const tui_frame_t *f, int index, const char *title);
 static void brush_ring(tui_pixel_t *pix, int pw, int ph, const tui_frame_t *f);
 static void draw_question(tui_term_t *t, const tui_frame_t *f, const view_rect_t *r);
+static void draw_room_panel(tui_term_t *t, const tui_frame_t *f, const view_rect_t *r);
 
 /* Puts a dot of radius rad pixels of colour c at world (x, y) into an RGB
    image (w, h, 3) of the box. */
@@ -1554,10 +1555,59 @@ static const char *mode_title(const tui_frame_t *f, int index, const char *title
     if (an->mode == VIEW_MODE_ANNOTATE) {
         if (index == 0) return "p*: hidden annotator (for the metrics)";
         if (index == 1) return "\xCF\x80_\xCE\xB8: from your answers";
+    } else if (an->mode == VIEW_MODE_ROOM) {
+        if (index == 1) return "\xCF\x80_\xCE\xB8: from the room's answers";
     } else if (index == 0) {
         return "p* (you paint it)";
     }
     return title;
+}
+
+/* The room's panel: the join URL's QR code in half blocks (two modules a
+   cell, black on white, a quiet zone of 2), then the URL, the code and
+   the counts; without room for the code (or UTF-8), how much it needs. */
+static void draw_room_panel(tui_term_t *t, const tui_frame_t *f, const view_rect_t *r)
+{
+    const view_room_t *rm = &f->annot->room;
+    draw_title(t, r, r->w >= 44 ? "join the room: scan, or open the address" : "join the room");
+    for (int row = 0; row < r->h; row++) blank(t, r->y + row, r->x, r->w);
+    char lines[3][200], drawn[600];
+    snprintf(lines[0], sizeof lines[0], "%s", rm->url);
+    snprintf(lines[1], sizeof lines[1], "code %s", rm->code);
+    snprintf(lines[2], sizeof lines[2], "%ld joined \xC2\xB7 %ld answers", rm->participants, rm->answers);
+    int text_rows = r->h >= 6 ? 3 : r->h, quiet = 2;
+    int side = rm->qr_side + 2 * quiet, rows = (side + 1) / 2, avail = r->h - text_rows;
+    if (rm->qr_side > 0 && tui_term_utf8(t) && side <= r->w && rows <= avail) {
+        int x0 = r->x + (r->w - side) / 2, y0 = r->y + (avail - rows) / 2;
+        for (int row = 0; row < rows; row++)
+            for (int col = 0; col < side; col++) {
+                int dark[2];
+                for (int h = 0; h < 2; h++) {
+                    int i = col - quiet, j = 2 * row + h - quiet;
+                    dark[h] = i >= 0 && j >= 0 && i < rm->qr_side && j < rm->qr_side &&
+                              rm->qr[j * rm->qr_side + i];
+                }
+                /* black on white: the upper, lower, full or no half block */
+                unsigned cp = dark[0] && dark[1] ? 0x2588 : dark[0] ? 0x2580 : dark[1] ? 0x2584 : ' ';
+                tui_term_glyph(t, y0 + row, x0 + col, ROLE_QR, cp, ' ');
+            }
+    } else if (avail >= 1) {
+        char msg[160];
+        if (rm->qr_side > 0 && tui_term_utf8(t))
+            snprintf(msg, sizeof msg, "the QR code needs %d\xC3\x97%d cells here", side, rows + text_rows);
+        else
+            snprintf(msg, sizeof msg, "the QR code needs a UTF-8 terminal");
+        as_drawn(t, drawn, sizeof drawn, msg);
+        if (tui_fit_clauses(drawn, sizeof drawn, r->w) > 0)
+            tui_term_text(t, r->y + avail / 2, r->x, r->w, ROLE_DIM, drawn);
+    }
+    static const tui_role role[3] = { ROLE_WARN, ROLE_HEADER, ROLE_DIM };
+    for (int k = 0; k < text_rows; k++) {
+        as_drawn(t, drawn, sizeof drawn, lines[k]);
+        int w = tui_utf8_cols(drawn);
+        int x = w < r->w ? r->x + (r->w - w) / 2 : r->x;
+        tui_term_text(t, r->y + r->h - text_rows + k, x, r->w, role[k], drawn);
+    }
 }
 
 /* The brush on p*: a ring of its radius around the cursor. */
@@ -1596,7 +1646,7 @@ static void question_mark(tui_term_t *t, const view_rect_t *r, double L, double 
 static void draw_question(tui_term_t *t, const tui_frame_t *f, const view_rect_t *r)
 {
     const view_annot_t *an = f->annot;
-    if (!an || an->mode != VIEW_MODE_ANNOTATE || !an->have_question || r->w < 3) return;
+    if (!an || !view_annot_asks(an) || !an->have_question || r->w < 3) return;
     double L = f->vm->L;
     question_mark(t, r, L, (double)an->q[0], (double)an->q[1], " A ", ROLE_WARN);
     question_mark(t, r, L, (double)an->q[2], (double)an->q[3], " B ", ROLE_VALUE);
@@ -1608,6 +1658,12 @@ static void draw_mode_line(tui_term_t *t, const tui_frame_t *f, int y)
     const view_annot_t *an = f->annot;
     char buf[256], drawn[512];
     clear_row(y);
+    if (an->mode == VIEW_MODE_ROOM) {
+        view_annot_prompt(buf, sizeof buf, an, !tui_term_utf8(t));
+        as_drawn(t, drawn, sizeof drawn, buf);
+        if (tui_fit_items(drawn, COLS - 2, "   ") > 0) put(t, y, 1, ROLE_PROMPT, drawn);
+        return;
+    }
     if (an->mode == VIEW_MODE_ANNOTATE) {
         view_annot_prompt(buf, sizeof buf, an, !tui_term_utf8(t));
         as_drawn(t, drawn, sizeof drawn, buf);
@@ -1665,6 +1721,12 @@ void tui_draw(tui_term_t *t, const tui_frame_t *f, tui_hit_t *hit)
     layout(&sc, f->vm->n_panels, f->tour ? cap.n : 0, f->vm->L);
     draw_header(t, f);
     for (int i = 0; i < sc.n; i++) {
+        if (i == 2 && f->annot && f->annot->mode == VIEW_MODE_ROOM && f->annot->room.on) {
+            draw_room_panel(t, f, &sc.r[i]); /* where the room joins, in the third's place */
+            hit->r[i] = (view_rect_t){ 0, 0, 0, 0 };
+            hit->density[i] = 0;
+            continue;
+        }
         if (i == 2 && f->curve) { /* the learning curve takes the third panel's place */
             draw_curve_panel(t, f, &sc.r[i]);
             hit->r[i] = (view_rect_t){ 0, 0, 0, 0 };

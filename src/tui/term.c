@@ -113,6 +113,7 @@ static const role_def_t ROLES[ROLE_COUNT] = {
     [ROLE_PROMPT] = { RGB(255, 255, 255), RGB(0, 0, 0), 0, -1, -1, A_BOLD, A_BOLD },
     [ROLE_CAPTION] = { RGB(255, 255, 255), RGB(0, 0, 0), 0, 7, -1, A_BOLD, A_BOLD },
     [ROLE_FRAME] = { RGB(255, 215, 135), RGB(0, 0, 0), 0, 3, -1, A_BOLD, A_BOLD },
+    [ROLE_QR] = { RGB(0, 0, 0), RGB(255, 255, 255), 1, 0, 7, A_NORMAL, A_REVERSE },
 };
 
 /* Direct colour numbers are 0xRRGGBB, except that 0..7 mean the ANSI

@@ -176,6 +176,7 @@ typedef enum {
     ROLE_PROMPT,     /* the prompt line */
     ROLE_CAPTION,    /* a tour stop's caption */
     ROLE_FRAME,      /* the caption's box, the tour's title */
+    ROLE_QR,         /* a QR code: black on white (reverse video without colour) */
     ROLE_COUNT
 } tui_role;
 

@@ -28,9 +28,17 @@ int view_annot_pick(const float q[4], double L, double x, double y)
     return da <= db ? 1 : 0;
 }
 
+int view_annot_asks(const view_annot_t *a)
+{
+    return a->mode == VIEW_MODE_ANNOTATE || a->mode == VIEW_MODE_ROOM;
+}
+
 void view_annot_sync(view_annot_t *a, const live_snapshot_t *s)
 {
-    if (a->mode != VIEW_MODE_ANNOTATE) return;
+    if (!view_annot_asks(a)) return;
+    a->room.question_answers = s->room_question_answers;
+    a->room.per_question = s->room_per_question;
+    if (a->mode == VIEW_MODE_ROOM) a->answers = s->n_answers;
     a->have_question = s->have_question;
     memcpy(a->q, s->question, sizeof a->q);
     a->asked = s->question_no;
@@ -43,6 +51,18 @@ void view_annot_prompt(char *buf, size_t n, const view_annot_t *a, int ascii)
 {
     const char *left = ascii ? "<-" : "\xE2\x86\x90", *right = ascii ? "->" : "\xE2\x86\x92";
     const char *dot = ascii ? "-" : "\xC2\xB7";
+    if (a->mode == VIEW_MODE_ROOM) {
+        const view_room_t *r = &a->room;
+        int k = snprintf(buf, n, "join %s   %ld joined %s %ld answers   ", r->url, r->participants, dot,
+                         r->answers);
+        if (k < 0 || (size_t)k >= n) return;
+        if (a->have_question)
+            snprintf(buf + k, n - (size_t)k, "question %ld: %ld of %ld answers", a->asked,
+                     r->question_answers, r->per_question);
+        else
+            snprintf(buf + k, n - (size_t)k, "thinking%s the next question", ascii ? "..." : "\xE2\x80\xA6");
+        return;
+    }
     if (!a->have_question) {
         snprintf(buf, n, "thinking%s the model draws the next question %s %ld answer%s",
                  ascii ? "..." : "\xE2\x80\xA6", dot, a->answers, a->answers == 1 ? "" : "s");

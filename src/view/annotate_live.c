@@ -91,6 +91,34 @@ int view_annot_save(view_annot_t *a, live_t *l, const char *path, char *msg, siz
     return 1;
 }
 
+int view_room_set(view_annot_t *a, live_t *l, int on, char *msg, size_t n)
+{
+    msg[0] = '\0';
+    if (on) {
+        a->mode = VIEW_MODE_ROOM;
+        a->have_question = 0; /* until the session draws one */
+        a->last = -1;
+        a->answers = live_answer_count(l);
+        a->room.on = 1;
+        snprintf(msg, n, "the room is open: phones join at %s (code %s); n asks the next question, "
+                         "Esc closes",
+                 a->room.url, a->room.code);
+        return 1;
+    }
+    if (a->mode != VIEW_MODE_ROOM) return 0;
+    a->mode = VIEW_MODE_NORMAL;
+    a->have_question = 0;
+    a->room.on = 0;
+    if (live_set_room(l, 0, 1) != 0 || live_set_human(l, 0) != 0) {
+        snprintf(msg, n, "could not hand training back to the annotator (out of memory)");
+        return -1;
+    }
+    snprintf(msg, n, "closed the room after %ld answers from %ld phones: training on the "
+                     "annotator's pairs again (the answers are kept: W saves them)",
+             a->room.answers, a->room.participants);
+    return 1;
+}
+
 /* Takes the session's p* into a->image (its own image when it has one). */
 static int brush_start(view_annot_t *a, live_t *l, char *msg, size_t n)
 {
@@ -275,6 +303,13 @@ int view_annot_action(view_annot_t *an, live_t *l, view_action act, const view_s
         int y = act == ACT_ANSWER_A ? 1 : act == ACT_ANSWER_B ? 0 : -1;
         return view_annot_answer(an, l, y, msg, n) < 0 ? VIEW_ANN_DONE | VIEW_ANN_BAD : VIEW_ANN_DONE;
     }
+    case ACT_ROOM_NEXT:
+        if (an->mode != VIEW_MODE_ROOM) return 0;
+        live_next_question(l);
+        an->have_question = 0;
+        snprintf(msg, n, "question %ld closed with %ld of %ld answers: the next one comes", an->asked,
+                 an->room.question_answers, an->room.per_question);
+        return VIEW_ANN_DONE;
     case ACT_ANSWER_UNDO:
         return view_annot_undo(an, l, msg, n) ? VIEW_ANN_DONE : VIEW_ANN_DONE | VIEW_ANN_BAD;
     case ACT_SAVE_PAIRS:

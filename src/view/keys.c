@@ -19,6 +19,7 @@
 #define GUI VIEW_FE_GUI, VIEW_MODE_NORMAL
 #define ANNOTATE VIEW_MODE_ANNOTATE
 #define BRUSH VIEW_MODE_BRUSH
+#define ROOM VIEW_MODE_ROOM
 #define TOUR VIEW_FE_BOTH, VIEW_MODE_TOUR
 
 static const view_key_t KEYS[] = {
@@ -33,7 +34,7 @@ static const view_key_t KEYS[] = {
     { 'd', ACT_DENSITY_NEXT, "d", "next density", BOTH },
     { 'D', ACT_DENSITY_PREV, "D", "previous density", BOTH },
     { '+', ACT_PAIRS_MORE, "+", "double the pairs", BOTH },
-    { '=', ACT_PAIRS_MORE, "=", "double the pairs (same as +)", BOTH },
+    { '=', ACT_PAIRS_MORE, "=", "double the pairs", BOTH },
     { '-', ACT_PAIRS_FEWER, "-", "halve the pairs", BOTH },
     { '[', ACT_OBJ_PARAM_DOWN, "[", "objective's parameter down", BOTH },
     { ']', ACT_OBJ_PARAM_UP, "]", "objective's parameter up", BOTH },
@@ -78,6 +79,11 @@ static const view_key_t KEYS[] = {
     { ')', ACT_BRUSH_BIGGER, ")", "brush: bigger", VIEW_FE_BOTH, BRUSH },
     { 'C', ACT_BRUSH_CLEAR, "C", "brush: clear the picture (black)", VIEW_FE_BOTH, BRUSH },
     { VIEW_KEY_ESCAPE, ACT_MODE_EXIT, "Esc", "brush: back to exploring", VIEW_FE_BOTH, BRUSH },
+    /* a room of annotators: phones answer the question on screen */
+    { 'H', ACT_ROOM, "H", "room: phones answer (join URL and QR code)", BOTH },
+    { 'n', ACT_ROOM_NEXT, "n", "room: close the question, ask the next", VIEW_FE_BOTH, ROOM },
+    { 'W', ACT_SAVE_PAIRS, "W", "room: save the answers as CSV", VIEW_FE_BOTH, ROOM },
+    { VIEW_KEY_ESCAPE, ACT_MODE_EXIT, "Esc", "room: back to exploring", VIEW_FE_BOTH, ROOM },
     /* a lecture tour (--tour): its keys come before every other mode's;
        t works whether the tour's keys are on or not, the others only
        while they are (t hands space and the arrows back for exploring) */

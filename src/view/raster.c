@@ -1007,6 +1007,8 @@ static void draw_inset_scale(const canvas_t *cv, const view_model_t *vm, const v
 
 static void draw_learning_curve(const canvas_t *cv, const curve_view_t *v, const view_rect_t *r,
                                 const raster_font_t *font, int fs, int line);
+static void draw_room_panel(const canvas_t *cv, const view_room_t *rm, const view_rect_t *r,
+                            const raster_font_t *font, int fs, int line);
 
 /* A panel title that fits width pixels at a size fit_px allows: the
    whole title, else without a trailing " (...)", else the part of
@@ -1060,6 +1062,10 @@ static void draw_panels(const canvas_t *cv, const raster_scene_t *sc, const rast
     for (int i = 0; i < lo->n_panels && i < vm->n_panels; i++) {
         const view_panel_t *p = &vm->panels[i];
         const view_rect_t *r = &lo->panel[i];
+        if (i == 2 && raster_room_panel(sc)) { /* the room's join code in the third's place */
+            draw_room_panel(cv, &sc->annot->room, r, font, lo->font_px, line);
+            continue;
+        }
         if (i == 2 && sc->curve && sc->n_runs == 1) { /* the learning curve in the third's place */
             draw_learning_curve(cv, sc->curve, r, font, lo->font_px, line);
             continue;
@@ -1750,6 +1756,8 @@ static const char *annot_title(const raster_scene_t *sc, int index, const char *
     if (sc->annot->mode == VIEW_MODE_ANNOTATE) {
         if (index == 0) return "p*: hidden annotator (for the metrics)";
         if (index == 1) return "\xCF\x80_\xCE\xB8: what your answers imply";
+    } else if (sc->annot->mode == VIEW_MODE_ROOM) {
+        if (index == 1) return "\xCF\x80_\xCE\xB8: what the room's answers imply";
     } else if (index == 0) {
         return "p* (you paint it)";
     }
@@ -1793,7 +1801,7 @@ static void draw_annot_panel(const canvas_t *cv, const raster_scene_t *sc, int i
     if (!annot_on(sc) || index > 1) return;
     const view_annot_t *an = sc->annot;
     double L = sc->vm->L;
-    if (an->mode == VIEW_MODE_ANNOTATE && an->have_question) {
+    if (view_annot_asks(an) && an->have_question) {
         annot_marker(cv, r, L, (double)an->q[0], (double)an->q[1], "A", C_MARK_A, font, fs);
         annot_marker(cv, r, L, (double)an->q[2], (double)an->q[3], "B", C_MARK_B, font, fs);
     } else if (an->mode == VIEW_MODE_BRUSH && index == 0) {
@@ -1807,6 +1815,55 @@ static void draw_annot_panel(const canvas_t *cv, const raster_scene_t *sc, int i
     }
 }
 
+int raster_room_panel(const raster_scene_t *sc)
+{
+    return sc->annot && sc->annot->mode == VIEW_MODE_ROOM && sc->annot->room.on && sc->n_runs == 1;
+}
+
+/* The room's panel: the join URL's QR code (black on white, with a quiet
+   zone of 4 modules when it fits, else 2) as large as the panel allows
+   in whole pixels per module, then the URL, the code and the counts. */
+static void draw_room_panel(const canvas_t *cv, const view_room_t *rm, const view_rect_t *r,
+                            const raster_font_t *font, int fs, int line)
+{
+    const char *title = "join the room: scan the code, or open the address";
+    if (text_width(font, fit_px(font, fs, title, r->w + 4), title) > r->w + 4) title = "join the room";
+    canvas_t tc = canvas_clip(cv, r->x - 2, r->y - line - 2, r->w + 4, line + 2);
+    int tpx = fit_px(font, fs, title, r->w + 4);
+    draw_text(&tc, font, r->x + r->w / 2, r->y - line - 2 + (line - line_height(font, tpx)) / 2, tpx,
+              C_TEXT, ALIGN_CENTRE, title);
+    fill_rect(cv, r->x, r->y, r->w, r->h, C_PANEL_EMPTY, 255);
+    frame_rect(cv, r->x, r->y, r->w, r->h, C_FRAME);
+    canvas_t pc = canvas_clip(cv, r->x, r->y, r->w, r->h);
+    int sline = line_height(font, fs), pad = fs / 2 > 2 ? fs / 2 : 2;
+    char lines[3][200];
+    snprintf(lines[0], sizeof lines[0], "%s", rm->url);
+    snprintf(lines[1], sizeof lines[1], "code %s", rm->code);
+    snprintf(lines[2], sizeof lines[2], "%ld joined \xC2\xB7 %ld answers%s", rm->participants,
+             rm->answers, rm->personas ? " \xC2\xB7 personas on" : "");
+    int big = fs * 3 / 2, bline = line_height(font, big);
+    int text_h = 2 * sline + bline + 2 * pad;
+    int avail = r->h - text_h - 2 * pad, side = r->w - 2 * pad < avail ? r->w - 2 * pad : avail;
+    if (rm->qr_side > 0 && side > 0) {
+        int quiet = side / (rm->qr_side + 8) >= 2 ? 4 : 2;
+        int mod = side / (rm->qr_side + 2 * quiet);
+        if (mod >= 1) {
+            int total = mod * (rm->qr_side + 2 * quiet);
+            int x0 = r->x + (r->w - total) / 2, y0 = r->y + pad + (avail - total) / 2;
+            fill_rect(cv, x0, y0, total, total, C_WHITE, 255);
+            for (int j = 0; j < rm->qr_side; j++)
+                for (int i = 0; i < rm->qr_side; i++)
+                    if (rm->qr[j * rm->qr_side + i])
+                        fill_rect(cv, x0 + (quiet + i) * mod, y0 + (quiet + j) * mod, mod, mod, C_BLACK, 255);
+        }
+    }
+    int y = r->y + r->h - text_h, w = r->w - 2 * pad, cx = r->x + r->w / 2;
+    draw_text(&pc, font, cx, y, fit_px(font, fs, lines[0], w), C_MARK_A, ALIGN_CENTRE, lines[0]);
+    draw_text(&pc, font, cx, y + sline, fit_px(font, big, lines[1], w), C_TEXT, ALIGN_CENTRE, lines[1]);
+    draw_text(&pc, font, cx, y + sline + bline, fit_px(font, fs, lines[2], w), C_DIM, ALIGN_CENTRE,
+              lines[2]);
+}
+
 /* The mode's line above the footer: the question (A and B in their
    colours), or the brush. */
 static void draw_annot_line(const canvas_t *cv, const raster_scene_t *sc,
@@ -1817,6 +1874,15 @@ static void draw_annot_line(const canvas_t *cv, const raster_scene_t *sc,
     int lh = line_height(font, px), small = px * 2 / 3;
     int sy = y + lh - line_height(font, small);
     canvas_t c = canvas_clip(cv, x, y, w, lh);
+    if (an->mode == VIEW_MODE_ROOM) { /* where to join in the mark's colour, then the counts */
+        const view_room_t *r = &an->room;
+        snprintf(buf, sizeof buf, "join %s", r->url);
+        x += draw_text(&c, font, x, y, px, C_MARK_A, ALIGN_LEFT, buf) + px;
+        view_annot_prompt(buf, sizeof buf, an, 0);
+        const char *counts = strstr(buf, "   ");
+        draw_text(&c, font, x, sy, small, C_DIM, ALIGN_LEFT, counts ? counts + 3 : buf);
+        return;
+    }
     if (an->mode == VIEW_MODE_ANNOTATE) {
         if (!an->have_question) {
             view_annot_prompt(buf, sizeof buf, an, 0);

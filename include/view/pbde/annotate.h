@@ -24,6 +24,23 @@
 #define VIEW_BRUSH_APPLY_S 0.3
 #define VIEW_BRUSH_SETTLE_S 0.15
 
+/* A room of annotators: phones join at url with code and answer the
+   question on screen (pbde/room.h serves them; the session fills this in
+   through the command line, the renderers draw it). */
+#define VIEW_QR_MAX 80   /* modules per side of the largest QR code kept */
+typedef struct {
+    int on;
+    char url[160];       /* the join URL */
+    char code[8];        /* the join code */
+    int qr_side;         /* the URL's QR code: modules per side (0: none) */
+    unsigned char qr[VIEW_QR_MAX * VIEW_QR_MAX]; /* 1: a dark module, row-major, no quiet zone */
+    long participants;   /* phones that joined */
+    long answers;        /* answers accepted (preferences and "no preference") */
+    long rejected;       /* answers refused */
+    int personas;        /* 0: none; K: assigned in turn; -1: each chooses */
+    long question_answers, per_question; /* the open question's answers, of how many */
+} view_room_t;
+
 typedef struct {
     int mode;            /* view_mode */
 
@@ -37,6 +54,7 @@ typedef struct {
     long pending;        /* inputs the session has not applied yet */
     int waiting;         /* every answer trained: waiting for the next */
     int last;            /* last answer: 1 A, 0 B, -1 skipped or none */
+    view_room_t room;    /* the room mode: where phones join, and the counts */
 
     /* draw the density */
     int radius;          /* brush radius in image cells */
@@ -55,6 +73,9 @@ typedef struct {
 /* Normal mode, no question, brush of the default size painting. */
 void view_annot_init(view_annot_t *a);
 
+/* 1 when the mode asks questions (annotate, room): A and B are drawn. */
+int view_annot_asks(const view_annot_t *a);
+
 /* Which point a click at world (x, y) answers on a box of half-width L:
    1 for A (A is better), 0 for B, or -1 when the click is nearer neither
    than 0.15 L (a click elsewhere answers nothing). The nearer point wins
@@ -64,7 +85,9 @@ int view_annot_pick(const float q[4], double L, double x, double y);
 /* The one-line prompt of the annotate mode, e.g.
    "Which is better?  ← A (1.23, -0.50)   B (0.10, 2.00) →   question 12 · 11 answers".
    ascii: "<-" and "->" for the arrows. Without a question: what the mode
-   waits for. */
+   waits for. In the room mode: where to join, who joined and how far the
+   question is, its parts separated by three spaces (the least needed
+   last). */
 void view_annot_prompt(char *buf, size_t n, const view_annot_t *a, int ascii);
 
 /* Paints (erase = 0) or erases a disc of radius cells centred on world
@@ -102,6 +125,12 @@ int view_annot_set(view_annot_t *a, live_t *l, int on, char *msg, size_t n);
 /* Takes the session's question and counts from a snapshot into a (call
    with every new snapshot). */
 void view_annot_sync(view_annot_t *a, const live_snapshot_t *s);
+
+/* Enters (on = 1) the room mode over a session a room of annotators
+   already serves (a->room filled in: its URL and code), or leaves it once
+   the room stopped serving: training goes back to the annotator's data
+   set (the answers are kept). */
+int view_room_set(view_annot_t *a, live_t *l, int on, char *msg, size_t n);
 
 /* Answers the question on screen (or the next one, when it is still being
    drawn: answers are queued in order): y = 1 A is better, 0 B is better,

@@ -133,6 +133,10 @@ void raster_layout(raster_layout_t *lo, const raster_scene_t *sc, int w, int h,
 void raster_draw(raster_image_t *img, const raster_scene_t *sc, const raster_font_t *font,
                  raster_layout_t *lo);
 
+/* 1 when the scene shows the room's panel (its join code) in the third
+   panel's place: no heatmap there to point at. */
+int raster_room_panel(const raster_scene_t *sc);
+
 /* Converts pixel (px, py) of heatmap rect r into world coordinates of the
    box [-L, L]^2 (pixel centres; y grows upwards). Returns 1 when the pixel
    lies inside r. */

@@ -83,6 +83,8 @@ typedef enum {
     ACT_BRUSH_BIGGER,   /* ) in brush mode */
     ACT_BRUSH_CLEAR,    /* C in brush mode: start from a black picture */
     ACT_CURVE,          /* L: the learning-curve panel (on / off) */
+    ACT_ROOM,           /* H: a room of phones answers (open / close) */
+    ACT_ROOM_NEXT,      /* n in the room: close the question, ask the next */
     ACT_TOUR_NEXT,      /* a tour: space, -> or PgDn shows the next stop */
     ACT_TOUR_PREV,      /* <- or PgUp: the previous stop (rebuilt) */
     ACT_TOUR_TOGGLE,    /* t: leave the tour to explore, and come back */
@@ -97,6 +99,7 @@ typedef enum {
     VIEW_MODE_NORMAL = 0, /* exploring; in the key table: every mode */
     VIEW_MODE_ANNOTATE,   /* be the annotator */
     VIEW_MODE_BRUSH,      /* draw the density */
+    VIEW_MODE_ROOM,       /* a room of phones answers the questions */
     VIEW_MODE_TOUR,       /* a lecture tour is open: its keys come first */
     VIEW_MODE_COUNT
 } view_mode;
