@@ -158,7 +158,8 @@ session_cmd_result session_command(const char *line, params_t *p, char *msg, siz
 static const view_item_t COMMANDS[] = {
     { ":set NAME VALUE", "set any parameter (Tab completes)" },
     { ":save FILE", "save the parameters as a scenario" },
-    { ":save-pairs FILE", "save your answers (h) as CSV for --pairs-file" },
+    { ":save-pairs FILE", "save the answers as CSV (--pairs-file)" },
+    { ":room [OPTIONS]", "phones answer: off, next, NAME=V" },
     { ":help NAME", "what a parameter means and allows" },
     { ":quit", "quit" },
 };

@@ -230,10 +230,30 @@ static int edit_command(params_t *p, const void *ctx, char *msg, size_t n)
     return session_command((const char *)ctx, p, msg, n) == SESSION_CMD_SET;
 }
 
+static int mode_action(session_t *s, view_action a);
+
+/* ":room", ":room on|off|next", ":room OPTIONS": returns 1 when line was
+   one. */
+static int room_command(session_t *s, const char *line)
+{
+    while (*line == ' ') line++;
+    if (strncmp(line, "room", 4) != 0 || (line[4] && line[4] != ' ')) return 0;
+    const char *arg = line + 4;
+    while (*arg == ' ') arg++;
+    if (!*arg) session_room(s, s->ann.mode != VIEW_MODE_ROOM, NULL);
+    else if (strcmp(arg, "off") == 0) {
+        if (!session_room(s, 0, NULL)) session_say(s, VIEW_TONE_NORMAL, "no room is open");
+    } else if (strcmp(arg, "on") == 0) session_room(s, 1, NULL);
+    else if (strcmp(arg, "next") == 0) mode_action(s, ACT_ROOM_NEXT);
+    else session_room(s, 1, arg);
+    return 1;
+}
+
 static void run_command(session_t *s, const char *line)
 {
     char msg[512];
     int bad = 0;
+    if (room_command(s, line)) return;
     if (s->n == 1 && view_annot_command(&s->ann, s->live[0], line, msg, sizeof msg, &bad)) {
         session_say(s, bad ? VIEW_TONE_BAD : VIEW_TONE_NORMAL, msg);
         return;
@@ -288,6 +308,14 @@ static int mode_action(session_t *s, view_action a)
     params_t apply;
     char msg[512];
     int moved = 0;
+    if (a == ACT_ROOM) {
+        session_room(s, s->ann.mode != VIEW_MODE_ROOM, NULL);
+        return 1;
+    }
+    if (s->ann.mode == VIEW_MODE_ROOM && (a == ACT_MODE_EXIT || a == ACT_ANNOTATE || a == ACT_BRUSH)) {
+        session_room(s, 0, NULL); /* the server stops before the mode goes */
+        if (a == ACT_MODE_EXIT) return 1;
+    }
     if ((a == ACT_ANNOTATE || a == ACT_BRUSH) && s->n > 1) {
         session_say(s, VIEW_TONE_WARN,
                     "one training run at a time: annotate and brush need a window without --facet");
@@ -314,6 +342,67 @@ static void mode_tick(session_t *s, double now, int force)
     if (!s->ann.dirty || s->n > 1) return;
     int flags = view_annot_tick(&s->ann, s->live[0], now, force, &apply, msg, sizeof msg);
     if (flags) mode_result(s, flags, &apply, msg);
+}
+
+/* ------------------------------------------------------------ the room */
+
+/* Reads the room's counts; a change is redrawn. */
+static void room_poll(session_t *s, double now)
+{
+    view_room_t *r = &s->ann.room;
+    long before[3] = { r->participants, r->answers, r->rejected };
+    s->room_ops->poll(s->room_ops->ctx, r);
+    s->room_polled = now;
+    if (before[0] != r->participants || before[1] != r->answers || before[2] != r->rejected) redraw(s);
+}
+
+void session_set_room(session_t *s, const session_room_ops_t *ops)
+{
+    s->room_ops = ops;
+}
+
+int session_room(session_t *s, int on, const char *opts)
+{
+    char msg[512], err[400];
+    if (!on) {
+        if (s->ann.mode != VIEW_MODE_ROOM) return 0;
+        s->room_ops->stop(s->room_ops->ctx);
+        room_poll(s, pbde_now()); /* the final counts */
+        int rc = view_room_set(&s->ann, s->live[0], 0, msg, sizeof msg);
+        session_say(s, rc < 0 ? VIEW_TONE_BAD : VIEW_TONE_NORMAL, msg);
+        redraw(s);
+        return 1;
+    }
+    if (!s->room_ops) {
+        session_say(s, VIEW_TONE_BAD, "this pbde was built without the room: make deps installs "
+                                      "libmicrohttpd-dev, libjson-c-dev and libqrencode-dev; then make");
+        return 0;
+    }
+    if (s->n > 1) {
+        session_say(s, VIEW_TONE_WARN, "one training run at a time: the room needs a window without --facet");
+        return 0;
+    }
+    if (opts && s->room_ops->configure(s->room_ops->ctx, opts, err, sizeof err) != 0) {
+        session_say(s, VIEW_TONE_BAD, err);
+        return 0;
+    }
+    if (s->ann.mode == VIEW_MODE_ROOM) {
+        if (!opts) return 1; /* open already */
+        session_room(s, 0, NULL); /* again with the new options */
+    }
+    if (s->ann.mode != VIEW_MODE_NORMAL) mode_action(s, ACT_MODE_EXIT);
+    view_room_t *r = &s->ann.room;
+    memset(r, 0, sizeof *r);
+    if (s->room_ops->start(s->room_ops->ctx, s->live[0], r, err, sizeof err) != 0) {
+        snprintf(msg, sizeof msg, "the room did not open: %s", err);
+        session_say(s, VIEW_TONE_BAD, msg);
+        return 0;
+    }
+    int rc = view_room_set(&s->ann, s->live[0], 1, msg, sizeof msg);
+    session_say(s, rc < 0 ? VIEW_TONE_BAD : VIEW_TONE_GOOD, msg);
+    s->room_polled = pbde_now();
+    redraw(s);
+    return 1;
 }
 
 /* ------------------------------------------------------------ learning curve */
@@ -699,6 +788,7 @@ void session_tick(session_t *s, double now)
     if (s->slice_dirty && now >= s->slice_due) update_slice(s);
     if (s->ann.dirty) mode_tick(s, now, 0);
     if (curve_poll(s, now)) s->need_draw = 1;
+    if (s->ann.mode == VIEW_MODE_ROOM && now - s->room_polled >= SESSION_ROOM_POLL_S) room_poll(s, now);
     if (s->message[0] && now - s->message_t >= SESSION_MESSAGE_S) {
         s->message[0] = '\0';
         s->need_draw = 1;
@@ -710,6 +800,8 @@ double session_due(const session_t *s, double now)
     double due = now + 3600.0;
     if (s->message[0] && s->message_t + SESSION_MESSAGE_S < due) due = s->message_t + SESSION_MESSAGE_S;
     if (s->slice_dirty && s->slice_due < due) due = s->slice_due;
+    if (s->ann.mode == VIEW_MODE_ROOM && s->room_polled + SESSION_ROOM_POLL_S < due)
+        due = s->room_polled + SESSION_ROOM_POLL_S;
     /* the brush settles; a black picture waits for paint, not for the clock */
     double settle = s->ann.last_dab + VIEW_BRUSH_SETTLE_S;
     if (s->ann.dirty && settle < due && settle > now) due = settle;
@@ -763,6 +855,7 @@ int session_init(session_t *s, int fe, live_t *const *live, int n, const kernels
 
 void session_free(session_t *s)
 {
+    if (s->ann.mode == VIEW_MODE_ROOM) s->room_ops->stop(s->room_ops->ctx);
     curve_stop(s);
     free(s->curve);
     s->curve = NULL;

@@ -127,6 +127,7 @@ static const struct {
     { ACT_DENSITY_NEXT, ACT_DENSITY_PREV, "density" },
     { ACT_ANNOTATE, ACT_NONE, "annotate" },
     { ACT_BRUSH, ACT_NONE, "brush" },
+    { ACT_ROOM, ACT_NONE, "room" },
     { ACT_PAIRS_MORE, ACT_PAIRS_FEWER, "pairs" },
     { ACT_OBJ_PARAM_DOWN, ACT_OBJ_PARAM_UP, "obj. param" },
     { ACT_ANN_PARAM_DOWN, ACT_ANN_PARAM_UP, "ann. param" },
@@ -149,6 +150,26 @@ static int add(view_item_t *items, int n, int max, const char *k, const char *te
     return n + 1;
 }
 
+/* The interactive-data modes: the footer's name of each, and the key
+   that switches it on and off. */
+typedef struct {
+    int mode;
+    const char *name;
+    view_action toggle;
+} mode_name_t;
+static const mode_name_t MODES[] = {
+    { VIEW_MODE_ANNOTATE, "annotate", ACT_ANNOTATE },
+    { VIEW_MODE_BRUSH, "brush", ACT_BRUSH },
+    { VIEW_MODE_ROOM, "room", ACT_ROOM },
+};
+
+static const mode_name_t *mode_name(int mode)
+{
+    for (size_t i = 0; i < sizeof MODES / sizeof MODES[0]; i++)
+        if (MODES[i].mode == mode) return &MODES[i];
+    return NULL;
+}
+
 /* A mode's footer: its own keys (without the mode's prefix), then how to
    leave it. */
 static int mode_footer(const session_t *s, view_item_t *items, int max, int *right)
@@ -164,7 +185,8 @@ static int mode_footer(const session_t *s, view_item_t *items, int max, int *rig
         n = add(items, n, max, k[i].label, word ? word + 2 : k[i].help);
     }
     char leave[32];
-    snprintf(leave, sizeof leave, "%s/%s", key(s, s->ann.mode == VIEW_MODE_ANNOTATE ? ACT_ANNOTATE : ACT_BRUSH),
+    const mode_name_t *m = mode_name(s->ann.mode);
+    snprintf(leave, sizeof leave, "%s/%s", key(s, m ? m->toggle : ACT_MODE_EXIT),
              view_key_label(ACT_MODE_EXIT, s->fe));
     n = add(items, n, max, leave, "leave");
     *right = 1;
@@ -175,7 +197,8 @@ int session_footer(const session_t *s, view_item_t *items, int max, int *right, 
 {
     if (title) *title = NULL;
     if (s->ann.mode != VIEW_MODE_NORMAL) {
-        if (title) *title = s->ann.mode == VIEW_MODE_ANNOTATE ? "annotate" : "brush";
+        const mode_name_t *m = mode_name(s->ann.mode);
+        if (title) *title = m ? m->name : NULL;
         return mode_footer(s, items, max, right);
     }
     int n = 0, touring = s->tour.n > 0 && s->tour_on;
@@ -212,22 +235,69 @@ static const char *key_help(const session_t *s, const view_key_t *k)
     }
 }
 
+/* What a mode's key does without the mode's name: "annotate: A is
+   better" -> "A is better" (keys of every mode: the whole text). */
+static const char *without_mode(const view_key_t *k, const char *text)
+{
+    const char *c = k->mode != VIEW_MODE_NORMAL ? strstr(text, ": ") : NULL;
+    return c ? c + 2 : text;
+}
+
+#define HELP_KEYS_MAX 128
+#define HELP_LABEL_MAX 6 /* a merged label is kept to what the help's key column shows */
+
+/* One help entry for keys that do the same: the same key and action in
+   several modes ("Esc  annotate, brush: back to exploring"), or two keys
+   of one mode with the same action and words ("+/=  double the pairs").
+   Returns 1 when k joined an entry already listed (shown[j] its first
+   key). */
+static int help_merge(const session_t *s, view_item_t *items, const view_key_t **shown, int n,
+                      const view_key_t *k)
+{
+    const char *text = key_help(s, k);
+    for (int j = 0; j < n; j++) {
+        const view_key_t *o = shown[j];
+        if (o->action != k->action || o->mode == VIEW_MODE_TOUR || k->mode == VIEW_MODE_TOUR) continue;
+        if (strcmp(without_mode(o, key_help(s, o)), without_mode(k, text)) != 0) continue;
+        if (o->mode != k->mode && o->mode != VIEW_MODE_NORMAL && k->mode != VIEW_MODE_NORMAL &&
+            strcmp(o->label, k->label) == 0) {
+            /* "annotate: back..." + "brush: back..." -> "annotate, brush: back..." */
+            const char *cur = items[j].text, *rest = strstr(cur, ": ");
+            size_t plen = rest ? (size_t)(rest - cur) : 0;
+            const char *kr = strstr(text, ": ");
+            if (!rest || !kr) continue;
+            char buf[sizeof items[j].text];
+            snprintf(buf, sizeof buf, "%.*s, %.*s%s", (int)plen, cur, (int)(kr - text), text, rest);
+            snprintf(items[j].text, sizeof items[j].text, "%s", buf);
+            return 1;
+        }
+        if (o->mode == k->mode && strlen(items[j].key) + 1 + strlen(k->label) <= HELP_LABEL_MAX) {
+            size_t len = strlen(items[j].key);
+            snprintf(items[j].key + len, sizeof items[j].key - len, "/%s", k->label);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int session_help(const session_t *s, view_item_t *items, int max, int *n_keys)
 {
     size_t nk, nc;
     const view_key_t *k = view_keys(&nk);
     int n = 0;
+    const view_key_t *shown[HELP_KEYS_MAX];
     for (size_t i = 0; i < nk; i++) {
         if (!(k[i].frontends & s->fe)) continue;
         if (k[i].mode == VIEW_MODE_TOUR && s->tour.n == 0) continue;
+        if (n < HELP_KEYS_MAX && help_merge(s, items, shown, n, &k[i])) continue;
+        if (n < HELP_KEYS_MAX) shown[n] = &k[i];
         n = add(items, n, max, k[i].label, key_help(s, &k[i]));
     }
     *n_keys = n;
     const view_item_t *c = session_commands(&nc);
     for (size_t i = 0; i < nc; i++) n = add(items, n, max, c[i].key, c[i].text);
-    n = add(items, n, max, "mouse", "click a panel to move the cursor (answer, paint in the modes)");
-    n = add(items, n, max, "miss, est",
-            "misspecification KL(p*\xE2\x80\x96opt), estimation KL(opt\xE2\x80\x96\xCF\x80_\xCE\xB8)");
+    n = add(items, n, max, "mouse", "click a panel: cursor; answer; paint");
+    n = add(items, n, max, "miss, est", "misspecification, estimation KL");
     return n;
 }
 

@@ -84,6 +84,28 @@ int session_complete(const char *line, char *out, size_t n);
 /* The prompt's commands as the help lists them (key: the command). */
 const view_item_t *session_commands(size_t *n);
 
+/* ------------------------------------------------------------ room */
+
+#define SESSION_ROOM_POLL_S 0.25 /* the room's counts are read this often */
+
+/* A room of annotators as the session sees it: the command line wires a
+   server in (pbde/room.h, which the session cannot see); the session
+   starts, polls and stops it and keeps the mode (view_room_set). */
+typedef struct session_room_ops {
+    void *ctx;
+    /* Takes options for the next start from a line ("personas=2
+       per-question=5 addr=0.0.0.0 port=8790 code=ABCD"). Returns 0, or -1
+       with a message in err (nothing changed then). */
+    int (*configure)(void *ctx, const char *opts, char *err, size_t n);
+    /* Starts serving run l in its room mode and fills in *info (the URL,
+       the code, its QR code). Returns 0, or -1 with a message in err. */
+    int (*start)(void *ctx, live_t *l, view_room_t *info, char *err, size_t n);
+    /* The counts now into *info. */
+    void (*poll)(void *ctx, view_room_t *info);
+    /* Stops serving: no answer comes after it returns. */
+    void (*stop)(void *ctx);
+} session_room_ops_t;
+
 /* ------------------------------------------------------------ session */
 
 /* What the header shows: live_status's states and the session's own. */
@@ -143,6 +165,10 @@ typedef struct {
     char last_event[256];
     long snapshots;
 
+    /* the room (H, :room): how to serve one (NULL: this build has none) */
+    const session_room_ops_t *room_ops;
+    double room_polled;
+
     /* the preference slice follows the cursor once it rests */
     int slice_dirty;
     double slice_due;
@@ -156,7 +182,18 @@ int session_init(session_t *s, int fe, live_t *const *live, int n, const kernels
                  const view_state_t *vs, tour_t *tour, int user_speed, int user_cmap, char *err,
                  size_t errlen);
 
-/* Stops the curve job and frees what the session owns (not the runs). */
+/* Gives the session a way to serve a room (before the first key). */
+void session_set_room(session_t *s, const session_room_ops_t *ops);
+
+/* Opens (on = 1, with options opts for the server, or NULL) or closes
+   the room: phones answer run 0's questions in the room mode, whose
+   keys, panel and line the renderers show. Says on the status line what
+   happened. Returns 1 when it did, 0 when it could not (no room in this
+   build, facets, a server that would not start). */
+int session_room(session_t *s, int on, const char *opts);
+
+/* Stops the curve job and the room and frees what the session owns (not
+   the runs). */
 void session_free(session_t *s);
 
 /* Hands the session run 0's newest snapshot (fresh: it changed since the
