@@ -37,7 +37,7 @@ BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka 
 #   tui     src/tui     include/tui      the terminal explorer; needs ncursesw
 #   gui     src/gui     include/gui      the SDL2 window; needs what export needs
 #   room    src/room    include/room     a lecture hall answering from phones over HTTP;
-#                                        needs libmicrohttpd, json-c
+#                                        needs libmicrohttpd, json-c, libqrencode
 #   cli     src/cli                      main and the subcommands: the only code that sees argv
 # A front end whose libraries pkg-config cannot find is skipped (its
 # subcommand then says how to get it), never a compile error.
@@ -48,7 +48,7 @@ HAVE_TUI    := $(call have,ncursesw)
 HAVE_CMOCKA := $(call have,cmocka)
 HAVE_SIXEL  := $(call have,libsixel)
 HAVE_GUI    := $(HAVE_EXPORT)
-HAVE_ROOM   := $(call have,libmicrohttpd json-c)
+HAVE_ROOM   := $(call have,libmicrohttpd json-c libqrencode)
 # Debian package behind each pkg-config name (for the message)
 deb_inih := libinih-dev
 deb_libpng := libpng-dev
@@ -60,9 +60,10 @@ deb_ncursesw := libncurses-dev
 deb_cmocka := libcmocka-dev
 deb_libmicrohttpd := libmicrohttpd-dev
 deb_json-c := libjson-c-dev
+deb_libqrencode := libqrencode-dev
 missing = $(foreach p,$(1),$(if $(call have,$(p)),,$(deb_$(p))))
 MISSING := $(strip $(call missing,inih libpng sdl2 SDL2_ttf SDL2_image fontconfig ncursesw cmocka \
-                                   libmicrohttpd json-c))
+                                   libmicrohttpd json-c libqrencode))
 
 INC_CORE   := -Iinclude/core
 INC_VIEW   := $(INC_CORE) -Iinclude/view
@@ -77,13 +78,13 @@ EXPORT_PC_CFLAGS := $(if $(HAVE_EXPORT),$(shell pkg-config --cflags sdl2 SDL2_tt
 TUI_PC_CFLAGS    := $(if $(HAVE_TUI),$(shell pkg-config --cflags ncursesw)) \
                     $(if $(HAVE_SIXEL),$(shell pkg-config --cflags libsixel) -DPBDE_HAVE_SIXEL)
 CMOCKA_CFLAGS    := $(if $(HAVE_CMOCKA),$(shell pkg-config --cflags cmocka))
-ROOM_PC_CFLAGS   := $(if $(HAVE_ROOM),$(shell pkg-config --cflags libmicrohttpd json-c))
+ROOM_PC_CFLAGS   := $(if $(HAVE_ROOM),$(shell pkg-config --cflags libmicrohttpd json-c libqrencode))
 
 CORE_LIBS   := $(shell pkg-config --libs inih libpng 2>/dev/null) -lm -pthread
 EXPORT_LIBS := $(if $(HAVE_EXPORT),$(shell pkg-config --libs sdl2 SDL2_ttf SDL2_image fontconfig))
 TUI_LIBS    := $(if $(HAVE_TUI),$(shell pkg-config --libs ncursesw) $(if $(HAVE_SIXEL),$(shell pkg-config --libs libsixel)))
 CMOCKA_LIBS := $(if $(HAVE_CMOCKA),$(shell pkg-config --libs cmocka))
-ROOM_LIBS   := $(if $(HAVE_ROOM),$(shell pkg-config --libs libmicrohttpd json-c))
+ROOM_LIBS   := $(if $(HAVE_ROOM),$(shell pkg-config --libs libmicrohttpd json-c libqrencode))
 
 WARN   := -Wall -Wextra -Wshadow -Wdouble-promotion -Wstrict-prototypes \
           -Wmissing-prototypes -Wformat=2 -Wvla
@@ -115,7 +116,7 @@ ROOM_SRC   := $(wildcard src/room/*.c)
 CLI_SRC    := $(filter-out $(if $(HAVE_TUI),,src/cli/cmd_tui.c) \
                 $(if $(HAVE_GUI),,src/cli/cmd_gui.c) \
                 $(if $(HAVE_EXPORT),,src/cli/cmd_render.c) \
-                $(if $(HAVE_ROOM),,src/cli/cmd_room.c),$(wildcard src/cli/*.c))
+                $(if $(HAVE_ROOM),,src/cli/cmd_room.c src/cli/room_glue.c),$(wildcard src/cli/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CORE_OBJ   := $(call obj,$(CORE_SRC))

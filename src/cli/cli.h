@@ -64,6 +64,22 @@ void cli_abort_out(FILE *f, const char *tmp);
 int cli_load_tour(const char *cmd, const cli_args_t *args, const char *arg, tour_t *t,
                   int *speed_set, int *cmap_set);
 
+/* The explorers' room flags (pbde tui, pbde gui): --room opens it at the
+   start, --room-options sets what H and :room open. */
+#define CLI_ROOM_FLAG { "room", 0, "open a room at the start: phones answer the questions (H opens and closes it)" }
+#define CLI_ROOM_OPTIONS_FLAG                                                                            \
+    { "room-options", 1, "the room's options, e.g. \"personas=2 per-question=5\": addr=A (default "       \
+                         "127.0.0.1) port=P (0: any) personas=K|own per-question=N code=C rate=R timeout=S" }
+
+/* The explorers' room: a server the session starts (H, :room, --room),
+   with options opts (NULL: the defaults). Returns 0 with *ops (NULL in a
+   build without the room: the session then says how to get it), or
+   prints the problem and returns EXIT_USAGE. cli_room_close stops and
+   frees it. */
+struct session_room_ops;
+int cli_room_open(const char *cmd, const char *opts, const struct session_room_ops **ops);
+void cli_room_close(const struct session_room_ops *ops);
+
 /* The packages this build could not find ("" when none). */
 const char *cli_missing_packages(void);
 

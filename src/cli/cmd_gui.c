@@ -8,7 +8,7 @@
 #include "pbde/gui_app.h"
 
 enum { F_TOUR, F_SIZE, F_FONT, F_FACET, F_CURSOR, F_INTERP, F_PAUSED, F_SHOT_AFTER, F_SHOT_OUT,
-       F_COUNT };
+       F_ROOM, F_ROOM_OPTIONS, F_COUNT };
 static const cli_flag_t FLAGS[F_COUNT] = {
     { "tour", 1, "a lecture tour: a .tour file, or a tour's name in the demos folder; space or -> "
                  "next stop, <- back, t explore" },
@@ -20,6 +20,8 @@ static const cli_flag_t FLAGS[F_COUNT] = {
     { "paused", 0, "start paused (space starts training)" },
     { "screenshot-after", 1, "(for tests) save a screenshot after N frames, then quit" },
     { "screenshot-out", 1, "(for tests) the screenshot's file (default: named after the scenario)" },
+    CLI_ROOM_FLAG,
+    CLI_ROOM_OPTIONS_FLAG,
 };
 
 int cmd_gui(int argc, char **argv)
@@ -90,6 +92,11 @@ int cmd_gui(int argc, char **argv)
        command line only --speed, --pace and --colormap apply to a whole tour */
     tour_t tour = { "", 0, NULL };
     int user_speed = 0, user_cmap = 0;
+    if (a.present[F_ROOM] && (a.present[F_TOUR] || a.present[F_FACET])) {
+        fprintf(stderr, "pbde gui: --room with --%s: the room answers one training run of its own\n",
+                a.present[F_TOUR] ? "tour" : "facet");
+        return EXIT_USAGE;
+    }
     if (a.present[F_TOUR] && a.present[F_FACET]) {
         fprintf(stderr, "pbde gui: --tour and --facet: a tour shows one training run per stop\n");
         return EXIT_USAGE;
@@ -115,6 +122,13 @@ int cmd_gui(int argc, char **argv)
         tour_free(&tour);
         return 1;
     }
+    if ((rc = cli_room_open("gui", a.present[F_ROOM_OPTIONS] ? a.values[F_ROOM_OPTIONS] : NULL, &r->room)) !=
+        0) {
+        tour_free(&tour);
+        free(r);
+        return rc;
+    }
+    r->room_open = a.present[F_ROOM];
     memcpy(r->ps, ps, sizeof ps);
     r->n = n;
     snprintf(r->facet, sizeof r->facet, "%s", facet);
@@ -131,6 +145,7 @@ int cmd_gui(int argc, char **argv)
     r->user_speed = user_speed;
     r->user_cmap = user_cmap;
     rc = gui_run(r);
+    cli_room_close(r->room);
     free(r);
     return rc;
 }

@@ -2,16 +2,12 @@
    session in its room mode trains on the answers that come over HTTP; the
    command prints the join URL and code, runs until SIGINT/SIGTERM or
    --duration, then saves the answers and prints the counts and metrics. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "cli.h"
@@ -21,6 +17,7 @@
 #include "pbde/image.h"
 #include "pbde/live.h"
 #include "pbde/room.h"
+#include "room_glue.h"
 
 enum {
     F_ADDR, F_PORT, F_PERSONAS, F_PER_Q, F_CODE, F_SAVE, F_DURATION, F_TIMEOUT, F_DRAIN,
@@ -162,28 +159,6 @@ static int drain(live_t *l, live_snapshot_t *s, double drain_s)
     }
 }
 
-/* The address phones should use for addr: addr itself, or for 0.0.0.0
-   (every interface) this machine's first IPv4 address that is not the
-   loopback (falls back to addr). */
-static void join_host(const char *addr, char *out, size_t n)
-{
-    snprintf(out, n, "%s", addr);
-    if (strcmp(addr, "0.0.0.0") != 0) return;
-    struct ifaddrs *ifs, *i;
-    if (getifaddrs(&ifs) != 0) return;
-    for (i = ifs; i; i = i->ifa_next) {
-        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)i->ifa_addr;
-        if ((ntohl(sin->sin_addr.s_addr) >> 24) == 127) continue;
-        char buf[INET_ADDRSTRLEN];
-        if (inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf)) {
-            snprintf(out, n, "%s", buf);
-            break;
-        }
-    }
-    freeifaddrs(ifs);
-}
-
 static void usage(void)
 {
     cli_usage(stdout, "room",
@@ -237,18 +212,7 @@ int cmd_room(int argc, char **argv)
     o.timeout_s = (int)timeout;
     o.rate_per_s = rate;
     o.max_participants = (int)max_ps;
-    /* a hall's phones hold a connection each: allow as many descriptors
-       as the system lets this process have, and keep some for the rest */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-        if (rl.rlim_cur < rl.rlim_max) {
-            rl.rlim_cur = rl.rlim_max;
-            setrlimit(RLIMIT_NOFILE, &rl);
-            getrlimit(RLIMIT_NOFILE, &rl);
-        }
-        if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)o.max_connections + 64)
-            o.max_connections = rl.rlim_cur > 128 ? (int)rl.rlim_cur - 64 : 64;
-    }
+    cli_room_fd_limit(&o);
 
     const kernels_t *k = cli_kernels();
     if (!k) return EXIT_USAGE;
@@ -285,7 +249,7 @@ int cmd_room(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     char host[64];
-    join_host(o.addr, host, sizeof host);
+    cli_room_join_host(o.addr, host, sizeof host);
     printf("url: http://%s:%d/?code=%s\ncode: %s\nport: %d\n", host, room_port(r), room_code(r),
            room_code(r), room_port(r));
     fflush(stdout);

@@ -8,7 +8,8 @@
 #include "pbde/tour.h"
 #include "pbde/tui_app.h"
 
-enum { F_TOUR, F_COLOR, F_GRAPHICS, F_NO_MOUSE, F_ASCII, F_PAUSED, F_STATS, F_QUIT_AFTER, F_COUNT };
+enum { F_TOUR, F_COLOR, F_GRAPHICS, F_NO_MOUSE, F_ASCII, F_PAUSED, F_STATS, F_QUIT_AFTER, F_ROOM, F_ROOM_OPTIONS,
+       F_COUNT };
 static const cli_flag_t FLAGS[F_COUNT] = {
     { "tour", 1, "a lecture tour: a .tour file, or a tour's name in the demos folder; space or -> "
                  "next stop, <- back, t explores freely (--speed, --pace and --colormap apply to every stop)" },
@@ -20,6 +21,8 @@ static const cli_flag_t FLAGS[F_COUNT] = {
     { "paused", 0, "start paused" },
     { "stats", 0, "on exit, print frame, evaluation and colour-pair statistics to stderr" },
     { "quit-after", 1, "quit by itself after V seconds (for measurements and demos)" },
+    CLI_ROOM_FLAG,
+    CLI_ROOM_OPTIONS_FLAG,
 };
 
 static int parse_graphics(const char *v, tui_gfx_kind *out)
@@ -99,6 +102,17 @@ int cmd_tui(int argc, char **argv)
 
     tui_run_t r;
     memset(&r, 0, sizeof r);
+    if (args.present[F_ROOM] && args.present[F_TOUR]) {
+        fprintf(stderr, "pbde tui: --room and --tour: a tour's stops set up their own training\n");
+        tour_free(&tour);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_room_open("tui", args.present[F_ROOM_OPTIONS] ? args.values[F_ROOM_OPTIONS] : NULL,
+                            &r.room)) != 0) {
+        tour_free(&tour);
+        return rc;
+    }
+    r.room_open = args.present[F_ROOM];
     r.term = opt;
     r.start = start;
     r.k = k;
@@ -108,5 +122,7 @@ int cmd_tui(int argc, char **argv)
     r.tour = tour;
     r.user_speed = user_speed;
     r.user_cmap = user_cmap;
-    return tui_run(&r);
+    rc = tui_run(&r);
+    cli_room_close(r.room);
+    return rc;
 }

@@ -899,8 +899,8 @@ static int human_work(live_t *l)
         l->t_human = 1;
         history_reset(&l->pub);
         if (ok)
-            snprintf(l->pub.status, sizeof l->pub.status,
-                     "you are the annotator: each answer trains %ld steps, in order", per);
+            snprintf(l->pub.status, sizeof l->pub.status, "%s: each answer trains %ld steps, in order",
+                     l->room ? "the room annotates" : "you are the annotator", per);
         else
             snprintf(l->pub.status, sizeof l->pub.status, "out of memory for the answers");
         human_publish(l);

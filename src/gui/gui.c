@@ -418,6 +418,8 @@ int gui_run(gui_run_t *r)
         goto done;
     }
     g->ses.overlay_legend = "winners white, losers red";
+    session_set_room(&g->ses, r->room);
+    if (r->room_open) session_room(&g->ses, 1, NULL); /* what went wrong shows on the status line */
 
     g->win = SDL_CreateWindow("pbde", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
                               SDL_WINDOW_RESIZABLE);

@@ -18,6 +18,8 @@ typedef struct {
     const char *shot_out;   /* its file, NULL: named after the scenario */
     const kernels_t *k;
     tour_t tour;            /* a lecture tour (n = 0: none); gui_run frees it */
+    const struct session_room_ops *room; /* how to serve a room (NULL: none in this build) */
+    int room_open;         /* open the room at the start */
     int user_speed, user_cmap; /* --speed, --colormap given for the whole tour */
 } gui_run_t;
 

@@ -7,6 +7,8 @@
 #include "pbde/params.h"
 #include "pbde/tour.h"
 
+struct session_room_ops;
+
 typedef enum { COLOR_MODE_AUTO = 0, COLOR_MODE_ALWAYS, COLOR_MODE_NEVER } tui_color_mode;
 
 /* How heatmaps are drawn: pixels through a terminal graphics protocol, or
@@ -28,6 +30,8 @@ typedef struct {
     int stats;             /* print frame statistics to stderr on exit */
     double quit_after;     /* quit by itself after this many seconds (0: never) */
     tour_t tour;           /* a lecture tour (n = 0: none); tui_run frees it */
+    const struct session_room_ops *room; /* how to serve a room (NULL: none in this build) */
+    int room_open;         /* open the room at the start */
     int user_speed, user_cmap; /* --speed, --colormap given for the whole tour */
 } tui_run_t;
 
