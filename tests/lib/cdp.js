@@ -111,6 +111,22 @@ class Browser {
       await this.send("Input.dispatchMouseEvent", { type, x, y, button: "left", buttons: type === "mousePressed" ? 1 : 0, clickCount: 1 });
   }
 
+  // Emulates a phone: width x height CSS pixels of scale device pixels
+  // each, a mobile viewport (the page's meta viewport counts) and a touch
+  // screen.
+  async phone(width, height, scale) {
+    await this.send("Emulation.setDeviceMetricsOverride", { width, height, deviceScaleFactor: scale, mobile: true,
+                                                             screenWidth: width, screenHeight: height });
+    await this.send("Emulation.setTouchEmulationEnabled", { enabled: true, maxTouchPoints: 5 });
+  }
+
+  // A finger's tap at (x, y) in CSS pixels: a touch that starts and ends
+  // there (the page then gets its click, as from a phone).
+  async tap(x, y) {
+    await this.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y }] });
+    await this.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  }
+
   // Downloads go to dir (the page's save and screenshot buttons).
   async downloadsTo(dir) {
     await this.send("Page.setDownloadBehavior", { behavior: "allow", downloadPath: dir });

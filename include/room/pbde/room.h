@@ -17,6 +17,20 @@
                                      or fields, 413 body over ROOM_MAX_BODY bytes, 429
                                      over the rate limit, 503 room full
      GET  /api/stats                 {"participants","answers","abstained","rejected"}
+     GET  /api/personas?code=C       {"mode":"off"|"assigned"|"own","count":K,"box":L,
+                                     "side":N,"maps":[[v,...],...]} (403 wrong code):
+                                     what each persona likes, for the page to draw.
+                                     K is --personas (assigned: persona k = the k-th
+                                     participant mod K) or the density's components
+                                     (own: the personas to choose from); 0 when off.
+                                     maps[k] is component k of p*, the persona's
+                                     taste, on the N x N (N = ROOM_MAP_SIDE) cell
+                                     centres of [-L, L]^2, row-major from the
+                                     top-left (y = +L first, x = -L first), each an
+                                     integer 0..255: the density over its own
+                                     maximum, rounded. One map per persona that has
+                                     a component (min(K, components) maps; none when
+                                     off). Computed once when the room starts.
    A pid is what the page makes up and keeps (1 to ROOM_MAX_PID characters
    of [A-Za-z0-9_-]); a new pid is a new participant. */
 #ifndef PBDE_ROOM_H
@@ -29,6 +43,7 @@
 #define ROOM_MAX_BODY 1024
 #define ROOM_MAX_PID 64
 #define ROOM_PERSONAS_OWN (-1) /* each client sends its own persona */
+#define ROOM_MAP_SIDE 32       /* cells per side of /api/personas' maps */
 
 typedef struct {
     const char *addr;         /* IPv4 address to bind (NULL: 127.0.0.1) */
@@ -59,8 +74,9 @@ void room_opts_defaults(room_opts_t *o);
 /* 1 when code is a valid join code (4 to 6 characters of [A-Za-z0-9]). */
 int room_code_valid(const char *code);
 
-/* Puts l in its room mode and starts serving. Returns the room, or NULL
-   with a message in err (bad options, the address taken, out of memory);
+/* Puts l in its room mode and starts serving; the personas' maps are
+   drawn from l's parameters now. Returns the room, or NULL with a message
+   in err (bad options, the address taken, no density, out of memory);
    then l is left as it was. l must outlive the room. */
 room_t *room_start(live_t *l, const room_opts_t *o, char *err, size_t n);
 
