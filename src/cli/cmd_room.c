@@ -250,8 +250,9 @@ int cmd_room(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     char host[64];
     cli_room_join_host(o.addr, host, sizeof host);
-    printf("url: http://%s:%d/?code=%s\ncode: %s\nport: %d\n", host, room_port(r), room_code(r),
-           room_code(r), room_port(r));
+    char url[160];
+    room_join_url(r, host, url, sizeof url);
+    printf("url: %s\ncode: %s\nport: %d\n", url, room_code(r), room_port(r));
     fflush(stdout);
 
     double t0 = now_s();

@@ -11,6 +11,7 @@
 
 #ifdef PBDE_HAVE_ROOM
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <math.h>
@@ -161,9 +162,16 @@ static int glue_start(void *ctx, live_t *l, view_room_t *info, char *err, size_t
     if (!c->r) return -1;
     char host[64];
     cli_room_join_host(c->o.addr, host, sizeof host);
-    snprintf(info->url, sizeof info->url, "http://%s:%d/?code=%s", host, room_port(c->r), room_code(c->r));
+    room_join_url(c->r, host, info->url, sizeof info->url);
     snprintf(info->code, sizeof info->code, "%s", room_code(c->r));
-    info->qr_side = qr_encode(info->url, info->qr, VIEW_QR_MAX);
+    /* in capitals the URL is all of QR's alphanumeric set (scheme and host
+       are not case-sensitive, the code is matched without case): a
+       smaller code than the same URL in bytes */
+    char upper[sizeof info->url];
+    size_t i = 0;
+    for (; info->url[i] && i + 1 < sizeof upper; i++) upper[i] = (char)toupper((unsigned char)info->url[i]);
+    upper[i] = '\0';
+    info->qr_side = qr_encode(upper, info->qr, VIEW_QR_MAX);
     info->personas = c->o.personas;
     return 0;
 }

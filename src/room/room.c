@@ -458,6 +458,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
             return error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST");
         if (strcmp(url, "/") == 0) return page(c);
+        if (url[0] == '/' && code_ok(r, url + 1)) return page(c); /* the join URL: /CODE */
         if (strcmp(url, "/api/question") == 0) return get_question(r, c);
         if (strcmp(url, "/api/stats") == 0) return get_stats(r, c);
         if (strcmp(url, "/api/personas") == 0) return get_personas(r, c);
@@ -604,6 +605,11 @@ void room_stats(room_t *r, room_stats_t *out)
     pthread_mutex_lock(&r->mu);
     *out = r->st;
     pthread_mutex_unlock(&r->mu);
+}
+
+void room_join_url(const room_t *r, const char *host, char *out, size_t n)
+{
+    snprintf(out, n, "http://%s:%d/%s", host, room_port(r), room_code(r));
 }
 
 void room_stop(room_t *r)

@@ -52,7 +52,7 @@ start() {
     done
     if [ -z "$port" ]; then bad "$name: pbde room did not start: $(cat "$tmp/$name.err")"; return 1; fi
     url=$(sed -n 's/^url: //p' "$tmp/$name.out")
-    case $url in "http://127.0.0.1:$port/?code=ROOM42") ok "$name: prints the join URL $url" ;;
+    case $url in "http://127.0.0.1:$port/ROOM42") ok "$name: prints the join URL $url" ;;
         *) bad "$name: join URL '$url'" ;; esac
 }
 

@@ -4,7 +4,7 @@
    participant's persona, so the model trains on the room's answers.
 
    HTTP contract (JSON bodies):
-     GET  /                          the phone page
+     GET  /CODE, or /?code=CODE      the phone page (any other path: 404)
      GET  /api/question?code=C&pid=P {"id":n,"a":[x,y],"b":[x,y],"persona":k,"box":L}
                                      ("id":null while the next question is drawn;
                                      "persona":null when personas are off or the
@@ -83,6 +83,11 @@ room_t *room_start(live_t *l, const room_opts_t *o, char *err, size_t n);
 /* The port the room listens on, and its join code. */
 int room_port(const room_t *r);
 const char *room_code(const room_t *r);
+
+/* The URL phones join at, on host (the address they reach this machine
+   by): "http://HOST:PORT/CODE", the page there taking its code from the
+   path (short, so its QR code stays small; "/?code=CODE" works too). */
+void room_join_url(const room_t *r, const char *host, char *out, size_t n);
 
 /* The counts so far. */
 void room_stats(room_t *r, room_stats_t *out);
