@@ -1575,8 +1575,16 @@ static void draw_room_panel(tui_term_t *t, const tui_frame_t *f, const view_rect
     snprintf(lines[0], sizeof lines[0], "%s", rm->url);
     snprintf(lines[1], sizeof lines[1], "code %s", rm->code);
     snprintf(lines[2], sizeof lines[2], "%ld joined \xC2\xB7 %ld answers", rm->participants, rm->answers);
-    int text_rows = r->h >= 6 ? 3 : r->h, quiet = 2;
-    int side = rm->qr_side + 2 * quiet, rows = (side + 1) / 2, avail = r->h - text_rows;
+    int quiet = 2, side = rm->qr_side + 2 * quiet, rows = (side + 1) / 2;
+    /* three lines under the code, or two (the code and counts on one) when
+       that lets the code fit */
+    int text_rows = r->h >= 6 ? 3 : r->h;
+    if (rows + 3 > r->h && rows + 2 <= r->h) {
+        text_rows = 2;
+        snprintf(lines[1], sizeof lines[1], "code %s \xC2\xB7 %ld joined \xC2\xB7 %ld answers", rm->code,
+                 rm->participants, rm->answers);
+    }
+    int avail = r->h - text_rows;
     if (rm->qr_side > 0 && tui_term_utf8(t) && side <= r->w && rows <= avail) {
         int x0 = r->x + (r->w - side) / 2, y0 = r->y + (avail - rows) / 2;
         for (int row = 0; row < rows; row++)
