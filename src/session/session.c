@@ -24,6 +24,7 @@ void session_say(session_t *s, view_tone tone, const char *msg)
     s->message[len] = '\0';
     s->message_tone = tone;
     s->message_t = pbde_now();
+    s->keep_message = 0; /* a new message: the next event may replace it */
     s->need_draw = 1;
 }
 
@@ -370,6 +371,7 @@ int session_room(session_t *s, int on, const char *opts)
         room_poll(s, pbde_now()); /* the final counts */
         int rc = view_room_set(&s->ann, s->live[0], 0, msg, sizeof msg);
         session_say(s, rc < 0 ? VIEW_TONE_BAD : VIEW_TONE_NORMAL, msg);
+        s->keep_message = rc >= 0;
         redraw(s);
         return 1;
     }
@@ -400,6 +402,7 @@ int session_room(session_t *s, int on, const char *opts)
     }
     int rc = view_room_set(&s->ann, s->live[0], 1, msg, sizeof msg);
     session_say(s, rc < 0 ? VIEW_TONE_BAD : VIEW_TONE_GOOD, msg);
+    s->keep_message = rc >= 0;
     s->room_polled = pbde_now();
     redraw(s);
     return 1;
@@ -777,9 +780,11 @@ void session_sync(session_t *s, const live_snapshot_t *snap, int fresh)
         /* the worker reports an event ("... training restarted"): it
            replaces our own message (the first one only says "training") */
         snprintf(s->last_event, sizeof s->last_event, "%s", snap->status);
-        if (s->snapshots > 1)
-            session_say(s, strncmp(snap->status, "could not", 9) == 0 ? VIEW_TONE_BAD : VIEW_TONE_NORMAL,
-                        snap->status);
+        int failed = strncmp(snap->status, "could not", 9) == 0;
+        if (s->snapshots > 1 && s->keep_message && !failed)
+            s->keep_message = 0; /* the room's own words stay over the event its change caused */
+        else if (s->snapshots > 1)
+            session_say(s, failed ? VIEW_TONE_BAD : VIEW_TONE_NORMAL, snap->status);
     }
 }
 
@@ -791,6 +796,7 @@ void session_tick(session_t *s, double now)
     if (s->ann.mode == VIEW_MODE_ROOM && now - s->room_polled >= SESSION_ROOM_POLL_S) room_poll(s, now);
     if (s->message[0] && now - s->message_t >= SESSION_MESSAGE_S) {
         s->message[0] = '\0';
+        s->keep_message = 0;
         s->need_draw = 1;
     }
 }

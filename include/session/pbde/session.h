@@ -164,6 +164,8 @@ typedef struct {
     double message_t;
     char last_event[256];
     long snapshots;
+    int keep_message;              /* the next event of the snapshots leaves the message be
+                                      (it is what the room's change said) */
 
     /* the room (H, :room): how to serve one (NULL: this build has none) */
     const session_room_ops_t *room_ops;
