@@ -20,7 +20,7 @@ PKGS     := ncursesw libsixel sdl2 SDL2_ttf SDL2_image fontconfig inih cmocka li
 APT_PKGS := build-essential pkg-config libncurses-dev ncurses-term libsixel-dev libsdl2-dev libsdl2-ttf-dev \
             libsdl2-image-dev libfontconfig-dev libinih-dev libcmocka-dev libpng-dev tmux \
             xvfb xauth xdotool xterm fonts-dejavu-core ffmpeg emscripten chromium node-ws curl \
-            libmicrohttpd-dev libjson-c-dev libqrencode-dev
+            libmicrohttpd-dev libjson-c-dev libqrencode-dev zbar-tools
 BREW_PKGS := pkg-config ncurses sdl2 sdl2_ttf sdl2_image fontconfig inih cmocka libpng tmux ffmpeg \
              libmicrohttpd json-c qrencode
 
@@ -60,7 +60,7 @@ deb_ncursesw := libncurses-dev
 deb_cmocka := libcmocka-dev
 deb_libmicrohttpd := libmicrohttpd-dev
 deb_json-c := libjson-c-dev
-deb_libqrencode := libqrencode-dev
+deb_libqrencode := libqrencode-dev zbar-tools
 missing = $(foreach p,$(1),$(if $(call have,$(p)),,$(deb_$(p))))
 MISSING := $(strip $(call missing,inih libpng sdl2 SDL2_ttf SDL2_image fontconfig ncursesw cmocka \
                                    libmicrohttpd json-c libqrencode))
