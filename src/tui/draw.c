@@ -1572,7 +1572,9 @@ static void draw_room_panel(tui_term_t *t, const tui_frame_t *f, const view_rect
     draw_title(t, r, r->w >= 44 ? "join the room: scan, or open the address" : "join the room");
     for (int row = 0; row < r->h; row++) blank(t, r->y + row, r->x, r->w);
     char lines[3][200], drawn[600];
-    snprintf(lines[0], sizeof lines[0], "%s", rm->url);
+    /* the URL without its scheme when the panel is narrow (phones add it) */
+    const char *url = rm->url, *bare = strstr(url, "://");
+    snprintf(lines[0], sizeof lines[0], "%s", tui_utf8_cols(url) > r->w && bare ? bare + 3 : url);
     snprintf(lines[1], sizeof lines[1], "code %s", rm->code);
     snprintf(lines[2], sizeof lines[2], "%ld joined \xC2\xB7 %ld answers", rm->participants, rm->answers);
     int quiet = 2, side = rm->qr_side + 2 * quiet, rows = (side + 1) / 2;
@@ -1583,6 +1585,8 @@ static void draw_room_panel(tui_term_t *t, const tui_frame_t *f, const view_rect
         text_rows = 2;
         snprintf(lines[1], sizeof lines[1], "code %s \xC2\xB7 %ld joined \xC2\xB7 %ld answers", rm->code,
                  rm->participants, rm->answers);
+        if (tui_utf8_cols(lines[1]) > r->w) /* the code is in the URL above */
+            snprintf(lines[1], sizeof lines[1], "%s", lines[2]);
     }
     int avail = r->h - text_rows;
     if (rm->qr_side > 0 && tui_term_utf8(t) && side <= r->w && rows <= avail) {
