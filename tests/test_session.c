@@ -502,6 +502,130 @@ static void keys(session_t *s, const char *k)
     for (; *k; k++) session_key(s, *k == '\n' ? VIEW_KEY_ENTER : (unsigned char)*k);
 }
 
+/* A room the session drives through its ops: what it was asked to do. */
+typedef struct {
+    int starts, stops, polls;
+    char opts[128];
+    long participants;
+} fake_room_t;
+
+static int fake_configure(void *ctx, const char *opts, char *err, size_t n)
+{
+    fake_room_t *f = ctx;
+    if (strstr(opts, "bad")) {
+        snprintf(err, n, "room options: no option 'bad'");
+        return -1;
+    }
+    snprintf(f->opts, sizeof f->opts, "%s", opts);
+    return 0;
+}
+
+static int fake_start(void *ctx, live_t *l, view_room_t *info, char *err, size_t n)
+{
+    (void)l;
+    (void)err;
+    (void)n;
+    fake_room_t *f = ctx;
+    f->starts++;
+    snprintf(info->url, sizeof info->url, "http://127.0.0.1:%d/ROOM42", 8000 + f->starts);
+    snprintf(info->code, sizeof info->code, "ROOM42");
+    info->qr_side = 25;
+    return 0;
+}
+
+static void fake_poll(void *ctx, view_room_t *info)
+{
+    fake_room_t *f = ctx;
+    f->polls++;
+    info->participants = f->participants;
+}
+
+static void fake_stop(void *ctx)
+{
+    ((fake_room_t *)ctx)->stops++;
+}
+
+/* H, :room and Esc open and close the room through the ops; the mode,
+   the counts and the messages follow; without ops the session says why
+   there is no room. */
+static void test_session_room(void **state)
+{
+    (void)state;
+    live_t *l = small_run();
+    session_t s;
+    view_state_t vs;
+    view_state_init(&vs);
+    char err[256];
+    assert_int_equal(session_init(&s, VIEW_FE_TUI, &l, 1, kernels_select(NULL), &vs, NULL, 0, 0, err,
+                                  sizeof err), 0);
+    keys(&s, "H");
+    assert_int_equal(s.ann.mode, VIEW_MODE_NORMAL);
+    assert_non_null(strstr(s.message, "built without the room"));
+
+    fake_room_t f = { 0 };
+    const session_room_ops_t ops = { &f, fake_configure, fake_start, fake_poll, fake_stop };
+    session_set_room(&s, &ops);
+    keys(&s, "H");
+    assert_int_equal(f.starts, 1);
+    assert_int_equal(s.ann.mode, VIEW_MODE_ROOM);
+    assert_int_equal(s.ann.room.on, 1);
+    assert_non_null(strstr(s.message, "http://127.0.0.1:8001/ROOM42"));
+    /* the footer is the room's, its name and keys from the tables */
+    view_item_t it[32];
+    int right;
+    const char *title;
+    int n = session_footer(&s, it, 32, &right, &title);
+    assert_string_equal(title, "room");
+    assert_true(has_item(it, n, "n", NULL) && has_item(it, n, "H/Esc", "leave"));
+    /* the counts are polled every SESSION_ROOM_POLL_S */
+    f.participants = 7;
+    s.need_draw = 0;
+    session_tick(&s, s.room_polled + SESSION_ROOM_POLL_S);
+    assert_int_equal(s.ann.room.participants, 7);
+    assert_int_equal(s.need_draw, 1);
+    /* Esc closes it; the closing words outlast the event the change causes */
+    session_key(&s, VIEW_KEY_ESCAPE);
+    assert_int_equal(f.stops, 1);
+    assert_int_equal(s.ann.mode, VIEW_MODE_NORMAL);
+    assert_non_null(strstr(s.message, "closed the room after 0 answers from 7 phones"));
+    live_snapshot_t snap;
+    memset(&snap, 0, sizeof snap);
+    live_snapshot(l, &snap);
+    s.snapshots = 1;
+    snprintf(snap.status, sizeof snap.status, "back to the annotator's data: training restarted");
+    session_sync(&s, &snap, 1);
+    assert_non_null(strstr(s.message, "closed the room"));
+    snprintf(snap.status, sizeof snap.status, "model reset: training restarted");
+    session_sync(&s, &snap, 1);
+    assert_string_equal(s.message, "model reset: training restarted");
+    /* :room with options configures, then opens; bad options open nothing */
+    keys(&s, ":room personas=2 per-question=5\n");
+    assert_string_equal(f.opts, "personas=2 per-question=5");
+    assert_int_equal(f.starts, 2);
+    assert_int_equal(s.ann.mode, VIEW_MODE_ROOM);
+    keys(&s, ":room off\n");
+    assert_int_equal(f.stops, 2);
+    keys(&s, ":room off\n");
+    assert_string_equal(s.message, "no room is open");
+    keys(&s, ":room bad=1\n");
+    assert_int_equal(f.starts, 2);
+    assert_int_equal(s.ann.mode, VIEW_MODE_NORMAL);
+    assert_string_equal(s.message, "room options: no option 'bad'");
+    /* h from the room: the room closes first, then the annotate mode opens */
+    keys(&s, ":room\n");
+    assert_int_equal(f.starts, 3);
+    keys(&s, "h");
+    assert_int_equal(f.stops, 3);
+    assert_int_equal(s.ann.mode, VIEW_MODE_ANNOTATE);
+    /* the session stops an open room when it ends */
+    keys(&s, "H");
+    assert_int_equal(s.ann.mode, VIEW_MODE_ROOM);
+    session_free(&s);
+    assert_int_equal(f.stops, 4);
+    live_snapshot_free(&snap);
+    live_destroy(l);
+}
+
 /* The window's session runs :help, :set and keys like the terminal's. */
 static void test_session_keys(void **state)
 {
@@ -721,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_window_draws_lists),
         cmocka_unit_test(test_state_and_status),
         cmocka_unit_test(test_session_keys),
+        cmocka_unit_test(test_session_room),
         cmocka_unit_test(test_session_tour),
         cmocka_unit_test(test_session_pace),
     };

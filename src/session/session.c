@@ -376,8 +376,10 @@ int session_room(session_t *s, int on, const char *opts)
         return 1;
     }
     if (!s->room_ops) {
-        session_say(s, VIEW_TONE_BAD, "this pbde was built without the room: make deps installs "
-                                      "libmicrohttpd-dev, libjson-c-dev and libqrencode-dev; then make");
+        session_say(s, VIEW_TONE_BAD,
+                    s->room_unavailable ? s->room_unavailable
+                                        : "this pbde was built without the room: make deps installs "
+                                          "libmicrohttpd-dev, libjson-c-dev and libqrencode-dev; then make");
         return 0;
     }
     if (s->n > 1) {

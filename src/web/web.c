@@ -264,6 +264,7 @@ int pbde_web_start(const char *args)
         goto fail;
     }
     w->ses.overlay_legend = "winners white, losers red";
+    w->ses.room_unavailable = "a page cannot serve a room: pbde --room on a computer the phones reach does";
     for (int i = 1; i < stop && w->ses.tour.n > 0 && i < w->ses.tour.n; i++)
         session_key(&w->ses, VIEW_KEY_RIGHT);
     w->font.ctx = w;

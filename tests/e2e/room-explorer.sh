@@ -33,6 +33,16 @@ joined() { has "join http://127.0.0.1:" && [ -n "$(port_on_screen)" ]; }
 # the QR code: rows of the right-hand third made of half blocks
 qr_rows() { cut -c 81- "$tmp/screen" | grep -c '[█▀▄].*[█▀▄].*[█▀▄].*[█▀▄]'; }
 
+echo "options"
+out=$("$PBDE" tui --room-options "personas=2 bogus" 2>&1); rc=$?
+case "$rc:$out" in "2:pbde tui: --room-options: room options: 'bogus' is not NAME=VALUE"*) ok "a bad --room-options word: exit 2, named" ;;
+    *) bad "bad --room-options: exit $rc: $out" ;; esac
+out=$("$PBDE" tui --room-options "port=70000" 2>&1); rc=$?
+case "$rc:$out" in *"2:pbde tui: --room-options: room option port: '70000' is not an integer from 0 to 65535"*) ok "a port out of range: exit 2, named" ;;
+    *) bad "port out of range: exit $rc: $out" ;; esac
+out=$("$PBDE" gui --room --facet beta=1,4 2>&1); rc=$?
+[ "$rc" = 2 ] && ok "pbde gui --room --facet: exit 2 ($out)" || bad "gui --room --facet: exit $rc: $out"
+
 echo "terminal"
 tmx new-session -d -s pbde -x 120 -y 40 \
     "env TERM=$term LANG=$lang LC_ALL= '$PBDE' --room --room-options 'code=ROOM42 per-question=200 rate=50' $world --answer-steps 1; echo pbde-exit=\$?; sleep 600" ||

@@ -169,6 +169,7 @@ typedef struct {
 
     /* the room (H, :room): how to serve one (NULL: this build has none) */
     const session_room_ops_t *room_ops;
+    const char *room_unavailable;  /* why there is none (NULL: this build lacks the libraries) */
     double room_polled;
 
     /* the preference slice follows the cursor once it rests */
