@@ -1606,9 +1606,9 @@ static void draw_room_panel(tui_term_t *t, const tui_frame_t *f, const view_rect
     } else if (avail >= 1) {
         char msg[160];
         if (rm->qr_side > 0 && tui_term_utf8(t))
-            snprintf(msg, sizeof msg, "the QR code needs %d\xC3\x97%d cells here", side, rows + text_rows);
+            snprintf(msg, sizeof msg, "QR code: needs %d\xC3\x97%d cells", side, rows + 2);
         else
-            snprintf(msg, sizeof msg, "the QR code needs a UTF-8 terminal");
+            snprintf(msg, sizeof msg, "QR code: needs UTF-8");
         as_drawn(t, drawn, sizeof drawn, msg);
         if (tui_fit_clauses(drawn, sizeof drawn, r->w) > 0)
             tui_term_text(t, r->y + avail / 2, r->x, r->w, ROLE_DIM, drawn);
