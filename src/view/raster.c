@@ -1757,7 +1757,7 @@ static const char *annot_title(const raster_scene_t *sc, int index, const char *
         if (index == 0) return "p*: hidden annotator (for the metrics)";
         if (index == 1) return "\xCF\x80_\xCE\xB8: what your answers imply";
     } else if (sc->annot->mode == VIEW_MODE_ROOM) {
-        if (index == 1) return "\xCF\x80_\xCE\xB8: what the room's answers imply";
+        if (index == 1) return "\xCF\x80_\xCE\xB8: the room's model";
     } else if (index == 0) {
         return "p* (you paint it)";
     }
@@ -1836,11 +1836,16 @@ static void draw_room_panel(const canvas_t *cv, const view_room_t *rm, const vie
     frame_rect(cv, r->x, r->y, r->w, r->h, C_FRAME);
     canvas_t pc = canvas_clip(cv, r->x, r->y, r->w, r->h);
     int sline = line_height(font, fs), pad = fs / 2 > 2 ? fs / 2 : 2;
-    char lines[3][200];
-    snprintf(lines[0], sizeof lines[0], "%s", rm->url);
-    snprintf(lines[1], sizeof lines[1], "code %s", rm->code);
-    snprintf(lines[2], sizeof lines[2], "%ld joined \xC2\xB7 %ld answers%s", rm->participants,
+    /* each line's longer and shorter forms: the first that fits is drawn */
+    char lines[3][2][200];
+    const char *bare = strstr(rm->url, "://");
+    snprintf(lines[0][0], sizeof lines[0][0], "%s", rm->url);
+    snprintf(lines[0][1], sizeof lines[0][1], "%s", bare ? bare + 3 : rm->url);
+    snprintf(lines[1][0], sizeof lines[1][0], "code %s", rm->code);
+    snprintf(lines[1][1], sizeof lines[1][1], "%s", rm->code);
+    snprintf(lines[2][0], sizeof lines[2][0], "%ld joined \xC2\xB7 %ld answers%s", rm->participants,
              rm->answers, rm->personas ? " \xC2\xB7 personas on" : "");
+    snprintf(lines[2][1], sizeof lines[2][1], "%ld joined \xC2\xB7 %ld answers", rm->participants, rm->answers);
     int big = fs * 3 / 2, bline = line_height(font, big);
     int text_h = 2 * sline + bline + 2 * pad;
     int avail = r->h - text_h - 2 * pad, side = r->w - 2 * pad < avail ? r->w - 2 * pad : avail;
@@ -1857,11 +1862,21 @@ static void draw_room_panel(const canvas_t *cv, const view_room_t *rm, const vie
                         fill_rect(cv, x0 + (quiet + i) * mod, y0 + (quiet + j) * mod, mod, mod, C_BLACK, 255);
         }
     }
-    int y = r->y + r->h - text_h, w = r->w - 2 * pad, cx = r->x + r->w / 2;
-    draw_text(&pc, font, cx, y, fit_px(font, fs, lines[0], w), C_MARK_A, ALIGN_CENTRE, lines[0]);
-    draw_text(&pc, font, cx, y + sline, fit_px(font, big, lines[1], w), C_TEXT, ALIGN_CENTRE, lines[1]);
-    draw_text(&pc, font, cx, y + sline + bline, fit_px(font, fs, lines[2], w), C_DIM, ALIGN_CENTRE,
-              lines[2]);
+    int y = r->y + r->h - text_h, w = r->w - 2 * pad;
+    const int px[3] = { fs, big, fs }, dy[3] = { 0, sline, sline + bline };
+    const view_rgb_t col[3] = { C_MARK_A, C_TEXT, C_DIM };
+    for (int k = 0; k < 3; k++) {
+        const char *t = lines[k][0];
+        int tpx2 = fit_px(font, px[k], t, w);
+        if (text_width(font, tpx2, t) > w) {
+            t = lines[k][1];
+            tpx2 = fit_px(font, px[k], t, w);
+        }
+        if (text_width(font, tpx2, t) <= w) /* else its start, from the left */
+            draw_text(&pc, font, r->x + r->w / 2, y + dy[k], tpx2, col[k], ALIGN_CENTRE, t);
+        else
+            draw_text(&pc, font, r->x + pad, y + dy[k], tpx2, col[k], ALIGN_LEFT, t);
+    }
 }
 
 /* The mode's line above the footer: the question (A and B in their
