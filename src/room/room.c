@@ -339,6 +339,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!post) {
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
             return error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST");
+        /* the reply waits for the second call: MHD (0.9.75) closes the
+           connection after a reply queued in the first, and every phone
+           polls, so each poll would cost a new TCP connection */
+        if (!*con_cls) {
+            *con_cls = r; /* seen; not freed by completed */
+            return MHD_YES;
+        }
+        if (*data_size) { /* a GET's body is dropped */
+            *data_size = 0;
+            return MHD_YES;
+        }
         if (strcmp(url, "/") == 0) return page(c);
         if (strcmp(url, "/api/question") == 0) return get_question(r, c);
         if (strcmp(url, "/api/stats") == 0) return get_stats(r, c);
@@ -370,10 +381,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode why)
 {
-    (void)cls;
     (void)c;
     (void)why;
-    free(*con_cls);
+    if (*con_cls != cls) free(*con_cls); /* a GET holds the room, a POST its upload */
     *con_cls = NULL;
 }
 
