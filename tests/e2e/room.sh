@@ -9,16 +9,19 @@
 #             and afterwards
 #   own       personas sent by the clients, written in the CSV
 #   load      200 participants answer 20 questions each concurrently (a
-#             question closes when all 200 answered): every accepted
-#             answer counted once by the client, the room's stats, the
-#             session and the saved CSV; p50/p99 latencies as info lines
+#             question closes when all 200 answered), each thinking 0 to
+#             250 ms before it answers and polling every 150 ms +-50%:
+#             every accepted answer counted once by the client, the room's
+#             stats, the session and the saved CSV; the latencies the
+#             clients see and the server's own time per answer as info lines
 #   personas  two personas on two-gauss, each voting by its own component
 #             (pbde writes the components' log-densities: --persona-grid);
 #             the model's KL to each component as info lines; pbde train
 #             --replay of the saved CSV gives the room's model exactly
-# PBDE names the binary. One line per check; exits non-zero when any
-# check fails. Skips (exit 0) when this pbde was built without the room or
-# node is missing. Every wait is bounded (it catches hangs, not slowness).
+# PBDE names the binary; ROOM_SECTIONS="load personas" runs only those.
+# One line per check; exits non-zero when any check fails. Skips (exit 0)
+# when this pbde was built without the room or node is missing. Every wait
+# is bounded (it catches hangs, not slowness).
 PBDE=${PBDE:-build/pbde}
 here=$(cd "$(dirname "$0")" && pwd)
 client="$here/room-client.js"
@@ -69,8 +72,21 @@ stop() {
     [ -s "$tmp/$1.json" ] || bad "$1: no final JSON line"
 }
 
-# field FILE KEY: a number from the one-line JSON of FILE
-field() { node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(JSON.stringify(j[process.argv[2]]))' "$1" "$2"; }
+# field FILE KEY: a value from the JSON of FILE; KEY may be a path such
+# as components.0.weight
+field() {
+    node -e 'let j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        for (const k of process.argv[2].split(".")) j = j == null ? j : j[k];
+        console.log(JSON.stringify(j))' "$1" "$2"
+}
+
+# below A B: succeeds when the number A is below B
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
+
+# section NAME: succeeds (and prints NAME) when NAME is to run (ROOM_SECTIONS, default all)
+section() {
+    case " ${ROOM_SECTIONS:-contract flood own load personas} " in *" $1 "*) echo "$1" ;; *) return 1 ;; esac
+}
 
 # client NAME ARGS...: runs the client, shows its lines, keeps its result
 client() {
@@ -95,8 +111,7 @@ agree() {
     fi
 }
 
-echo "contract"
-if start contract --answers-per-question 3 --timeout 2 --answer-steps 2 --max-participants 5; then
+if section contract && start contract --answers-per-question 3 --timeout 2 --answer-steps 2 --max-participants 5; then
     client contract contract "$port" ROOM42 2
     stop contract
     agree contract "$(field "$tmp/contract.result" accepted)"
@@ -104,14 +119,12 @@ if start contract --answers-per-question 3 --timeout 2 --answer-steps 2 --max-pa
         bad "contract: CSV header $(head -n 1 "$tmp/contract.csv")"
 fi
 
-echo "flood"
-if start flood --answer-steps 2; then
+if section flood && start flood --answer-steps 2; then
     client flood flood "$port" ROOM42
     stop flood
 fi
 
-echo "own"
-if start own --personas own --answers-per-question 2 --answer-steps 2; then
+if section own && start own --personas own --answers-per-question 2 --answer-steps 2; then
     client own own "$port" ROOM42
     stop own
     agree own 2
@@ -120,19 +133,17 @@ if start own --personas own --answers-per-question 2 --answer-steps 2; then
         bad "own: annotator column '$w' (want 7 3)"
 fi
 
-echo "load"
-if start load --answers-per-question 200 --answer-steps 1 --rate 50; then
-    client load load "$port" ROOM42 200 20
+if section load && start load --answers-per-question 200 --answer-steps 1 --rate 50; then
+    client load load "$port" ROOM42 200 20 250 150
     stop load
     agree load "$(field "$tmp/load.result" accepted)"
     q=$(field "$tmp/load.json" questions)
     [ "$q" -ge 20 ] 2>/dev/null && ok "load: $q questions shown (20 answered)" || bad "load: questions $q"
 fi
 
-echo "personas"
-if start personas --density two-gauss --personas 2 --answers-per-question 40 --answer-steps 20 \
+if section personas && start personas --density two-gauss --personas 2 --answers-per-question 40 --answer-steps 20 \
     --persona-grid "$tmp/grid.csv"; then
-    client personas personas "$port" ROOM42 40 25 "$tmp/grid.csv"
+    client personas personas "$port" ROOM42 40 25 "$tmp/grid.csv" 100 100
     stop personas
     agree personas "$(field "$tmp/personas.result" accepted)"
     n0=$(awk -F, 'NR > 1 && $6 == 0' "$tmp/personas.csv" | wc -l)
