@@ -8,9 +8,11 @@
 //                       each thinking 0 to T ms before it answers and
 //                       polling every P ms +-50% (default 0 0: at once,
 //                       polling every 50 ms +-50%)
-//   personas N Q GRID [T P]  N participants vote by their persona's component,
-//                       paced as load's (GRID: pbde room --persona-grid's CSV,
-//                       so the densities are pbde's own, not written again here)
+//   personas N Q GRID [LEAVE]  N participants join in turn (those of the
+//                       comma list LEAVE look once and go); the rest answer
+//                       Q questions in turn, each voting by its persona's
+//                       component (GRID: pbde room --persona-grid's CSV, so
+//                       the densities are pbde's own, not written again here)
 // One line per check ("ok ..." or "FAIL ..."), info lines ("info ..."), and
 // a last line "result {json}" with the counts; exits 1 when a check fails.
 "use strict";
@@ -329,26 +331,44 @@ function readGrid(path) {
   return { K, at };
 }
 
-async function personas(N, Q, gridPath, thinkMs, pollMs) {
+// N participants join one after the other, so the room hands them personas
+// 0, 1, 0, 1, ... in that order; those listed in `leave` look at the first
+// question and go. The others answer Q questions in turn, one answer each
+// (the room closes a question at its first answer): so every question is
+// a new pair, labelled by one persona the model is not told, as in the
+// paper's pooled data, and each persona's share of the answers is fixed by
+// who stayed. A persona votes by Luce on its own component's log-density.
+// Turn by turn the CSV comes out the same every run (the question stream
+// and each voter's choices are seeded).
+async function personas(N, Q, gridPath, leave) {
   const g = readGrid(gridPath);
-  const lat = [], counts = { ok: 0, refused: 0, slowed: 0 }, seen = {};
-  await Promise.all(Array.from({ length: N }, async (_, i) => {
+  const counts = { ok: 0, refused: 0 }, voters = [], handed = [];
+  for (let i = 0; i < N; i++) {
     const pid = `voter${i}`;
+    const k = (await waitQuestion(pid, 0)).persona;
+    handed.push(k);
+    if (leave.includes(i)) continue;
     const rnd = lcg(7000 + i);
-    const first = await waitQuestion(pid, 0, pollMs, lcg(8000 + i));
-    const k = first.persona;
-    seen[k] = (seen[k] || 0) + 1;
-    // Luce on the persona's own component: P(a > b) = sigmoid(log p_k(a) - log p_k(b))
+    // P(a > b) = sigmoid(log p_k(a) - log p_k(b))
     const choose = q => {
       const d = g.at(k, q.a[0], q.a[1]) - g.at(k, q.b[0], q.b[1]);
       return rnd() < 1 / (1 + Math.exp(-d)) ? "a" : "b";
     };
-    return participantLoop(pid, Q, choose, lat, counts, pacing(9000 + i, thinkMs, pollMs));
-  }));
-  check(Object.keys(seen).length === g.K && Object.values(seen).every(v => v === N / g.K), `personas handed out in turn: ${JSON.stringify(seen)}`);
-  check(counts.ok === N * Q && counts.refused === 0, `${counts.ok} persona answers accepted, ${counts.refused} refused` +
-    ` (${counts.slowed} pressed again after a 429)`);
-  return { accepted: counts.ok, seen };
+    voters.push({ pid, choose });
+  }
+  check(handed.every((k, i) => k === i % g.K), `personas handed out in turn: ${JSON.stringify(handed)}`);
+  let last = 0;
+  for (let t = 0; t < Q; t++) {
+    const v = voters[t % voters.length];
+    const q = await waitQuestion(v.pid, last, 1);
+    const r = await answer(v.pid, q.id, v.choose(q));
+    if (r.status === 200) counts.ok++;
+    else { counts.refused++; console.log(`info ${v.pid} question ${q.id}: ${r.status} ${JSON.stringify(r.body)}`); }
+    last = q.id;
+  }
+  check(counts.ok === Q && counts.refused === 0,
+    `${voters.length} of ${N} stayed and answered ${Q} questions in turn: ${counts.ok} accepted, ${counts.refused} refused`);
+  return { accepted: counts.ok, handed };
 }
 
 (async () => {
@@ -357,7 +377,7 @@ async function personas(N, Q, gridPath, thinkMs, pollMs) {
   else if (mode === "flood") result = await flood();
   else if (mode === "own") result = await own();
   else if (mode === "load") result = await load(Number(rest[0]), Number(rest[1]), Number(rest[2] || 0), Number(rest[3] || 0));
-  else if (mode === "personas") result = await personas(Number(rest[0]), Number(rest[1]), rest[2], Number(rest[3] || 0), Number(rest[4] || 50));
+  else if (mode === "personas") result = await personas(Number(rest[0]), Number(rest[1]), rest[2], (rest[3] || "").split(",").filter(x => x).map(Number));
   else { console.log(`FAIL unknown mode ${mode}`); process.exit(2); }
   console.log(`result ${JSON.stringify(result)}`);
   agent.destroy();
