@@ -285,6 +285,12 @@ int cmd_room(int argc, char **argv)
     cli_json_num(stdout, s.metrics.accuracy);
     printf(",\"loss_heldout\":");
     cli_json_num(stdout, s.metrics.loss_heldout);
+    printf(",\"answer_ms_p50\":");
+    cli_json_num(stdout, st.answer_ms_p50);
+    printf(",\"answer_ms_p99\":");
+    cli_json_num(stdout, st.answer_ms_p99);
+    printf(",\"answer_ms_max\":");
+    cli_json_num(stdout, st.answer_ms_max);
     /* how near the room's model is to each persona's density */
     printf(",\"kl_component_model\":[");
     for (int c = 0; c < K; c++) {

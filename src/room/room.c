@@ -40,6 +40,17 @@
 #define HEADER_MEMORY (32 * 1024)
 /* The listening socket's queue: a room's phones connect in bursts. */
 #define BACKLOG 2048
+/* Answer handling times are counted in a log-scale histogram, this many
+   buckets per doubling from 1 us up to 2^24 us (17 s): fixed memory
+   however many answers come, quantiles within 9%. */
+#define LAT_PER_OCTAVE 8
+#define LAT_BUCKETS (LAT_PER_OCTAVE * 24)
+
+typedef struct {
+    long n[LAT_BUCKETS];        /* answers whose time fell in each bucket */
+    long count;
+    double max_ms;
+} lat_hist_t;
 
 typedef struct {
     char pid[ROOM_MAX_PID + 1]; /* "" : free slot */
@@ -62,12 +73,14 @@ struct room {
     size_t cap;
     long n_ps;
     room_stats_t st;
+    lat_hist_t lat;             /* the answers' handling times */
 };
 
 /* What a POST collects before it is handled. */
 typedef struct {
     size_t n;
     int too_big;
+    double t0;                  /* when its headers were read (now_s) */
     char body[ROOM_MAX_BODY + 1];
 } upload_t;
 
@@ -155,6 +168,34 @@ static int take_token(room_t *r, participant_t *p)
     if (p->tokens < 1.0) return 0;
     p->tokens -= 1.0;
     return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Answer times                                                             */
+
+/* Counts one answer that took ms (under mu). */
+static void lat_add(lat_hist_t *h, double ms)
+{
+    double us = ms * 1e3;
+    int i = us > 1.0 ? (int)(LAT_PER_OCTAVE * log2(us)) : 0;
+    if (i >= LAT_BUCKETS) i = LAT_BUCKETS - 1;
+    h->n[i]++;
+    h->count++;
+    if (ms > h->max_ms) h->max_ms = ms;
+}
+
+/* The q-quantile of h in ms: the upper edge of the bucket that holds it
+   (at most the largest time seen); 0 when h is empty. */
+static double lat_quantile(const lat_hist_t *h, double q)
+{
+    if (h->count == 0) return 0;
+    long want = (long)ceil(q * (double)h->count), seen = 0;
+    if (want < 1) want = 1;
+    int i = 0;
+    for (; i < LAT_BUCKETS - 1; i++)
+        if ((seen += h->n[i]) >= want) break;
+    double edge = exp2((double)(i + 1) / LAT_PER_OCTAVE) * 1e-3;
+    return edge < h->max_ms ? edge : h->max_ms;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -347,9 +388,12 @@ static enum MHD_Result get_stats(room_t *r, struct MHD_Connection *c)
 {
     room_stats_t s;
     room_stats(r, &s);
-    char buf[160];
-    snprintf(buf, sizeof buf, "{\"participants\":%ld,\"answers\":%ld,\"abstained\":%ld,\"rejected\":%ld}",
-             s.participants, s.answers, s.abstained, s.rejected);
+    char buf[256];
+    snprintf(buf, sizeof buf,
+             "{\"participants\":%ld,\"answers\":%ld,\"abstained\":%ld,\"rejected\":%ld,"
+             "\"answer_ms_p50\":%.4g,\"answer_ms_p99\":%.4g,\"answer_ms_max\":%.4g}",
+             s.participants, s.answers, s.abstained, s.rejected, s.answer_ms_p50, s.answer_ms_p99,
+             s.answer_ms_max);
     return reply(c, MHD_HTTP_OK, buf);
 }
 
@@ -445,6 +489,10 @@ static enum MHD_Result post_answer(room_t *r, struct MHD_Connection *c, upload_t
     }
 done:
     json_object_put(o);
+    double ms = 1e3 * (now_s() - u->t0);
+    pthread_mutex_lock(&r->mu);
+    lat_add(&r->lat, ms);
+    pthread_mutex_unlock(&r->mu);
     return rc;
 }
 
@@ -457,6 +505,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!post) {
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
             return error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST");
+        /* the reply waits for the second call: MHD (0.9.75) closes the
+           connection after a reply queued in the first, and every phone
+           polls, so each poll would cost a new TCP connection */
+        if (!*con_cls) {
+            *con_cls = r; /* seen; not freed by completed */
+            return MHD_YES;
+        }
+        if (*data_size) { /* a GET's body is dropped */
+            *data_size = 0;
+            return MHD_YES;
+        }
         if (strcmp(url, "/") == 0) return page(c);
         if (url[0] == '/' && code_ok(r, url + 1)) return page(c); /* the join URL: /CODE */
         if (strcmp(url, "/api/question") == 0) return get_question(r, c);
@@ -474,6 +533,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             return refuse(r, c, MHD_HTTP_CONTENT_TOO_LARGE, "body over 1024 bytes");
         u = calloc(1, sizeof *u);
         if (!u) return MHD_NO;
+        u->t0 = now_s();
         *con_cls = u;
         return MHD_YES;
     }
@@ -490,10 +550,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode why)
 {
-    (void)cls;
     (void)c;
     (void)why;
-    free(*con_cls);
+    if (*con_cls != cls) free(*con_cls); /* a GET holds the room, a POST its upload */
     *con_cls = NULL;
 }
 
@@ -604,6 +663,9 @@ void room_stats(room_t *r, room_stats_t *out)
 {
     pthread_mutex_lock(&r->mu);
     *out = r->st;
+    out->answer_ms_p50 = lat_quantile(&r->lat, 0.50);
+    out->answer_ms_p99 = lat_quantile(&r->lat, 0.99);
+    out->answer_ms_max = r->lat.max_ms;
     pthread_mutex_unlock(&r->mu);
 }
 

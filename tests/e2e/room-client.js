@@ -4,16 +4,22 @@
 //                       slow-loris connections
 //   flood               2000 connections at once
 //   own                 personas the clients send themselves
-//   load N Q            N participants answer Q questions each, concurrently
-//   personas N Q GRID   N participants vote by their persona's component
-//                       (GRID: pbde room --persona-grid's CSV, so the
-//                       densities are pbde's own, not written again here)
+//   load N Q [T P]      N participants answer Q questions each, concurrently,
+//                       each thinking 0 to T ms before it answers and
+//                       polling every P ms +-50% (default 0 0: at once,
+//                       polling every 50 ms +-50%)
+//   personas N Q GRID [LEAVE]  N participants join in turn (those of the
+//                       comma list LEAVE look once and go); the rest answer
+//                       Q questions in turn, each voting by its persona's
+//                       component (GRID: pbde room --persona-grid's CSV, so
+//                       the densities are pbde's own, not written again here)
 // One line per check ("ok ..." or "FAIL ..."), info lines ("info ..."), and
 // a last line "result {json}" with the counts; exits 1 when a check fails.
 "use strict";
 const http = require("http");
 const net = require("net");
 const fs = require("fs");
+const { monitorEventLoopDelay } = require("perf_hooks");
 
 const [mode, portArg, code, ...rest] = process.argv.slice(2);
 const port = Number(portArg);
@@ -67,14 +73,17 @@ function quantile(xs, q) {
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
 }
 
-// Waits until question id is open for pid (or a later one); returns it.
-async function waitQuestion(pid, after) {
-  for (let i = 0; i < 6000; i++) { // 6000 x 50 ms: catches a hang only
+// Waits until a question after `after` is open for pid; returns it. Polls
+// every pollMs, or with rnd every 0.5 to 1.5 pollMs (phones that joined at
+// different moments do not poll in step). The deadline catches a hang only.
+async function waitQuestion(pid, after, pollMs = 50, rnd = null) {
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
     const r = await question(pid);
     if (r.status === 200 && r.body.id !== null && r.body.id > after) return r.body;
-    await sleep(50);
+    await sleep(rnd ? pollMs * (0.5 + rnd()) : pollMs);
   }
-  throw new Error(`no question after ${after} for ${pid}`);
+  throw new Error(`no question after ${after} for ${pid} within 60 s`);
 }
 
 // ----------------------------------------------------------------- contract
@@ -230,30 +239,59 @@ async function flood() {
 
 // --------------------------------------------------------------------- load
 
-async function participantLoop(pid, Q, choose, lat, counts) {
+// One participant: Q questions, each answered as a person would, thinking
+// 0 to pace.thinkMs after it appears (pace.rnd, its own seeded stream, so
+// the choices do not depend on the pacing). A 429 ("slow down") is pressed
+// again 200 ms later, as on the phone; every attempt's latency is kept.
+async function participantLoop(pid, Q, choose, lat, counts, pace) {
   let last = 0;
   for (let k = 0; k < Q; k++) {
-    const q = await waitQuestion(pid, last);
-    const r = await answer(pid, q.id, choose(q));
-    lat.push(r.ms);
+    const q = await waitQuestion(pid, last, pace.pollMs, pace.rnd);
+    if (pace.thinkMs > 0) await sleep(pace.thinkMs * pace.rnd());
+    const c = choose(q);
+    let r;
+    for (let tries = 0; ; tries++) {
+      r = await answer(pid, q.id, c);
+      lat.push(r.ms);
+      if (r.status !== 429 || tries >= 50) break;
+      counts.slowed++;
+      await sleep(200);
+    }
     if (r.status === 200) counts.ok++;
     else { counts.refused++; console.log(`info ${pid} question ${q.id}: ${r.status} ${JSON.stringify(r.body)}`); }
     last = q.id;
   }
 }
 
-async function load(N, Q) {
-  const lat = [], counts = { ok: 0, refused: 0 };
-  const t0 = Date.now();
+// The pacing of a participant: think and poll times, its own stream.
+const pacing = (seed, thinkMs, pollMs) => ({ thinkMs, pollMs, rnd: lcg(seed) });
+
+// N participants answer Q questions each, all at once, paced by thinkMs
+// and pollMs (0 0: every answer sent the moment its question is seen,
+// polling every 50 ms: bursts that measure this one client's own speed).
+// Reports the latencies the clients see, this process's event-loop delay
+// and CPU time (how much of the latency is the client's own), and the
+// server's time per answer from /api/stats.
+async function load(N, Q, thinkMs, pollMs) {
+  const lat = [], counts = { ok: 0, refused: 0, slowed: 0 };
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  eld.enable();
+  const cpu0 = process.cpuUsage(), t0 = Date.now();
   await Promise.all(Array.from({ length: N }, (_, i) => {
     const rnd = lcg(1000 + i);
-    return participantLoop(`load${i}`, Q, () => (rnd() < 0.5 ? "a" : "b"), lat, counts);
+    return participantLoop(`load${i}`, Q, () => (rnd() < 0.5 ? "a" : "b"), lat, counts,
+      pacing(5000 + i, thinkMs, pollMs || 50));
   }));
-  const s = (Date.now() - t0) / 1000;
-  console.log(`info ${counts.ok} answers in ${s.toFixed(2)} s (${(counts.ok / s).toFixed(0)} answers/s with the polling)`);
+  const s = (Date.now() - t0) / 1000, cpu = process.cpuUsage(cpu0);
+  eld.disable();
+  console.log(`info ${counts.ok} answers in ${s.toFixed(2)} s (think 0 to ${thinkMs} ms, poll every ${pollMs || 50} ms` +
+    ` +-50%); client CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, ` +
+    `event-loop delay p99 ${(eld.percentile(99) / 1e6).toFixed(1)} ms`);
   console.log(`info answer latency p50 ${quantile(lat, 0.5).toFixed(2)} ms, p99 ${quantile(lat, 0.99).toFixed(2)} ms, max ${Math.max(...lat).toFixed(2)} ms`);
-  check(counts.ok === N * Q && counts.refused === 0, `${N} participants x ${Q} questions: ${counts.ok} accepted, ${counts.refused} refused`);
+  check(counts.ok === N * Q && counts.refused === 0 && counts.slowed === 0,
+    `${N} participants x ${Q} questions: ${counts.ok} accepted, ${counts.refused} refused, ${counts.slowed} slowed down`);
   const st = (await request("GET", "/api/stats")).body;
+  console.log(`info the server's time per answer p50 ${st.answer_ms_p50} ms, p99 ${st.answer_ms_p99} ms, max ${st.answer_ms_max} ms`);
   check(st.answers === counts.ok && st.participants === N, `stats: ${st.answers} answers, ${st.participants} participants`);
   return { accepted: counts.ok, stats: st, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99) };
 }
@@ -293,25 +331,44 @@ function readGrid(path) {
   return { K, at };
 }
 
-async function personas(N, Q, gridPath) {
+// N participants join one after the other, so the room hands them personas
+// 0, 1, 0, 1, ... in that order; those listed in `leave` look at the first
+// question and go. The others answer Q questions in turn, one answer each
+// (the room closes a question at its first answer): so every question is
+// a new pair, labelled by one persona the model is not told, as in the
+// paper's pooled data, and each persona's share of the answers is fixed by
+// who stayed. A persona votes by Luce on its own component's log-density.
+// Turn by turn the CSV comes out the same every run (the question stream
+// and each voter's choices are seeded).
+async function personas(N, Q, gridPath, leave) {
   const g = readGrid(gridPath);
-  const lat = [], counts = { ok: 0, refused: 0 }, seen = {};
-  await Promise.all(Array.from({ length: N }, async (_, i) => {
+  const counts = { ok: 0, refused: 0 }, voters = [], handed = [];
+  for (let i = 0; i < N; i++) {
     const pid = `voter${i}`;
+    const k = (await waitQuestion(pid, 0)).persona;
+    handed.push(k);
+    if (leave.includes(i)) continue;
     const rnd = lcg(7000 + i);
-    const first = await waitQuestion(pid, 0);
-    const k = first.persona;
-    seen[k] = (seen[k] || 0) + 1;
-    // Luce on the persona's own component: P(a > b) = sigmoid(log p_k(a) - log p_k(b))
+    // P(a > b) = sigmoid(log p_k(a) - log p_k(b))
     const choose = q => {
       const d = g.at(k, q.a[0], q.a[1]) - g.at(k, q.b[0], q.b[1]);
       return rnd() < 1 / (1 + Math.exp(-d)) ? "a" : "b";
     };
-    return participantLoop(pid, Q, choose, lat, counts);
-  }));
-  check(Object.keys(seen).length === g.K && Object.values(seen).every(v => v === N / g.K), `personas handed out in turn: ${JSON.stringify(seen)}`);
-  check(counts.ok === N * Q, `${counts.ok} persona answers accepted`);
-  return { accepted: counts.ok, seen };
+    voters.push({ pid, choose });
+  }
+  check(handed.every((k, i) => k === i % g.K), `personas handed out in turn: ${JSON.stringify(handed)}`);
+  let last = 0;
+  for (let t = 0; t < Q; t++) {
+    const v = voters[t % voters.length];
+    const q = await waitQuestion(v.pid, last, 1);
+    const r = await answer(v.pid, q.id, v.choose(q));
+    if (r.status === 200) counts.ok++;
+    else { counts.refused++; console.log(`info ${v.pid} question ${q.id}: ${r.status} ${JSON.stringify(r.body)}`); }
+    last = q.id;
+  }
+  check(counts.ok === Q && counts.refused === 0,
+    `${voters.length} of ${N} stayed and answered ${Q} questions in turn: ${counts.ok} accepted, ${counts.refused} refused`);
+  return { accepted: counts.ok, handed };
 }
 
 (async () => {
@@ -319,8 +376,8 @@ async function personas(N, Q, gridPath) {
   if (mode === "contract") result = await contract(Number(rest[0] || 2));
   else if (mode === "flood") result = await flood();
   else if (mode === "own") result = await own();
-  else if (mode === "load") result = await load(Number(rest[0]), Number(rest[1]));
-  else if (mode === "personas") result = await personas(Number(rest[0]), Number(rest[1]), rest[2]);
+  else if (mode === "load") result = await load(Number(rest[0]), Number(rest[1]), Number(rest[2] || 0), Number(rest[3] || 0));
+  else if (mode === "personas") result = await personas(Number(rest[0]), Number(rest[1]), rest[2], (rest[3] || "").split(",").filter(x => x).map(Number));
   else { console.log(`FAIL unknown mode ${mode}`); process.exit(2); }
   console.log(`result ${JSON.stringify(result)}`);
   agent.destroy();

@@ -16,7 +16,10 @@
                                      second vote of that pid on it, 400 malformed JSON
                                      or fields, 413 body over ROOM_MAX_BODY bytes, 429
                                      over the rate limit, 503 room full
-     GET  /api/stats                 {"participants","answers","abstained","rejected"}
+     GET  /api/stats                 {"participants","answers","abstained","rejected",
+                                     "answer_ms_p50","answer_ms_p99","answer_ms_max"}
+                                     (the answers' time in the server, from their
+                                     headers read to their reply queued)
      GET  /api/personas?code=C       {"mode":"off"|"assigned"|"own","count":K,"box":L,
                                      "side":N,"maps":[[v,...],...]} (403 wrong code):
                                      what each persona likes, for the page to draw.
@@ -62,6 +65,9 @@ typedef struct {
     long answers;    /* accepted preferences: the rows of the saved answers */
     long abstained;  /* accepted "none" */
     long rejected;   /* answers refused with a 4xx */
+    /* every answer request's time in the server, headers read to reply
+       queued (ms; quantiles to within 9%) */
+    double answer_ms_p50, answer_ms_p99, answer_ms_max;
 } room_stats_t;
 
 typedef struct room room_t;
