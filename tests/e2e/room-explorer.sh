@@ -4,7 +4,8 @@
 # with capture-pane the way a person reads it, and the window under Xvfb.
 #   terminal  the join URL and code on the mode line and in the third
 #             panel's place, the QR code drawn in half blocks; 200
-#             participants answer 20 questions each (room-client.js load)
+#             participants answer 20 questions each, paced like people
+#             (room-client.js load, as room.sh)
 #             while the explorer draws: the panel counts them all ("200
 #             joined · 4000 answers"); n closes a question; Esc closes the
 #             room; :room personas=2 opens it again; H closes it; the
@@ -67,7 +68,7 @@ fi
 
 # 200 participants x 20 questions while the explorer draws
 # (the header's frame rate is read while they answer: what the room sees)
-node "$here/room-client.js" load "$port" ROOM42 200 20 >"$tmp/load.client" 2>&1 &
+node "$here/room-client.js" load "$port" ROOM42 200 20 250 150 >"$tmp/load.client" 2>&1 &
 client=$!
 : >"$tmp/fps"
 i=0
