@@ -7,7 +7,9 @@
 #             participants answer 20 questions each, paced like people
 #             (room-client.js load, as room.sh)
 #             while the explorer draws: the panel counts them all ("200
-#             joined · 4000 answers"); n closes a question; Esc closes the
+#             joined · 4000 answers"); 2000 idle connections, a wrong
+#             code, malformed JSON and a 10 MB body refused while the
+#             explorer draws on; n closes a question; Esc closes the
 #             room; :room personas=2 opens it again; H closes it; the
 #             header's frame rate while the room answered as an info line
 #   80x24     the join URL still on the mode line
@@ -89,6 +91,34 @@ else
     bad "the panel's counts after the load (the clients: $accepted accepted)"
 fi
 stable has "200 joined"
+
+# hostile clients against the explorer's room: 2000 idle connections, a
+# wrong code, malformed JSON and a 10 MB body are refused, the explorer
+# draws on, and no answer is lost or added
+node "$here/room-client.js" flood "$port" ROOM42 >"$tmp/flood.client" 2>&1
+sed -n 's/^\(ok\|FAIL\) */\1 /p' "$tmp/flood.client" | sed "s/^ok /  ok   flood: /; s/^FAIL /  FAIL flood: /"
+fails=$((fails + $(grep -c '^FAIL' "$tmp/flood.client")))
+statuses=$(node -e '
+const http = require("http"), [port] = process.argv.slice(1);
+const post = (body, headers) => new Promise(res => {
+  const r = http.request({ host: "127.0.0.1", port, method: "POST", path: "/api/answer", headers },
+    x => { x.resume(); res(x.statusCode); });
+  r.on("error", () => res("reset"));
+  if (headers["Expect"]) r.on("continue", () => r.end(body)); else r.end(body);
+  r.on("response", () => {});
+});
+(async () => {
+  const a = await post(JSON.stringify({ code: "WRONG1", pid: "h1", id: 1, choice: "a" }), { "Content-Type": "application/json" });
+  const b = await post("{\"code\": \"ROOM42\", \"pid\": ", { "Content-Type": "application/json" });
+  const c = await post(Buffer.alloc(10 << 20, 32), { "Content-Type": "application/json", "Content-Length": 10 << 20, "Expect": "100-continue" });
+  console.log(a, b, c);
+})();' "$port")
+[ "$statuses" = "403 400 413" ] && ok "wrong code, malformed JSON, a 10 MB body: $statuses" || bad "hostile requests: $statuses (want 403 400 413)"
+if wait_for 10 has "200 joined · 4000 answers"; then
+    ok "the explorer draws on after them, and counts the same 4000 answers"
+else
+    bad "the explorer's counts after the hostile clients"
+fi
 
 tmx send-keys -t pbde n
 if wait_for 5 has "closed with"; then ok "n closes the question"; else bad "n closes the question"; fi
