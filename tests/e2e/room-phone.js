@@ -113,7 +113,9 @@ async function room(b, name, port, mode, persona) {
   if (!check(shape, `${name}: /api/personas: mode ${pm.mode}, ${pm.count} personas, box ${pm.box}, ` +
     (on ? "two 32 x 32 maps of 0..255 peaking at 255" : "no maps"))) return null;
 
-  await b.open(`http://127.0.0.1:${port}/?code=${code}`);
+  // the join URL the explorers show and their QR codes hold (/CODE); the
+  // query form (/?code=CODE) in the room without personas
+  await b.open(mode === "off" ? `http://127.0.0.1:${port}/?code=${code}` : `http://127.0.0.1:${port}/${code}`);
   const wantMode = (s) => s && s.mode === mode && s.question !== null && s.drawn === s.question;
   let s = await until(20, async () => { const v = await state(b); return wantMode(v) ? v : null; });
   if (!check(s, `${name}: the page joins and draws question ${s ? s.question : "?"}` + (s ? "" : ` (${JSON.stringify(await state(b))})`))) return null;

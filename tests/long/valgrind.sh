@@ -2,7 +2,8 @@
 # valgrind memcheck on short runs of the real binary (issue 7): train (every
 # objective family, two threads, divergence, --grid-out, a bad scenario),
 # sample, render (PNG and y4m, when built), and the terminal explorer in a
-# tmux pane for a few seconds with a parameter change and a quit. Each run
+# tmux pane for a few seconds with a parameter change and a quit, and once
+# with a room that phones answer. Each run
 # must have 0 errors and 0 bytes definitely or indirectly lost; "possibly
 # lost" and "still reachable" are listed per run (ncurses, fontconfig and
 # SDL keep caches until exit by design) but do not fail the check.
@@ -121,6 +122,35 @@ if command -v tmux >/dev/null 2>&1; then
     i=0
     while [ ! -s "$tmp/tui.rc" ] && [ $i -lt 600 ]; do sleep 1; i=$((i + 1)); done
     summarise 0 "$(cat "$tmp/tui.rc" 2>/dev/null)" "tui (:set objective dpo, a, q)" "$log"
+
+    # the room in the explorer: opened with --room, a few answers from
+    # room-client.js (200 participants would take valgrind minutes: 5 x 4),
+    # :room again with other options, Esc, q
+    if command -v node >/dev/null 2>&1 && ! "$PBDE" room --help 2>&1 | grep -q "built without the room"; then
+        n=$((n + 1))
+        log=$tmp/vg-$n.log
+        rm -f "$tmp/tui.rc"
+        tmux -L "$sock" -f /dev/null new-session -d -s vgroom -x 120 -y 40 \
+            "env TERM=$term LANG=C.UTF-8 $VG --log-file=$log '$PBDE' $SMALL --room --room-options 'code=ROOM42 per-question=5 rate=50'; echo \$? >$tmp/tui.rc"
+        room_port() { sed -n 's|.*join http://127\.0\.0\.1:\([0-9]*\)/ROOM42.*|\1|p' "$tmp/vg.screen" | head -n 1; }
+        has_port() { [ -n "$(room_port)" ]; }
+        vg_room() { tmux -L "$sock" capture-pane -p -t vgroom >"$tmp/vg.screen" 2>/dev/null && "$@"; }
+        i=0
+        while ! vg_room has_port && [ $i -lt 600 ]; do sleep 1; i=$((i + 1)); done
+        node "$(dirname "$0")/../e2e/room-client.js" load "$(room_port)" ROOM42 5 4 100 150 >"$tmp/vgroom.client" 2>&1 ||
+            { echo "  FAIL room-client under valgrind: $(tail -n 2 "$tmp/vgroom.client")"; fails=$((fails + 1)); }
+        tmux -L "$sock" send-keys -t vgroom -l ":room personas=2 per-question=3"
+        tmux -L "$sock" send-keys -t vgroom Enter
+        i=0
+        while ! vg_room grep -q "of 3 answers" "$tmp/vg.screen" && [ $i -lt 600 ]; do sleep 1; i=$((i + 1)); done
+        tmux -L "$sock" send-keys -t vgroom Escape
+        i=0
+        while ! vg_room grep -q "closed the room" "$tmp/vg.screen" && [ $i -lt 600 ]; do sleep 1; i=$((i + 1)); done
+        tmux -L "$sock" send-keys -t vgroom q
+        i=0
+        while [ ! -s "$tmp/tui.rc" ] && [ $i -lt 600 ]; do sleep 1; i=$((i + 1)); done
+        summarise 0 "$(cat "$tmp/tui.rc" 2>/dev/null)" "tui --room (20 answers, :room, Esc, q)" "$log"
+    fi
 fi
 
 [ "$fails" -eq 0 ]
