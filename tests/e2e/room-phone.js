@@ -177,6 +177,22 @@ async function room(b, name, port, mode, persona) {
   const vh = await b.eval("window.innerHeight");
   check(btn.every((r) => r && r.h >= 48 && r.w >= 120 && r.bottom <= vh && r.enabled),
     `${name}: A, B and no preference are big and on screen (${btn.map((r) => r ? r.w.toFixed(0) + "x" + r.h.toFixed(0) : "?").join(", ")} CSS px; screen ${vh} high)`);
+  // nothing visible reaches past the page's side margins: the widest
+  // element's edges against main's padding box
+  const fit = await b.eval(`(() => {
+    const m = document.querySelector("main"), cs = getComputedStyle(m), mr = m.getBoundingClientRect();
+    const lo = mr.left + parseFloat(cs.paddingLeft), hi = mr.right - parseFloat(cs.paddingRight);
+    let worst = null;
+    for (const e of m.querySelectorAll("*")) {
+      const r = e.getBoundingClientRect(), st = getComputedStyle(e);
+      if (r.width === 0 || st.visibility === "hidden" || st.display === "none") continue;
+      const over = Math.max(lo - r.left, r.right - hi);
+      if (!worst || over > worst.over) worst = { over, id: e.id || e.tagName.toLowerCase() };
+    }
+    return { worst, lo, hi, scroll: document.documentElement.scrollWidth, vw: innerWidth };
+  })()`);
+  check(fit.worst && fit.worst.over <= 0.5 && fit.scroll <= fit.vw,
+    `${name}: everything fits between the side margins (${fit.lo.toFixed(1)} to ${fit.hi.toFixed(1)} CSS px; the nearest to an edge, ${fit.worst ? fit.worst.id : "?"}, ${fit.worst ? (fit.worst.over > 0 ? fit.worst.over.toFixed(1) + " px past it" : (-fit.worst.over).toFixed(1) + " px inside") : "?"}; page ${fit.scroll} wide)`);
   await b.screenshot(path.join(shotDir, `room-phone-${name}.png`));
 
   // the vote: a tap on A
@@ -192,11 +208,15 @@ async function room(b, name, port, mode, persona) {
 }
 
 async function main() {
-  const b = await Browser.launch(412, 860);
+  // the phone's size in CSS px: env ROOM_PHONE_SIZE (WxH), 412x860 unless set
+  const m = /^(\d+)x(\d+)$/.exec(process.env.ROOM_PHONE_SIZE || "412x860");
+  if (!m) throw new Error("ROOM_PHONE_SIZE: WxH in CSS px, as 360x740");
+  const [pw, ph] = [Number(m[1]), Number(m[2])];
+  const b = await Browser.launch(pw, ph);
   try {
-    await b.phone(412, 860, 2);
+    await b.phone(pw, ph, 2);
     const touch = await b.eval("navigator.maxTouchPoints > 0 && matchMedia('(pointer: coarse)').matches");
-    check(touch, "Chromium emulates a phone: 412 x 860 CSS px at 2 device pixels each, a touch screen");
+    check(touch, `Chromium emulates a phone: ${pw} x ${ph} CSS px at 2 device pixels each, a touch screen`);
     if (assignedPort !== "-") await room(b, "assigned", assignedPort, "assigned", 0);
     if (ownPort !== "-") await room(b, "own", ownPort, "own", 1);
     if (offPort !== "-") await room(b, "off", offPort, "off", null);

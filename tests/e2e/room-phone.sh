@@ -1,7 +1,9 @@
 #!/bin/sh
 # End-to-end test of pbde room's phone page (web/room.html) in Debian's
 # headless Chromium emulating a phone (412 x 860 CSS px, 2 device pixels
-# each, touch), on 127.0.0.1 only. Two rooms on two-gauss:
+# each, touch; env ROOM_PHONE_SIZE=360x740 for another size), on 127.0.0.1
+# only. On each page everything visible fits between the side margins.
+# Three rooms on two-gauss:
 #   assigned  --personas 2: the page draws the participant's persona (the
 #             first one: persona 1 of 2) as a heatmap under A and B, read
 #             back from its canvas against /api/personas' maps; a tap on A
