@@ -177,8 +177,8 @@ async function room(b, name, port, mode, persona) {
   const vh = await b.eval("window.innerHeight");
   check(btn.every((r) => r && r.h >= 48 && r.w >= 120 && r.bottom <= vh && r.enabled),
     `${name}: A, B and no preference are big and on screen (${btn.map((r) => r ? r.w.toFixed(0) + "x" + r.h.toFixed(0) : "?").join(", ")} CSS px; screen ${vh} high)`);
-  // nothing visible reaches past the page's side margins: the widest
-  // element's edges against main's padding box
+  // nothing visible reaches past the page's side margins (main's padding
+  // box): the element that comes nearest to either margin, or furthest past
   const fit = await b.eval(`(() => {
     const m = document.querySelector("main"), cs = getComputedStyle(m), mr = m.getBoundingClientRect();
     const lo = mr.left + parseFloat(cs.paddingLeft), hi = mr.right - parseFloat(cs.paddingRight);
@@ -191,8 +191,11 @@ async function room(b, name, port, mode, persona) {
     }
     return { worst, lo, hi, scroll: document.documentElement.scrollWidth, vw: innerWidth };
   })()`);
-  check(fit.worst && fit.worst.over <= 0.5 && fit.scroll <= fit.vw,
-    `${name}: everything fits between the side margins (${fit.lo.toFixed(1)} to ${fit.hi.toFixed(1)} CSS px; the nearest to an edge, ${fit.worst ? fit.worst.id : "?"}, ${fit.worst ? (fit.worst.over > 0 ? fit.worst.over.toFixed(1) + " px past it" : (-fit.worst.over).toFixed(1) + " px inside") : "?"}; page ${fit.scroll} wide)`);
+  const w = fit.worst;
+  const nearest = !w ? "none visible" : Math.abs(w.over) < 0.05 ? `${w.id}, at the margin`
+    : w.over > 0 ? `${w.id}, ${w.over.toFixed(1)} px past it` : `${w.id}, ${(-w.over).toFixed(1)} px inside`;
+  check(w && w.over <= 0.5 && fit.scroll <= fit.vw,
+    `${name}: everything fits between the side margins (${fit.lo.toFixed(1)} to ${fit.hi.toFixed(1)} CSS px; the nearest to an edge: ${nearest}; page ${fit.scroll} wide)`);
   await b.screenshot(path.join(shotDir, `room-phone-${name}.png`));
 
   // the vote: a tap on A
